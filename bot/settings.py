@@ -40,7 +40,9 @@ class Settings(BaseSettings):
         default=None, validation_alias=_env("STORYFIT_EMBEDDING_MODEL_DIR")
     )
     database_url: str | None = Field(default=None, validation_alias=_env("STORYFIT_DATABASE_URL"))
-    tiers: Annotated[TierScheme, NoDecode] = Field(default=DEFAULT_SCHEME, validation_alias=_env("STORYFIT_TIERS"))
+    tiers: Annotated[TierScheme, NoDecode] = Field(
+        default=DEFAULT_SCHEME, validation_alias=_env("STORYFIT_TIERS")
+    )
 
     openai_api_key: SecretStr | None = Field(default=None, validation_alias=_env("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(default=None, validation_alias=_env("OPENAI_BASE_URL"))
@@ -52,13 +54,19 @@ class Settings(BaseSettings):
         default=20.0, gt=0, le=300, validation_alias=_env("STORYFIT_OPENAI_DEADLINE")
     )
 
-    slack_bot_token: SecretStr | None = Field(default=None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("SLACK_BOT_TOKEN")
+    )
     slack_signing_secret: SecretStr | None = Field(
         default=None, validation_alias=_env("SLACK_SIGNING_SECRET")
     )
-    slack_app_token: SecretStr | None = Field(default=None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("SLACK_APP_TOKEN")
+    )
     slack_api_url: str | None = Field(default=None, validation_alias=_env("STORYFIT_SLACK_API_URL"))
-    admin_users: Annotated[list[str], NoDecode] = Field(default_factory=list, validation_alias=_env("STORYFIT_ADMIN_USERS"))
+    admin_users: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=_env("STORYFIT_ADMIN_USERS")
+    )
 
     digest_cron: str = Field(default="0 9 * * MON", validation_alias=_env("STORYFIT_DIGEST_CRON"))
     timezone: str = Field(default="UTC", validation_alias=_env("STORYFIT_TIMEZONE"))
@@ -97,7 +105,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(f"{value!r} is not a time zone like 'Europe/Berlin' or 'UTC'") from error
+            raise ValueError(
+                f"{value!r} is not a time zone like 'Europe/Berlin' or 'UTC'"
+            ) from error
         return value
 
     @property

@@ -6,7 +6,9 @@ import re
 from decimal import Decimal, InvalidOperation
 
 _SUFFIXES = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
-_COUNT = re.compile(r"^\s*(?P<number>[0-9][0-9,_ ]*(?:\.[0-9]+)?(?:e[0-9]+)?)\s*(?P<suffix>[kmb]?)\s*$", re.I)
+_COUNT = re.compile(
+    r"^\s*(?P<number>[0-9][0-9,_ ]*(?:\.[0-9]+)?(?:e[0-9]+)?)\s*(?P<suffix>[kmb]?)\s*$", re.I
+)
 
 
 def parse_count(text: str | int | float) -> int:
@@ -26,7 +28,8 @@ def parse_count(text: str | int | float) -> int:
         match = _COUNT.match(text)
         if not match:
             raise ValueError(
-                f"{text.strip()!r} is not a follower count; write it like 8500, 12,300, 12.3K or 1.2M"
+                f"{text.strip()!r} is not a follower count; "
+                "write it like 8500, 12,300, 12.3K or 1.2M"
             )
         digits = re.sub(r"[,_ ]", "", match["number"])
         try:

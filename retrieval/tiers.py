@@ -111,7 +111,9 @@ INDUSTRY_SCHEME = _scheme(
         ("mega", 1_000_000, None),
     ],
 )
-PRESETS: dict[str, TierScheme] = {scheme.name: scheme for scheme in (DEFAULT_SCHEME, INDUSTRY_SCHEME)}
+PRESETS: dict[str, TierScheme] = {
+    scheme.name: scheme for scheme in (DEFAULT_SCHEME, INDUSTRY_SCHEME)
+}
 
 CUSTOM_FORMAT_HINT = (
     "use a preset (default, industry) or bands like "

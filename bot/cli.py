@@ -1,0 +1,195 @@
+"""``storyfit``: the terminal entry point. Thin: parse, call the service, render."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from bot.service import ImportReport, StoryfitService
+from bot.settings import Settings, SettingsError, load_settings
+from retrieval.errors import StoryfitError
+from retrieval.roster import parse_column_mapping
+
+app = typer.Typer(
+    name="storyfit",
+    help="Pick influencers by story fit: import a roster, look up tiers, get an explained mix.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+SAMPLE_ROSTER = "sample_roster.csv"
+
+
+class Context:
+    """What every command receives: the settings built once at start-up."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+
+def fail(message: str) -> typer.Exit:
+    """Print one line (or a few, for several bad settings) on stderr and exit non-zero."""
+    err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=1)
+
+
+@contextmanager
+def service_for(ctx: typer.Context) -> Iterator[StoryfitService]:
+    """The service for one command, with every user-facing error turned into one clear line."""
+    context: Context = ctx.obj
+    try:
+        with StoryfitService(context.settings) as service:
+            yield service
+    except StoryfitError as error:
+        raise fail(str(error)) from None
+    except ValueError as error:
+        raise fail(str(error)) from None
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where Storyfit keeps its stores (default: STORYFIT_DATA_DIR)."),
+    ] = None,
+) -> None:
+    try:
+        settings = load_settings(**({"data_dir": data_dir} if data_dir else {}))
+    except SettingsError as error:
+        raise fail(str(error)) from None
+    ctx.obj = Context(settings)
+
+
+def _import_with_progress(
+    service: StoryfitService, path: Path, mapping: dict[str, str]
+) -> ImportReport:
+    with Progress(
+        TextColumn("[bold]Embedding bios"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("embed", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return service.import_roster(path, mapping, progress=advance)
+
+
+def _print_import_report(report: ImportReport) -> None:
+    load, upsert = report.load, report.upsert
+    table = Table(title=f"Imported {report.source}", show_header=True)
+    for column in ("added", "updated", "unchanged", "rejected"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(len(upsert.added)),
+        str(len(upsert.updated)),
+        str(len(upsert.unchanged)),
+        str(len(load.rejected)),
+    )
+    out.print(table)
+    if upsert.embedded == 0:
+        out.print("Nothing needed re-embedding: every bio was already in the index.")
+    else:
+        out.print(f"Embedded {upsert.embedded} bio(s).")
+    if load.thin:
+        out.print(
+            f"{len(load.thin)} creator(s) have an empty or contact-only bio: kept, "
+            "but they will not be picked on their bio."
+        )
+    for duplicate in load.duplicates:
+        out.print(
+            f"Row {duplicate.row}: {duplicate.key} repeats row {duplicate.kept_row}; "
+            f"the later row was kept."
+        )
+    for rejected in load.rejected:
+        field = f", field {rejected.field}" if rejected.field else ""
+        out.print(f"[red]Rejected row {rejected.row}{field}:[/] {rejected.reason}", highlight=False)
+
+
+def _print_tier_summary(service: StoryfitService) -> None:
+    counts = service.tier_counts()
+    table = Table(title="Roster by tier")
+    for column in ("tier", "followers", "role", "creators"):
+        table.add_column(column, justify="right" if column == "creators" else "left")
+    for tier in service.settings.tiers.tiers:
+        table.add_row(tier.name, tier.bounds_text(), tier.role, str(counts.get(tier.name, 0)))
+    table.add_row("[bold]total", "", "", f"[bold]{sum(counts.values())}")
+    out.print(table)
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Roster file: CSV, JSON array or JSON Lines.")],
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Rename a column: --map username=handle (repeatable)."),
+    ] = None,
+) -> None:
+    """Import or update a roster; prints what changed and every rejected row."""
+    if not path.is_file():
+        raise fail(f"{path} is not a file. Give the path of a CSV, JSON or JSON Lines roster.")
+    try:
+        mapping = parse_column_mapping(map_ or [])
+    except ValueError as error:
+        raise fail(str(error)) from None
+    with service_for(ctx) as service:
+        report = _import_with_progress(service, path, mapping)
+        _print_import_report(report)
+
+
+@app.command()
+def tier(
+    ctx: typer.Context,
+    query: Annotated[
+        str, typer.Argument(help="A follower count (8500, 12.3k) or a handle (@jane).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+) -> None:
+    """Which tier a follower count, or a creator on the roster, falls in."""
+    with service_for(ctx) as service:
+        lookup = service.lookup_tier(query)
+    if as_json:
+        sys.stdout.write(json.dumps(lookup.contract(), ensure_ascii=False) + "\n")
+        return
+    upper = "and up" if lookup.max is None else f"to {lookup.max:,}"
+    who = f"@{lookup.creator.handle} ({lookup.creator.platform}) has " if lookup.creator else ""
+    out.print(
+        f"{who}{lookup.followers:,} followers: [bold]{lookup.tier}[/] "
+        f"({lookup.min:,} {upper}), the {lookup.role} side of a mix."
+    )
+
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """Load the bundled sample roster and show what was loaded; no accounts or keys needed."""
+    sample = resources.files("bot") / "data" / SAMPLE_ROSTER
+    with resources.as_file(sample) as path, service_for(ctx) as service:
+        out.print(
+            f"Storyfit demo: importing the bundled sample roster into {service.settings.data_dir}"
+        )
+        report = _import_with_progress(service, path, {})
+        _print_import_report(report)
+        _print_tier_summary(service)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,168 @@
+"""The one facade every entry point (CLI, Slack) uses; it owns the stores and the embedder.
+
+Slack listeners and CLI commands call these methods and render the pydantic results they return;
+they never touch Chroma, the catalog or the embedder themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from retrieval.embeddings import Embedder, build_embedder
+from retrieval.index import CreatorIndex, UpsertReport
+
+from bot.settings import Settings
+from retrieval.counts import parse_count
+from retrieval.errors import StoryfitError
+from retrieval.roster import Creator, RosterLoad, load_roster
+
+ImportProgress = Callable[[int, int], None]
+
+
+class ImportReport(BaseModel):
+    """What an import did: the loader's findings and the index's changes."""
+
+    source: str
+    load: RosterLoad
+    upsert: UpsertReport
+
+
+class TierLookup(BaseModel):
+    """The answer to ``tier QUERY``; ``contract()`` is the design's ``tier --json`` object."""
+
+    query: str
+    followers: int
+    tier: str
+    min: int
+    max: int | None
+    role: str
+    creator: Creator | None = None
+
+    def contract(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "followers": self.followers,
+            "tier": self.tier,
+            "min": self.min,
+            "max": self.max,
+            "creator": self.creator.model_dump(mode="json") if self.creator else None,
+        }
+
+
+class UnknownHandleError(StoryfitError):
+    """No creator has that handle; carries near misses for a "did you mean"."""
+
+    def __init__(self, handle: str, suggestions: list[str]) -> None:
+        self.handle = handle
+        self.suggestions = suggestions
+        hint = f" Did you mean {', '.join('@' + s for s in suggestions)}?" if suggestions else ""
+        super().__init__(f"No creator with the handle @{handle} is on the roster.{hint}")
+
+
+class EmptyRosterError(StoryfitError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The roster is empty. Import creators first: `storyfit ingest roster.csv` "
+            "(or `storyfit demo` for the bundled sample)."
+        )
+
+
+def looks_like_count(query: str) -> bool:
+    """``8500``, ``12.3k`` and ``1,200`` are counts; ``@8500`` and ``janecooks`` are handles."""
+    try:
+        parse_count(query)
+    except ValueError:
+        return False
+    return not query.strip().startswith("@")
+
+
+class StoryfitService:
+    """Opens the index on first use and keeps it (and the embedding model) for the process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._index: CreatorIndex | None = None
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+    def __enter__(self) -> StoryfitService:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def index(self) -> CreatorIndex:
+        if self._index is None:
+            self._index = CreatorIndex.open(
+                data_dir=self.settings.data_dir,
+                embedder=self._build_embedder(),
+                tiers=self.settings.tiers,
+                chroma_url=self.settings.chroma_url,
+            )
+        return self._index
+
+    def _build_embedder(self) -> Embedder:
+        client = None
+        if self.settings.embedding == "openai":
+            from bot.llm import openai_client
+
+            client = openai_client(self.settings)
+        return build_embedder(
+            self.settings.embedding,
+            self.settings.embedding_model_dir,
+            client,
+            self.settings.openai_embedding_model,
+        )
+
+    def import_roster(
+        self,
+        path: Path,
+        mapping: Mapping[str, str] | None = None,
+        progress: ImportProgress | None = None,
+    ) -> ImportReport:
+        """Load a roster file (refusing a non-roster before touching the store) and upsert it."""
+        load = load_roster(path, mapping)
+        upsert = self.index.upsert(load.creators, progress=progress)
+        return ImportReport(source=str(path), load=load, upsert=upsert)
+
+    def lookup_tier(self, query: str) -> TierLookup:
+        """Tier of a follower count, or of a known creator by handle."""
+        text = query.strip()
+        if not text:
+            raise StoryfitError(
+                "Give a follower count like 8500 or 12.3k, or a handle like @janecooks."
+            )
+        creator: Creator | None = None
+        if looks_like_count(text):
+            followers = parse_count(text)
+        else:
+            creator = self.find_creator(text)
+            followers = creator.followers
+        tier = self.settings.tiers.classify(followers)
+        return TierLookup(
+            query=text,
+            followers=followers,
+            tier=tier.name,
+            min=tier.min,
+            max=tier.max,
+            role=tier.role,
+            creator=creator,
+        )
+
+    def find_creator(self, handle: str) -> Creator:
+        """The creator with this handle (``@`` and case ignored), preferring the biggest account."""
+        bare = handle.strip().lstrip("@").lower()
+        matches = self.index.find_handle(bare)
+        if not matches:
+            raise UnknownHandleError(bare, self.index.suggest_handles(bare))
+        return max(matches, key=lambda creator: creator.followers)
+
+    def tier_counts(self) -> dict[str, int]:
+        return self.index.tier_counts()
