@@ -191,5 +191,22 @@ def demo(ctx: typer.Context) -> None:
         _print_tier_summary(service)
 
 
+@app.command()
+def serve(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(help="Port for Slack's requests and /healthz.")] = 3000,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
+) -> None:
+    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
+    from bot.app import SlackSetupError
+    from bot.server import serve as run_server
+
+    context: Context = ctx.obj
+    try:
+        run_server(context.settings, host=host, port=port)
+    except (SlackSetupError, StoryfitError, ValueError) as error:
+        raise fail(str(error)) from None
+
+
 def main() -> None:
     app()

@@ -1,0 +1,80 @@
+"""``build_app``: the Bolt app, its Web API client, and every listener. Thin on purpose."""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry import RateLimitErrorRetryHandler, default_retry_handlers
+
+from bot.listeners import register_listeners
+from bot.listeners.runtime import WORK_DEADLINE_SECONDS, ListenerDeps
+from bot.service import StoryfitService
+from bot.settings import Settings
+from bot.slack_retries import DropRepeatedEvents
+
+#: Threads running lazy listeners: posting placeholders and results, waiting on the engine.
+LAZY_WORKERS = 16
+#: Engine calls (embedding, retrieval) running at once; more would only share the same cores.
+ENGINE_WORKERS = max(2, min(4, os.cpu_count() or 2))
+#: A 429 is waited out (``Retry-After``) up to this many times per call.
+RATE_LIMIT_RETRIES = 3
+
+
+class SlackSetupError(Exception):
+    """The Slack settings are missing or wrong; the message names what to set."""
+
+
+def api_url(settings: Settings) -> str:
+    """The Web API base URL: ``STORYFIT_SLACK_API_URL`` or Slack's, ending in ``/``."""
+    url = settings.slack_api_url or WebClient.BASE_URL
+    return url if url.endswith("/") else url + "/"
+
+
+def build_client(settings: Settings) -> WebClient:
+    """The one Web API client of the app: our base URL, rate limits waited out."""
+    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
+        raise SlackSetupError(
+            "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your "
+            "Slack app's OAuth & Permissions page."
+        )
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=api_url(settings),
+        retry_handlers=[
+            *default_retry_handlers(),
+            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ],
+    )
+
+
+def build_app(
+    settings: Settings,
+    service: StoryfitService,
+    *,
+    deadline_seconds: float = WORK_DEADLINE_SECONDS,
+) -> App:
+    """The Bolt app with every listener registered; calls ``auth.test`` once to check the token.
+
+    ``process_before_response=True``: each ack function runs on the request thread and the
+    response leaves as soon as it returns, while lazy listeners carry on in the executor. (With
+    ``False``, Bolt polls for the ack every 10 ms from a pool shared with the lazy work, so a busy
+    pool would delay acknowledgements.)
+    """
+    client = build_client(settings)
+    secret = settings.slack_signing_secret
+    app = App(
+        name="storyfit",
+        logger=logging.getLogger("bot.slack"),
+        client=client,
+        signing_secret=secret.get_secret_value() if secret else "",
+        process_before_response=True,
+        before_authorize=DropRepeatedEvents(),
+        listener_executor=ThreadPoolExecutor(LAZY_WORKERS, thread_name_prefix="storyfit-slack"),
+    )
+    engine = ThreadPoolExecutor(ENGINE_WORKERS, thread_name_prefix="storyfit-engine")
+    register_listeners(app, ListenerDeps(service, engine, deadline_seconds))
+    return app

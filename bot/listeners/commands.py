@@ -1,0 +1,114 @@
+"""``/tier`` (answered in the acknowledgement itself) and ``/storyfit`` (briefs, help and more)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.blocks import (
+    SlackMessage,
+    empty_brief_message,
+    error_message,
+    help_message,
+    tier_message,
+    unknown_handle_message,
+)
+from bot.listeners.delivery import Place, answer_brief, brief_from_slack_text
+from bot.listeners.runtime import ListenerDeps, describe_failure, failures_told
+from bot.listeners.subcommands import SubcommandCall, find_subcommand, help_lines
+from bot.service import StoryfitService, UnknownHandleError
+from retrieval.recommendation import RecommendRequest
+
+ADMINS_ONLY = (
+    "Only Storyfit admins can use `/storyfit {name}`. Ask whoever runs Storyfit to add your "
+    "Slack user id to STORYFIT_ADMIN_USERS."
+)
+
+
+def tier_reply(service: StoryfitService, query: str, logger: logging.Logger) -> SlackMessage:
+    """The ``/tier`` answer for a follower count or a handle; never raises."""
+    try:
+        lookup = service.lookup_tier(query)
+    except UnknownHandleError as error:
+        return unknown_handle_message(error.handle, error.suggestions)
+    except Exception as error:
+        return error_message(describe_failure(error, logger, "looking up that tier"))
+    return tier_message(lookup)
+
+
+def _command_text(command: dict[str, Any]) -> str:
+    return brief_from_slack_text(str(command.get("text") or ""))
+
+
+def _refused(service: StoryfitService, command: dict[str, Any], admin_only: bool) -> bool:
+    return admin_only and command.get("user_id") not in service.settings.admin_users
+
+
+def register(app: App, deps: ListenerDeps) -> None:
+    service = deps.service
+
+    def answer_tier(ack: Ack, command: dict[str, Any], logger: logging.Logger) -> None:
+        message = tier_reply(service, str(command.get("text") or ""), logger)
+        ack(text=message.text, blocks=message.blocks)
+
+    def ack_storyfit(ack: Ack, command: dict[str, Any]) -> None:
+        """Instant answers (help, an empty brief, a refusal) here; everything else is lazy."""
+        text = _command_text(command)
+        found = find_subcommand(text)
+        if not text:
+            message = empty_brief_message("`/storyfit`")
+        elif text.lower() == "help":
+            message = help_message(help_lines())
+        elif found is not None and _refused(service, command, found[0].admin_only):
+            message = error_message(ADMINS_ONLY.format(name=found[0].name))
+        else:
+            ack()
+            return
+        ack(text=message.text, blocks=message.blocks)
+
+    def run_storyfit(
+        command: dict[str, Any], client: WebClient, respond: Respond, logger: logging.Logger
+    ) -> None:
+        text = _command_text(command)
+        if not text or text.lower() == "help":
+            return
+
+        def tell(message: str) -> None:
+            reply = error_message(message)
+            respond(text=reply.text, blocks=reply.blocks)
+
+        found = find_subcommand(text)
+        if found is not None:
+            subcommand, args = found
+            if _refused(service, command, subcommand.admin_only):
+                return
+            with failures_told(tell, logger, f"running /storyfit {subcommand.name}"):
+                subcommand.handler(
+                    SubcommandCall(
+                        args=args,
+                        user_id=command["user_id"],
+                        channel_id=command["channel_id"],
+                        service=service,
+                        client=client,
+                        respond=respond,
+                        logger=logger,
+                    )
+                )
+            return
+        with failures_told(tell, logger, "starting on your brief"):
+            answer_brief(
+                client,
+                deps,
+                logger,
+                place=Place(command["channel_id"]),
+                user_id=command.get("user_id"),
+                source="command",
+                request=RecommendRequest(brief=text),
+                cannot_post=tell,
+            )
+
+    app.command("/tier")(answer_tier)
+    app.command("/storyfit")(ack=ack_storyfit, lazy=[run_storyfit])

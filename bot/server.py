@@ -1,0 +1,116 @@
+"""``storyfit serve``: the bot on uvicorn over HTTP, or over Socket Mode with SLACK_APP_TOKEN.
+
+Either way ``GET /healthz`` answers on the port. The service (index, embedding model, history) is
+opened before the first request, so nothing heavy happens on the acknowledgement path.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import uvicorn
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt.error import BoltError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.app import SlackSetupError, build_app
+from bot.service import StoryfitService
+from bot.settings import Settings
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+Mode = Literal["http", "socket"]
+logger = logging.getLogger(__name__)
+
+
+def slack_mode(settings: Settings) -> Mode:
+    token = settings.slack_app_token
+    return "socket" if token is not None and token.get_secret_value() else "http"
+
+
+def check_slack_settings(settings: Settings) -> Mode:
+    """The mode to run in; ``SlackSetupError`` naming the first missing variable."""
+    mode = slack_mode(settings)
+    token = settings.slack_bot_token
+    if token is None or not token.get_secret_value():
+        raise SlackSetupError(
+            "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your "
+            "Slack app's OAuth & Permissions page."
+        )
+    secret = settings.slack_signing_secret
+    if mode == "http" and (secret is None or not secret.get_secret_value()):
+        raise SlackSetupError(
+            "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's "
+            "Basic Information page (or set SLACK_APP_TOKEN to use Socket Mode instead)."
+        )
+    return mode
+
+
+def build_asgi(app: App | None, mode: Mode) -> Starlette:
+    """``POST /slack/events`` (when ``app`` is given) and ``GET /healthz``.
+
+    Bolt's App is synchronous: each request is dispatched on a worker thread so that one slow
+    acknowledgement (opening a modal calls Slack) never holds up the event loop.
+    """
+
+    async def slack_events(request: Request) -> Response:
+        assert app is not None
+        bolt_request = to_bolt_request(request, await request.body())
+        bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+        return to_starlette_response(bolt_response)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"ok": True, "mode": mode})
+
+    routes = [Route(HEALTH_PATH, healthz, methods=["GET"])]
+    if app is not None:
+        routes.append(Route(EVENTS_PATH, slack_events, methods=["POST"]))
+    return Starlette(routes=routes)
+
+
+def open_app(settings: Settings, service: StoryfitService) -> App:
+    """Warm the service up, then build the app (which checks the token with ``auth.test``)."""
+    counts = service.tier_counts()
+    logger.info("Roster: %d creators (%s)", sum(counts.values()), settings.tiers.describe())
+    _ = service.history
+    try:
+        return build_app(settings, service)
+    except BoltError as error:
+        raise SlackSetupError(f"Slack did not accept SLACK_BOT_TOKEN: {error}") from None
+
+
+def uvicorn_config(asgi: Starlette, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        asgi, host=host, port=port, access_log=False, lifespan="off", log_level="info"
+    )
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    """Run until interrupted. Raises ``SlackSetupError`` for missing or refused settings."""
+    mode = check_slack_settings(settings)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    with StoryfitService(settings) as service:
+        app = open_app(settings, service)
+        if mode == "http":
+            logger.info("Slack requests on http://%s:%d%s", host, port, EVENTS_PATH)
+            uvicorn.Server(uvicorn_config(build_asgi(app, mode), host, port)).run()
+            return
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        assert settings.slack_app_token is not None
+        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        handler.connect()  # type: ignore[no-untyped-call]
+        logger.info("Connected to Slack over Socket Mode; health on port %d", port)
+        try:
+            uvicorn.Server(uvicorn_config(build_asgi(None, mode), host, port)).run()
+        finally:
+            handler.close()  # type: ignore[no-untyped-call]
