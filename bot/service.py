@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from retrieval.embeddings import Embedder, build_embedder
 from retrieval.index import CreatorIndex, UpsertReport
 
+from bot.history import History
 from bot.settings import Settings
 from retrieval.counts import parse_count
 from retrieval.errors import StoryfitError
@@ -85,11 +86,15 @@ class StoryfitService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._index: CreatorIndex | None = None
+        self._history: History | None = None
 
     def close(self) -> None:
         if self._index is not None:
             self._index.close()
             self._index = None
+        if self._history is not None:
+            self._history.close()
+            self._history = None
 
     def __enter__(self) -> StoryfitService:
         return self
@@ -107,6 +112,13 @@ class StoryfitService:
                 chroma_url=self.settings.chroma_url,
             )
         return self._index
+
+    @property
+    def history(self) -> History:
+        """The history database, opened (and migrated) on first use."""
+        if self._history is None:
+            self._history = History.open(self.settings.resolved_database_url)
+        return self._history
 
     def _build_embedder(self) -> Embedder:
         client = None
@@ -130,6 +142,7 @@ class StoryfitService:
         """Load a roster file (refusing a non-roster before touching the store) and upsert it."""
         load = load_roster(path, mapping)
         upsert = self.index.upsert(load.creators, progress=progress)
+        self.history.record_roster_snapshot(self.index.iter_creators(), self.settings.tiers)
         return ImportReport(source=str(path), load=load, upsert=upsert)
 
     def lookup_tier(self, query: str) -> TierLookup:

@@ -1,0 +1,1 @@
+"""Alembic migrations for the history database; ``bot.history`` runs them to head on open."""
