@@ -249,6 +249,8 @@ def _engagement_rate(value: object) -> float | None:
 
 def _topics(value: object) -> list[str]:
     """A JSON list, or text separated by ``;`` or ``|``, as distinct trimmed topics."""
+    if value is None:
+        return []
     if isinstance(value, str) and value.strip().startswith("["):
         with contextlib.suppress(json.JSONDecodeError):
             value = json.loads(value)
@@ -268,6 +270,8 @@ def _followers(value: object) -> int:
         raise ValueError("followers is missing")
     if not isinstance(value, str | int | float):
         raise ValueError(f"followers must be a count, not {_json_kind(value)}")
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)  # the common case, without parse_count's pattern
     return parse_count(value)
 
 
