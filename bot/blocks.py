@@ -312,13 +312,11 @@ def _foot_blocks(rec: Recommendation, request_id: int | None) -> list[Block]:
     return blocks
 
 
-def _nothing_found_blocks(rec: Recommendation) -> list[Block]:
-    reasons = _shortfall_text(rec)
+def _nothing_found_blocks() -> list[Block]:
     return [
         section(
-            "No creator on the roster fits this brief with these filters."
-            + (f"\n{reasons}" if reasons else "")
-            + "\nTry fewer filters, a wider follower range, or describe the story in other words."
+            "No creator on the roster fits this brief with these filters. Try fewer filters, "
+            "a wider follower range, or describe the story in other words."
         )
     ]
 
@@ -334,7 +332,7 @@ class _Unit:
 def _result_units(rec: Recommendation, request_id: int | None, asked_by: str | None) -> list[_Unit]:
     units = [_Unit(_head_blocks(rec, asked_by))]
     if not rec.picks:
-        units.append(_Unit(_nothing_found_blocks(rec)))
+        units.append(_Unit(_nothing_found_blocks()))
     for role in ("awareness", "action"):
         picks = [pick for pick in rec.picks if pick.role == role]
         for index, pick in enumerate(picks):

@@ -1,0 +1,112 @@
+"""The Slack layer's pure parts: retry dedupe, modal parsing, message text, subcommands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot import blocks
+from bot.listeners.delivery import brief_from_slack_text
+from bot.listeners.subcommands import find_subcommand, help_lines, register_subcommand
+from bot.listeners.views import read_submission
+from bot.slack_retries import DropRepeatedEvents
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_event_id_is_seen_once_until_it_expires() -> None:
+    clock = Clock()
+    dedupe = DropRepeatedEvents(ttl_seconds=60, clock=clock)
+    assert not dedupe.seen_before("Ev1")
+    assert dedupe.seen_before("Ev1")
+    assert not dedupe.seen_before("Ev2")
+    clock.now = 61
+    assert not dedupe.seen_before("Ev1")
+
+
+def test_the_memory_of_event_ids_is_bounded() -> None:
+    dedupe = DropRepeatedEvents(max_entries=3, clock=Clock())
+    for event_id in ("a", "b", "c", "d"):
+        assert not dedupe.seen_before(event_id)
+    assert not dedupe.seen_before("a")  # the oldest was forgotten to make room
+    assert dedupe.seen_before("d")
+
+
+def modal_values(**fields: Any) -> dict[str, Any]:
+    defaults: dict[str, Any] = {
+        blocks.STORY_INPUT: {"type": "plain_text_input", "value": "Slow coffee for busy parents"},
+        blocks.OBJECTIVE_INPUT: {
+            "type": "static_select",
+            "selected_option": {"value": "conversion"},
+        },
+        blocks.MACRO_INPUT: {"type": "number_input", "value": "1"},
+        blocks.MICRO_INPUT: {"type": "number_input", "value": None},
+        blocks.PLATFORMS_INPUT: {"type": "plain_text_input", "value": "Instagram, tiktok"},
+        blocks.COUNTRIES_INPUT: {"type": "plain_text_input", "value": "de us"},
+        blocks.LANGUAGES_INPUT: {"type": "plain_text_input", "value": None},
+        blocks.CHANNEL_INPUT: {"type": "conversations_select", "selected_conversation": "C0BRANDS"},
+    }
+    defaults.update(fields)
+    return {"state": {"values": {key: {key: value} for key, value in defaults.items()}}}
+
+
+def test_a_complete_modal_becomes_a_request_and_a_channel() -> None:
+    submission = read_submission(modal_values())
+    assert submission.errors == {}
+    assert submission.channel == "C0BRANDS"
+    request = submission.request
+    assert request is not None
+    assert request.brief == "Slow coffee for busy parents"
+    assert request.objective == "conversion"
+    assert (request.macro, request.micro) == (1, None)
+    assert request.platform == ["instagram", "tiktok"]
+    assert request.country == ["DE", "US"] and request.language == []
+
+
+def test_modal_mistakes_are_reported_on_the_field_that_has_them() -> None:
+    submission = read_submission(
+        modal_values(
+            **{
+                blocks.STORY_INPUT: {"value": "   "},
+                blocks.COUNTRIES_INPUT: {"value": "Germany"},
+                blocks.LANGUAGES_INPUT: {"value": "english"},
+                blocks.MICRO_INPUT: {"value": "51"},
+                blocks.CHANNEL_INPUT: {"selected_conversation": None},
+            }
+        )
+    )
+    assert submission.request is None
+    assert set(submission.errors) == {
+        blocks.STORY_INPUT,
+        blocks.COUNTRIES_INPUT,
+        blocks.LANGUAGES_INPUT,
+        blocks.MICRO_INPUT,
+        blocks.CHANNEL_INPUT,
+    }
+    assert "two-letter country codes" in submission.errors[blocks.COUNTRIES_INPUT]
+
+
+def test_message_text_becomes_a_plain_brief() -> None:
+    text = "<@U0BOT> Coffee &amp; calm <https://brand.example|our site> for <#C1|general> &lt;3"
+    assert brief_from_slack_text(text, "U0BOT") == "Coffee & calm our site for #general <3"
+    assert brief_from_slack_text("<@U0BOT>", "U0BOT") == ""
+
+
+def test_subcommands_are_found_by_their_first_word_and_listed_in_help() -> None:
+    def handler(call: object) -> None:
+        del call
+
+    register_subcommand("zz-test", handler, usage="zz-test now", summary="a test subcommand")
+    found = find_subcommand("ZZ-test now please")
+    assert found is not None and found[0].handler is handler and found[1] == "now please"
+    assert find_subcommand("zz-testing coffee") is None
+    assert ("zz-test now", "a test subcommand") in help_lines()
+    with pytest.raises(ValueError, match="cannot be a /storyfit subcommand"):
+        register_subcommand("help", handler, usage="help", summary="no")
