@@ -102,7 +102,7 @@ def _print_import_report(report: ImportReport) -> None:
         str(len(upsert.added)),
         str(len(upsert.updated)),
         str(len(upsert.unchanged)),
-        str(len(load.rejected)),
+        str(load.rejected_count),
     )
     out.print(table)
     if upsert.embedded == 0:

@@ -18,7 +18,7 @@ from bot.history import History
 from bot.settings import Settings
 from retrieval.counts import parse_count
 from retrieval.errors import StoryfitError
-from retrieval.roster import Creator, RosterLoad, load_roster
+from retrieval.roster import Creator, RosterLoad, load_roster, normalize_handle
 
 ImportProgress = Callable[[int, int], None]
 
@@ -171,7 +171,7 @@ class StoryfitService:
 
     def find_creator(self, handle: str) -> Creator:
         """The creator with this handle (``@`` and case ignored), preferring the biggest account."""
-        bare = handle.strip().lstrip("@").lower()
+        bare = normalize_handle(handle)
         matches = self.index.find_handle(bare)
         if not matches:
             raise UnknownHandleError(bare, self.index.suggest_handles(bare))

@@ -6,9 +6,19 @@ import re
 from decimal import Decimal, InvalidOperation
 
 _SUFFIXES = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
+_THOUSANDS = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(?![0-9])")
 _COUNT = re.compile(
-    r"^\s*(?P<number>[0-9][0-9,_ ]*(?:\.[0-9]+)?(?:e[0-9]+)?)\s*(?P<suffix>[kmb]?)\s*$", re.I
+    r"^\s*(?P<number>(?:[0-9]{1,3}(?:[, _][0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:e[0-9]+)?)"
+    r"\s*(?P<suffix>[kmb]?)\s*$",
+    re.I,
 )
+
+
+def _decimal_comma_as_point(text: str) -> str:
+    """``12,3K`` and ``1,5M`` use a decimal comma; ``12,300`` groups thousands."""
+    if "," in text and "." not in text and not _THOUSANDS.match(text) and text.count(",") == 1:
+        return text.replace(",", ".")
+    return text
 
 
 def parse_count(text: str | int | float) -> int:
@@ -25,7 +35,7 @@ def parse_count(text: str | int | float) -> int:
             raise ValueError(f"{text!r} is not a follower count")
         value = Decimal(repr(text))
     else:
-        match = _COUNT.match(text)
+        match = _COUNT.match(_decimal_comma_as_point(text.strip()))
         if not match:
             raise ValueError(
                 f"{text.strip()!r} is not a follower count; "

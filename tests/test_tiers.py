@@ -18,6 +18,9 @@ from retrieval.tiers import DEFAULT_SCHEME, INDUSTRY_SCHEME, parse_tier_scheme
         ("1.2M", 1_200_000),
         (" 2m ", 2_000_000),
         ("15200.0", 15_200),
+        ("12,3K", 12_300),
+        ("1,5M", 1_500_000),
+        ("1,234,567", 1_234_567),
         ("0", 0),
         (9_999, 9_999),
         (15200.0, 15_200),
@@ -27,7 +30,7 @@ def test_counts_in_every_form_people_write(text: str | int | float, expected: in
     assert parse_count(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "lots", "-5", "12.34", "1.2.3k", "12kk", "nan", "∞"])
+@pytest.mark.parametrize("text", ["", "lots", "-5", "12.34", "1.2.3k", "12kk", "nan", "∞", "12,30", "1,2,3"])
 def test_bad_counts_are_refused_with_a_hint(text: str) -> None:
     with pytest.raises(ValueError, match="follower count|negative|whole number"):
         parse_count(text)
