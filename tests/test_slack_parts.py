@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
 from bot import blocks
 from bot.listeners.delivery import brief_from_slack_text
+from bot.listeners.shortcuts import NEW_BRIEF_SHORTCUT
 from bot.listeners.subcommands import find_subcommand, help_lines, register_subcommand
 from bot.listeners.views import read_submission
+from bot.server import EVENTS_PATH
 from bot.slack_retries import DropRepeatedEvents
+from tests.conftest import REPO
 
 
 class Clock:
@@ -110,3 +114,25 @@ def test_subcommands_are_found_by_their_first_word_and_listed_in_help() -> None:
     assert ("zz-test now", "a test subcommand") in help_lines()
     with pytest.raises(ValueError, match="cannot be a /storyfit subcommand"):
         register_subcommand("help", handler, usage="help", summary="no")
+
+
+def test_the_manifest_declares_what_the_app_listens_to() -> None:
+    manifest = yaml.safe_load((REPO / "manifest.yml").read_text(encoding="utf-8"))
+    features, settings = manifest["features"], manifest["settings"]
+    assert {command["command"] for command in features["slash_commands"]} == {"/tier", "/storyfit"}
+    assert [shortcut["callback_id"] for shortcut in features["shortcuts"]] == [NEW_BRIEF_SHORTCUT]
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_mention",
+        "message.im",
+        "app_home_opened",
+    }
+    assert settings["interactivity"]["is_enabled"] is True
+    assert features["app_home"]["home_tab_enabled"] is True
+    urls = [
+        settings["event_subscriptions"]["request_url"],
+        settings["interactivity"]["request_url"],
+    ]
+    urls += [command["url"] for command in features["slash_commands"]]
+    assert all(url.endswith(EVENTS_PATH) for url in urls)
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"app_mentions:read", "chat:write", "commands", "files:write", "im:history"} <= scopes
