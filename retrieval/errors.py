@@ -3,3 +3,36 @@
 
 class StoryfitError(Exception):
     """A problem the user can act on; ``str(error)`` is a clear sentence saying what to do."""
+
+
+class EmptyBriefError(StoryfitError):
+    """The brief gives nothing to match bios against."""
+
+    EXAMPLE = (
+        '"a small roastery that pays growers fairly, for people who make coffee a ritual"'
+    )
+
+    def __init__(self, constraints: str | None = None) -> None:
+        if constraints:
+            message = (
+                f"The brief only sets constraints ({constraints}) and says nothing about the "
+                f"story to match. Add what the brand is about, e.g. {self.EXAMPLE}."
+            )
+        else:
+            message = (
+                "The brief is empty. Describe the brand story and the creators you want, "
+                f"e.g. {self.EXAMPLE}."
+            )
+        super().__init__(message)
+
+
+class EmptyRosterError(StoryfitError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The roster is empty. Import creators first: `storyfit ingest roster.csv` "
+            "(or `storyfit demo` for the bundled sample)."
+        )
+
+
+class FilterError(StoryfitError):
+    """The filters cannot be met as written (unknown country, min above max, ...)."""

@@ -1,0 +1,378 @@
+"""Candidates per side of the mix, and their ranking: fit first, then engagement and diversity.
+
+Retrieval: the story's vector (and each of its sentences' vectors) against Chroma, unfiltered and
+over-fetched, with the hard filters applied here; a side left short gets one more query with the
+filters pushed into Chroma's ``where`` (cheap exactly when they are selective, chroma #7092).
+BM25 over the local catalog adds creators whose bios share the brief's words.
+
+Fit (the ``product`` fusion) is dense-first: the cosine to the whole story, blended with the best
+cosine to any one sentence of it (a long brief mixes several stories), plus lexical evidence
+weighted by how much of the brief's distinctive vocabulary the bio covers, so one shared common
+word adds little and a paraphrased brief is not dragged down by weak keyword hits. The plain
+``dense``, ``bm25`` and ``rrf`` fusions are kept as the baselines ``bench/`` measures against.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.bio_checks import unpickable_reason
+from retrieval.embeddings import Embedder
+from retrieval.index import Hit
+from retrieval.mix import Band, SidePlan
+from retrieval.recommendation import Filters, Side
+from retrieval.roster import Creator
+from retrieval.terms import Term, terms
+
+FloatVector = npt.NDArray[np.float32]
+FloatMatrix = npt.NDArray[np.float32]
+Fusion = Literal["product", "dense", "bm25", "rrf"]
+FUSIONS: tuple[Fusion, ...] = ("product", "dense", "bm25", "rrf")
+
+#: Nearest neighbours fetched unfiltered per query vector (story, then each sentence).
+DENSE_FETCH = 200
+#: BM25 hits fetched (unfiltered: the catalog's FTS5 index takes no metadata filter).
+LEXICAL_FETCH = 100
+#: A side with fewer admissible candidates than ``max(PUSHDOWN_MIN, 4 * slots)`` after the
+#: unfiltered fetch gets a filtered query: the filters are selective, so ``where`` is cheap.
+PUSHDOWN_MIN = 24
+PUSHDOWN_FETCH = 80
+#: Reciprocal rank fusion constant (Cormack et al.).
+RRF_K = 60
+
+#: Product fit = (1 - SEGMENT_WEIGHT) * cos(story) + SEGMENT_WEIGHT * best sentence cosine
+#: + LEXICAL_WEIGHT * idf-weighted share of the brief's content stems the bio covers.
+SEGMENT_WEIGHT = 0.5
+LEXICAL_WEIGHT = 0.25
+#: Picks need a fit of at least this, and at least RELATIVE_FLOOR times the best fit of the mix.
+ABSOLUTE_FLOOR = 0.30
+RELATIVE_FLOOR = 0.6
+#: Engagement nudges fit by at most this much: log2(rate / tier median), clipped to [-1, 1].
+ENGAGEMENT_WEIGHT = 0.02
+#: A preferred (not required) country or language the creator matches adds this much.
+PREFERENCE_BONUS = 0.03
+#: Diversity: a candidate whose cosine to an earlier pick exceeds REDUNDANCY_START loses
+#: DIVERSITY_WEIGHT times the excess.
+REDUNDANCY_START = 0.55
+DIVERSITY_WEIGHT = 0.5
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+class SearchIndex(Protocol):
+    """What ranking needs of ``CreatorIndex``."""
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Creator]: ...
+
+    def vectors(self, keys: Sequence[str]) -> dict[str, FloatVector]: ...
+
+    def dense_search(
+        self,
+        vector: npt.NDArray[np.floating[Any]],
+        n: int,
+        where: Mapping[str, Any] | None = None,
+    ) -> list[Hit]: ...
+
+    def lexical_search(self, query: str, n: int) -> list[Hit]: ...
+
+
+@dataclass(frozen=True)
+class Query:
+    """The story as retrieval sees it: its vector, its sentences' vectors, its content words."""
+
+    story: str
+    vector: FloatVector
+    segments: tuple[str, ...]
+    segment_vectors: FloatMatrix
+    terms: tuple[Term, ...]
+
+    @property
+    def stems(self) -> frozenset[str]:
+        return frozenset(term.stem for term in self.terms)
+
+
+def build_query(story: str, embedder: Embedder) -> Query:
+    """Embed the story and each sentence of it that has content words, in one batch."""
+    segments = tuple(part.strip() for part in _SENTENCE_BREAK.split(story) if any(terms(part))) or (
+        story,
+    )
+    rows = embedder.embed([story, *segments]) if len(segments) > 1 else embedder.embed([story])
+    return Query(
+        story=story,
+        vector=rows[0],
+        segments=segments,
+        segment_vectors=rows[1:] if len(segments) > 1 else rows[:1],
+        terms=tuple(terms(story)),
+    )
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """The hard filters, the handles to leave out, and the soft preferences."""
+
+    filters: Filters
+    exclude: frozenset[str] = frozenset()
+    preferred_countries: frozenset[str] = frozenset()
+    preferred_languages: frozenset[str] = frozenset()
+
+    def admits(self, creator: Creator) -> bool:
+        filters = self.filters
+        return (
+            (not filters.platform or creator.platform in filters.platform)
+            and (not filters.country or creator.country in filters.country)
+            and (not filters.language or creator.language in filters.language)
+            and creator.handle.casefold() not in self.exclude
+            and creator.key.casefold() not in self.exclude
+        )
+
+    def where(self, bands: Sequence[Band]) -> dict[str, Any]:
+        """The same filters (bar exclusions) as a Chroma ``where`` for one side's bands."""
+        clauses: list[dict[str, Any]] = [{"thin": False}]
+        for name, values in (
+            ("platform", self.filters.platform),
+            ("country", self.filters.country),
+            ("language", self.filters.language),
+        ):
+            if values:
+                clauses.append({name: {"$in": list(values)}})
+        ranges = [_band_where(band) for band in bands]
+        clauses.append(ranges[0] if len(ranges) == 1 else {"$or": ranges})
+        return {"$and": clauses}
+
+
+def _band_where(band: Band) -> dict[str, Any]:
+    low = {"followers": {"$gte": band.min}}
+    if band.max is None:
+        return low
+    return {"$and": [low, {"followers": {"$lte": band.max}}]}
+
+
+@dataclass
+class Candidate:
+    """A creator admissible on one side, with every signal the ranking and the reasons use."""
+
+    creator: Creator
+    side: Side
+    vector: FloatVector
+    dense: float
+    segment_scores: FloatVector
+    dense_rank: int | None = None
+    lexical: float = 0.0
+    lexical_rank: int | None = None
+    matched: frozenset[str] = frozenset()
+    coverage: float = 0.0
+    fit: float = 0.0
+    score: float = 0.0
+    pickable: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.creator.key
+
+    @property
+    def best_segment(self) -> int:
+        return int(np.argmax(self.segment_scores))
+
+
+def gather(
+    index: SearchIndex,
+    query: Query,
+    sides: Sequence[SidePlan],
+    constraints: Constraints,
+    *,
+    with_lexical: bool = True,
+) -> list[Candidate]:
+    """Every admissible creator the searches found, on the side its follower count puts it."""
+    dense_hits = _dense_hits(index, query)
+    lexical_hits = index.lexical_search(query.story, LEXICAL_FETCH) if with_lexical else []
+    creators = index.get_many(list(dict.fromkeys([h.key for h in dense_hits + lexical_hits])))
+    placed = _place(creators.values(), sides, constraints)
+    for plan in sides:
+        have = sum(1 for side in placed.values() if side == plan.side)
+        if plan.slots and plan.bands and have < max(PUSHDOWN_MIN, 4 * plan.slots):
+            pushed = index.dense_search(
+                query.vector, PUSHDOWN_FETCH, where=constraints.where(plan.bands)
+            )
+            dense_hits.extend(pushed)
+            extra = index.get_many([hit.key for hit in pushed if hit.key not in creators])
+            creators.update(extra)
+            placed.update(_place(extra.values(), [plan], constraints))
+    vectors = index.vectors(list(placed))
+    dense_rank = _ranks(dense_hits)
+    lexical_rank = _ranks(lexical_hits)
+    lexical_score = {hit.key: hit.score for hit in lexical_hits}
+    candidates: list[Candidate] = []
+    for key, side in placed.items():
+        vector = vectors.get(key)
+        if vector is None:
+            continue
+        candidates.append(
+            Candidate(
+                creator=creators[key],
+                side=side,
+                vector=vector,
+                dense=float(vector @ query.vector),
+                segment_scores=query.segment_vectors @ vector,
+                dense_rank=dense_rank.get(key),
+                lexical=lexical_score.get(key, 0.0),
+                lexical_rank=lexical_rank.get(key),
+                pickable=unpickable_reason(creators[key].bio) is None,
+            )
+        )
+    _match_words(candidates, query)
+    return candidates
+
+
+def _dense_hits(index: SearchIndex, query: Query) -> list[Hit]:
+    hits = index.dense_search(query.vector, DENSE_FETCH)
+    if len(query.segments) > 1:
+        for vector in query.segment_vectors:
+            hits.extend(index.dense_search(vector, DENSE_FETCH // 2))
+    return hits
+
+
+def _ranks(hits: Iterable[Hit]) -> dict[str, int]:
+    """Rank of each key by its best score among ``hits`` (0 = best)."""
+    best: dict[str, float] = {}
+    for hit in hits:
+        best[hit.key] = max(best.get(hit.key, -math.inf), hit.score)
+    ordered = sorted(best, key=lambda key: -best[key])
+    return {key: rank for rank, key in enumerate(ordered)}
+
+
+def _place(
+    creators: Iterable[Creator], sides: Sequence[SidePlan], constraints: Constraints
+) -> dict[str, Side]:
+    placed: dict[str, Side] = {}
+    for creator in creators:
+        if not constraints.admits(creator):
+            continue
+        for plan in sides:
+            if plan.admits(creator.followers):
+                placed[creator.key] = plan.side
+                break
+    return placed
+
+
+def _match_words(candidates: Sequence[Candidate], query: Query) -> None:
+    """Which of the brief's stems each bio (or topic list) has, and their idf-weighted share.
+
+    Document frequencies come from the candidate pool: a word most candidates share (the
+    brief's broad subject) weighs little, a word few share (its specific angle) weighs a lot.
+    """
+    wanted = query.stems
+    if not wanted or not candidates:
+        return
+    found: list[frozenset[str]] = []
+    for candidate in candidates:
+        text = candidate.creator.bio + "\n" + " ".join(candidate.creator.topics)
+        found.append(frozenset(term.stem for term in terms(text)) & wanted)
+    pool = len(candidates)
+    frequency = {stem: sum(stem in stems for stems in found) for stem in wanted}
+    idf = {stem: math.log(1 + pool / (1 + count)) for stem, count in frequency.items()}
+    total = sum(idf.values())
+    for candidate, stems in zip(candidates, found, strict=True):
+        candidate.matched = stems
+        candidate.coverage = sum(idf[stem] for stem in stems) / total
+
+
+def score(candidates: Sequence[Candidate], fusion: Fusion, constraints: Constraints) -> None:
+    """Set each candidate's ``fit`` (relevance alone) and ``score`` (fit plus marketing signals)."""
+    for candidate in candidates:
+        candidate.fit = _fit(candidate, fusion)
+        candidate.score = candidate.fit
+    if fusion != "product":
+        return
+    medians = _engagement_medians(candidates)
+    for candidate in candidates:
+        candidate.score += _engagement_nudge(candidate, medians)
+        if (candidate.creator.country or "") in constraints.preferred_countries:
+            candidate.score += PREFERENCE_BONUS
+        if (candidate.creator.language or "") in constraints.preferred_languages:
+            candidate.score += PREFERENCE_BONUS
+
+
+def _fit(candidate: Candidate, fusion: Fusion) -> float:
+    if fusion == "dense":
+        return candidate.dense if candidate.dense_rank is not None else -1.0
+    if fusion == "bm25":
+        return candidate.lexical if candidate.lexical_rank is not None else -1.0
+    if fusion == "rrf":
+        return sum(
+            1.0 / (RRF_K + 1 + rank)
+            for rank in (candidate.dense_rank, candidate.lexical_rank)
+            if rank is not None
+        )
+    semantic = (1 - SEGMENT_WEIGHT) * candidate.dense + SEGMENT_WEIGHT * float(
+        candidate.segment_scores.max()
+    )
+    return semantic + LEXICAL_WEIGHT * candidate.coverage
+
+
+def _engagement_medians(candidates: Iterable[Candidate]) -> dict[Side, float]:
+    rates: dict[Side, list[float]] = {}
+    for candidate in candidates:
+        if candidate.creator.engagement_rate:
+            rates.setdefault(candidate.side, []).append(candidate.creator.engagement_rate)
+    return {side: median(values) for side, values in rates.items()}
+
+
+def _engagement_nudge(candidate: Candidate, medians: Mapping[Side, float]) -> float:
+    rate = candidate.creator.engagement_rate
+    norm = medians.get(candidate.side)
+    if not rate or not norm:
+        return 0.0
+    return ENGAGEMENT_WEIGHT * max(-1.0, min(1.0, math.log2(rate / norm)))
+
+
+def relevance_floor(candidates: Iterable[Candidate]) -> float:
+    """The least fit a pick may have: absolute, and relative to the best pickable fit."""
+    best = max((c.fit for c in candidates if c.pickable), default=0.0)
+    return max(ABSOLUTE_FLOOR, RELATIVE_FLOOR * best)
+
+
+def select(
+    candidates: Iterable[Candidate],
+    slots: int,
+    *,
+    floor: float | None,
+    diverse: bool,
+    taken: Collection[str] = (),
+    picked: Sequence[Candidate] = (),
+) -> list[Candidate]:
+    """Up to ``slots`` best candidates (best first), skipping ``taken`` keys.
+
+    With a ``floor``, weaker fits are left out rather than padding the list; with ``diverse``,
+    each next pick is discounted by its similarity to the picks before it (``picked`` included).
+    """
+    pool = [
+        c
+        for c in candidates
+        if c.pickable and c.key not in taken and (floor is None or c.fit >= floor)
+    ]
+    pool.sort(key=lambda c: -c.score)
+    chosen: list[Candidate] = []
+    earlier = list(picked)
+    while pool and len(chosen) < slots:
+        if diverse and earlier:
+            best = max(pool, key=lambda c: c.score - _redundancy(c, earlier))
+        else:
+            best = pool[0]
+        pool.remove(best)
+        chosen.append(best)
+        earlier.append(best)
+    return chosen
+
+
+def _redundancy(candidate: Candidate, earlier: Sequence[Candidate]) -> float:
+    closest = max(float(candidate.vector @ other.vector) for other in earlier)
+    return DIVERSITY_WEIGHT * max(0.0, closest - REDUNDANCY_START)
