@@ -6,18 +6,20 @@ they never touch Chroma, the catalog or the embedder themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from retrieval.embeddings import Embedder, build_embedder
-from retrieval.index import CreatorIndex, UpsertReport
 
 from bot.history import History
 from bot.settings import Settings
 from retrieval.counts import parse_count
+from retrieval.embeddings import Embedder, build_embedder
 from retrieval.errors import StoryfitError
+from retrieval.index import CreatorIndex, UpsertReport
+from retrieval.recommend import Recommender
+from retrieval.recommendation import Pick, Recommendation, RecommendRequest
 from retrieval.roster import Creator, RosterLoad, load_roster, normalize_handle
 
 ImportProgress = Callable[[int, int], None]
@@ -63,14 +65,6 @@ class UnknownHandleError(StoryfitError):
         super().__init__(f"No creator with the handle @{handle} is on the roster.{hint}")
 
 
-class EmptyRosterError(StoryfitError):
-    def __init__(self) -> None:
-        super().__init__(
-            "The roster is empty. Import creators first: `storyfit ingest roster.csv` "
-            "(or `storyfit demo` for the bundled sample)."
-        )
-
-
 def looks_like_count(query: str) -> bool:
     """``8500``, ``12.3k`` and ``1,200`` are counts; ``@8500`` and ``janecooks`` are handles."""
     try:
@@ -86,12 +80,15 @@ class StoryfitService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._index: CreatorIndex | None = None
+        self._embedder: Embedder | None = None
+        self._recommender: Recommender | None = None
         self._history: History | None = None
 
     def close(self) -> None:
         if self._index is not None:
             self._index.close()
             self._index = None
+            self._recommender = None
         if self._history is not None:
             self._history.close()
             self._history = None
@@ -107,7 +104,7 @@ class StoryfitService:
         if self._index is None:
             self._index = CreatorIndex.open(
                 data_dir=self.settings.data_dir,
-                embedder=self._build_embedder(),
+                embedder=self.embedder,
                 tiers=self.settings.tiers,
                 chroma_url=self.settings.chroma_url,
             )
@@ -119,6 +116,19 @@ class StoryfitService:
         if self._history is None:
             self._history = History.open(self.settings.resolved_database_url)
         return self._history
+
+    @property
+    def embedder(self) -> Embedder:
+        """One embedder for the process: the index's bios and the engine's briefs."""
+        if self._embedder is None:
+            self._embedder = self._build_embedder()
+        return self._embedder
+
+    @property
+    def recommender(self) -> Recommender:
+        if self._recommender is None:
+            self._recommender = Recommender(self.index, self.settings.tiers, self.embedder)
+        return self._recommender
 
     def _build_embedder(self) -> Embedder:
         client = None
@@ -179,3 +189,15 @@ class StoryfitService:
 
     def tier_counts(self) -> dict[str, int]:
         return self.index.tier_counts()
+
+    def recommend(self, request: RecommendRequest) -> Recommendation:
+        """An explained macro/micro mix for a brief."""
+        return self.recommender.recommend(request)
+
+    def lookalikes(self, key: str, n: int = 5, exclude: Sequence[str] = ()) -> list[Pick]:
+        """Creators in the tier of ``key`` (``platform:handle`` or a handle) with close bios."""
+        return self.recommender.lookalikes(key, n, exclude)
+
+    def swap(self, request: RecommendRequest, current: Recommendation, key: str) -> Recommendation:
+        """``current`` with the pick ``key`` replaced by the next best of its side."""
+        return self.recommender.swap(request, current, key)
