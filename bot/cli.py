@@ -11,13 +11,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from bot.service import ImportReport, StoryfitService
 from bot.settings import Settings, SettingsError, load_settings
+from retrieval.counts import parse_count
 from retrieval.errors import StoryfitError
+from retrieval.recommendation import OBJECTIVES, Recommendation, RecommendRequest
 from retrieval.roster import parse_column_mapping
 
 app = typer.Typer(
@@ -31,6 +35,10 @@ out = Console()
 err = Console(stderr=True)
 
 SAMPLE_ROSTER = "sample_roster.csv"
+DEMO_BRIEF = (
+    "We're a small coffee roastery that pays growers fairly. We want people who make the "
+    "morning brew a ritual, from the first grind to the last sip."
+)
 
 
 class Context:
@@ -189,6 +197,111 @@ def demo(ctx: typer.Context) -> None:
         report = _import_with_progress(service, path, {})
         _print_import_report(report)
         _print_tier_summary(service)
+        out.print(f"\n[bold]Example brief:[/] {escape(DEMO_BRIEF)}\n")
+        _print_recommendation(service.recommend(RecommendRequest(brief=DEMO_BRIEF)))
+
+
+def _follower_bound(option: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_count(value)
+    except ValueError as error:
+        raise fail(f"{option}: {error}") from None
+
+
+def _request(brief: str, **options: object) -> RecommendRequest:
+    """The request, or one line naming the option that is out of range."""
+    try:
+        return RecommendRequest.model_validate({"brief": brief, **options})
+    except ValidationError as error:
+        detail = error.errors()[0]
+        option = "--" + str(detail["loc"][0]).replace("_", "-")
+        raise fail(f"{option}: {detail['msg']}.") from None
+
+
+def _print_recommendation(recommendation: Recommendation) -> None:
+    """Awareness picks, then action picks, each with its reason and quoted evidence; then the
+    mix paragraph, any shortfall and the notices."""
+    for role, title in (("awareness", "Awareness (macro side)"), ("action", "Action (micro side)")):
+        picks = [pick for pick in recommendation.picks if pick.role == role]
+        if not picks:
+            continue
+        out.print(f"[bold underline]{title}[/]")
+        for number, pick in enumerate(picks, 1):
+            name = f" ({escape(pick.name)})" if pick.name else ""
+            out.print(
+                f"[bold]{number}. @{escape(pick.handle)}[/]{name}  {escape(pick.platform)} · "
+                f"{escape(pick.tier)} · {pick.followers:,} followers · fit {pick.score:.2f}",
+                highlight=False,
+            )
+            out.print(f"   {escape(pick.why)}", highlight=False)
+            for quote in pick.evidence:
+                out.print(f"   [dim]“{escape(quote)}”[/]", highlight=False)
+        out.print()
+    out.print(f"[bold]The mix:[/] {escape(recommendation.explanation)}", highlight=False)
+    for shortfall in recommendation.shortfall:
+        out.print(
+            f"[yellow]Shortfall ({shortfall.tier}):[/] {shortfall.found} of "
+            f"{shortfall.requested} found; {escape(shortfall.reason)}.",
+            highlight=False,
+        )
+    for notice in recommendation.notices:
+        out.print(f"[cyan]Note:[/] {escape(notice)}", highlight=False)
+
+
+@app.command()
+def recommend(
+    ctx: typer.Context,
+    brief: Annotated[str, typer.Argument(help="The brand story and the creators you want.")],
+    macro: Annotated[
+        int | None, typer.Option(help="Awareness-side (macro) creators to pick.")
+    ] = None,
+    micro: Annotated[int | None, typer.Option(help="Action-side (micro) creators to pick.")] = None,
+    objective: Annotated[
+        str | None,
+        typer.Option(help="awareness, conversion or balanced (default: from the brief)."),
+    ] = None,
+    platform: Annotated[
+        list[str] | None, typer.Option(help="Only this platform (repeatable).")
+    ] = None,
+    country: Annotated[
+        list[str] | None, typer.Option(help="Only this country, ISO code or name (repeatable).")
+    ] = None,
+    language: Annotated[
+        list[str] | None, typer.Option(help="Only this language, ISO code or name (repeatable).")
+    ] = None,
+    min_followers: Annotated[
+        str | None, typer.Option(help="At least this many followers (8500, 12.3k, 1.2M).")
+    ] = None,
+    max_followers: Annotated[str | None, typer.Option(help="At most this many followers.")] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Never pick this handle (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+) -> None:
+    """An explained mix of creators for a brand story: awareness picks, then action picks."""
+    if objective is not None and objective.strip().lower() not in OBJECTIVES:
+        raise fail(f"--objective {objective!r}: use {', '.join(OBJECTIVES)}.")
+    request = _request(
+        brief,
+        objective=objective.strip().lower() if objective else None,
+        macro=macro,
+        micro=micro,
+        platform=platform or [],
+        country=country or [],
+        language=language or [],
+        min_followers=_follower_bound("--min-followers", min_followers),
+        max_followers=_follower_bound("--max-followers", max_followers),
+        exclude=exclude or [],
+    )
+    with service_for(ctx) as service:
+        recommendation = service.recommend(request)
+    if as_json:
+        payload = recommendation.model_dump(mode="json")
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        return
+    _print_recommendation(recommendation)
 
 
 @app.command()
