@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
@@ -22,6 +23,18 @@ LAZY_WORKERS = 16
 ENGINE_WORKERS = max(2, min(4, os.cpu_count() or 2))
 #: A 429 is waited out (``Retry-After``) up to this many times per call.
 RATE_LIMIT_RETRIES = 3
+#: Niceness of engine threads (and of the model's own threads, which they create): when briefs
+#: keep the cores busy, the threads acknowledging Slack's requests are scheduled first.
+ENGINE_NICENESS = 10
+
+
+def lower_thread_priority() -> None:
+    """Make the calling thread yield the CPU to normal threads (Linux: niceness is per thread)."""
+    if hasattr(os, "setpriority"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), ENGINE_NICENESS)
+        except OSError:
+            logging.getLogger(__name__).debug("Could not lower the engine threads' priority")
 
 
 class SlackSetupError(Exception):
@@ -75,6 +88,8 @@ def build_app(
         before_authorize=DropRepeatedEvents(),
         listener_executor=ThreadPoolExecutor(LAZY_WORKERS, thread_name_prefix="storyfit-slack"),
     )
-    engine = ThreadPoolExecutor(ENGINE_WORKERS, thread_name_prefix="storyfit-engine")
+    engine = ThreadPoolExecutor(
+        ENGINE_WORKERS, thread_name_prefix="storyfit-engine", initializer=lower_thread_priority
+    )
     register_listeners(app, ListenerDeps(service, engine, deadline_seconds))
     return app

@@ -34,6 +34,11 @@ _VIEW_METHODS = {"views.open", "views.publish", "views.update", "views.push"}
 _JSON_FIELDS = ("blocks", "view", "files", "attachments")
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # bursts of lazy listeners calling at once
+    daemon_threads = True
+
+
 @dataclass(frozen=True)
 class RecordedCall:
     method: str
@@ -71,8 +76,7 @@ class SlackMockServer:
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self.uploads: dict[str, bytes] = {}
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     # -- lifecycle -------------------------------------------------------------------------

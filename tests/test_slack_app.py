@@ -75,10 +75,23 @@ def placeholder_and_result(slack: SlackRequests, channel: str) -> tuple[Recorded
     return placeholder, update
 
 
-def feedback_kinds(service: StoryfitService) -> list[tuple[int, str | None, str, str | None]]:
+Feedback = tuple[int, str | None, str, str | None]
+
+
+def feedback_rows(service: StoryfitService) -> list[Feedback]:
     with service.history.transaction() as session:
         rows = session.scalars(select(FeedbackRow).order_by(FeedbackRow.id))
         return [(row.request_id, row.user_id, row.kind, row.creator_key) for row in rows]
+
+
+def stored_feedback(service: StoryfitService, expected: Feedback, timeout: float = 30) -> bool:
+    """Whether ``expected`` is stored, waiting for the lazy listener that stores it."""
+    deadline = time.monotonic() + timeout
+    while expected not in feedback_rows(service):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 # -- the HTTP surface -------------------------------------------------------------------------
@@ -280,7 +293,7 @@ def test_more_like_this_posts_lookalikes_in_the_thread(
         pick.handle for pick in slack_service.history.get_request(request_id).recommendation.picks
     }  # type: ignore[union-attr]
     assert not any(f'"*@{handle}' in text_of(posted) for handle in shown)
-    assert (request_id, USER, "lookalikes", key) in feedback_kinds(slack_service)
+    assert stored_feedback(slack_service, (request_id, USER, "lookalikes", key))
 
 
 def test_swap_replaces_one_pick_and_keeps_the_rest(
@@ -291,8 +304,8 @@ def test_swap_replaces_one_pick_and_keeps_the_rest(
     before = slack_service.history.get_request(request_id)
     assert before is not None
     slack.click(blocks.SWAP, value, message_ts=result.body["ts"])
-    [swapped] = slack.mock.wait_for(
-        "chat.update", where=lambda c: c.body["ts"] == result.body["ts"]
+    _, swapped = slack.mock.wait_for(
+        "chat.update", 2, where=lambda c: c.body["ts"] == result.body["ts"]
     )
     after = slack_service.history.get_request(request_id)
     assert after is not None
@@ -303,7 +316,7 @@ def test_swap_replaces_one_pick_and_keeps_the_rest(
     assert sum(a != b for a, b in zip(keys_before, keys_after, strict=True)) == 1
     new_key = next(a for a, b in zip(keys_after, keys_before, strict=True) if a != b)
     assert f"{request_id}|{new_key}" in buttons_of(swapped)[blocks.SWAP]
-    assert (request_id, USER, "swap", key) in feedback_kinds(slack_service)
+    assert stored_feedback(slack_service, (request_id, USER, "swap", key))
 
 
 def test_export_uploads_a_csv_of_the_picks_into_the_thread(
@@ -320,7 +333,7 @@ def test_export_uploads_a_csv_of_the_picks_into_the_thread(
     assert (
         rows[0].startswith("role,tier,handle") and len(rows) == len(stored.recommendation.picks) + 1
     )
-    assert (int(value), USER, "export", None) in feedback_kinds(slack_service)
+    assert stored_feedback(slack_service, (int(value), USER, "export", None))
 
 
 @pytest.mark.parametrize("action_id", [blocks.THUMBS_UP, blocks.THUMBS_DOWN])
@@ -332,7 +345,7 @@ def test_thumbs_are_stored_and_thanked_privately(
     [thanks] = slack.mock.wait_for("chat.postEphemeral")
     assert thanks.body["user"] == USER and "Thanks" in text_of(thanks)
     kind = "thumbs_up" if action_id == blocks.THUMBS_UP else "thumbs_down"
-    assert (int(value), USER, kind, None) in feedback_kinds(slack_service)
+    assert stored_feedback(slack_service, (int(value), USER, kind, None))
 
 
 def test_a_button_on_a_forgotten_result_gets_a_plain_answer(slack: SlackRequests) -> None:
@@ -388,16 +401,34 @@ def test_a_modal_submission_posts_the_result_in_the_chosen_channel(slack: SlackR
     assert "1 awareness + 2 action picks" in text_of(update)
 
 
-def test_a_huge_mix_is_split_across_messages_in_the_thread(slack: SlackRequests) -> None:
-    slack.submit_view(
-        blocks.BRIEF_MODAL,
-        modal_state(**{blocks.MACRO_INPUT: {"value": "20"}, blocks.MICRO_INPUT: {"value": "50"}}),
+BROAD_BRIEF = (
+    "healthy food, cooking, recipes, fitness, wellness, family, travel, outdoors, lifestyle, "
+    "coffee, home, kids, sport"
+)
+
+
+def test_a_huge_mix_is_split_across_messages_in_the_thread(
+    slack: SlackRequests, slack_service: StoryfitService
+) -> None:
+    state = modal_state(
+        **{
+            blocks.STORY_INPUT: {"value": BROAD_BRIEF},
+            blocks.MACRO_INPUT: {"value": "20"},
+            blocks.MICRO_INPUT: {"value": "50"},
+        }
     )
+    slack.submit_view(blocks.BRIEF_MODAL, state)
     placeholder, first = placeholder_and_result(slack, "C0LAUNCH")
+    [stored] = slack_service.history.recent_requests(USER, 1)
+    expected = blocks.result_messages(stored.recommendation, stored.id, USER)
+    assert len(expected) > 1, "this brief no longer yields enough picks to need two messages"
     continued = slack.mock.wait_for(
-        "chat.postMessage", where=lambda c: c.body.get("thread_ts") == first.body["ts"]
+        "chat.postMessage",
+        len(expected) - 1,
+        where=lambda c: c.body.get("thread_ts") == first.body["ts"],
     )
-    assert "part 2 of" in text_of(continued[0])
+    assert first.body["blocks"] == expected[0].blocks
+    assert [call.body["blocks"] for call in continued] == [m.blocks for m in expected[1:]]
     assert placeholder.body.get("thread_ts") is None
 
 
