@@ -6,9 +6,11 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from pydantic import ValidationError
@@ -319,6 +321,76 @@ def serve(
         run_server(context.settings, host=host, port=port)
     except (SlackSetupError, StoryfitError, ValueError) as error:
         raise fail(str(error)) from None
+
+
+def _digest_time(text: str | None, settings: Settings) -> datetime:
+    """``--at``: an ISO time; one without a zone is read in STORYFIT_TIMEZONE."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise fail(f"--at {text!r} is not an ISO time like 2026-03-02T09:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(settings.timezone))
+
+
+@app.command()
+def digest(
+    ctx: typer.Context,
+    channel: Annotated[
+        str | None, typer.Option(help="Slack channel ID (default with --print: every channel).")
+    ] = None,
+    print_: Annotated[
+        bool, typer.Option("--print", help="Print the digest here instead of posting it.")
+    ] = False,
+    send_due: Annotated[
+        bool,
+        typer.Option(
+            "--send-due",
+            help="Post every subscribed channel's due digest, once per period (for cron).",
+        ),
+    ] = False,
+    at: Annotated[
+        str | None, typer.Option(help="Act as if it were this ISO time (default: now).")
+    ] = None,
+) -> None:
+    """Post the last seven days' digest to --channel, or --print it; or --send-due for cron."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import SlackSetupError, build_client
+    from bot.digest_delivery import post_digest, recent_digest, send_due_digests
+    from bot.digest_text import render_digest_text
+
+    context: Context = ctx.obj
+    now = _digest_time(at, context.settings)
+    if send_due and (channel or print_):
+        raise fail("--send-due posts every due digest on its own; drop --channel and --print.")
+    if not (send_due or print_ or channel):
+        raise fail("Give --channel ID to post the digest there, --print to show it, or --send-due.")
+    with service_for(ctx) as service:
+        try:
+            if send_due:
+                results = send_due_digests(service, now)
+                for result in results:
+                    console = out if result.status == "posted" else err
+                    console.print(result.describe(), highlight=False, soft_wrap=True)
+                if not results:
+                    out.print("No digest was due.")
+                if any(result.status != "posted" for result in results):
+                    raise typer.Exit(code=1)
+            elif print_:
+                sys.stdout.write(render_digest_text(recent_digest(service, channel, now)))
+            else:
+                assert channel is not None
+                digest = recent_digest(service, channel, now)
+                posted = post_digest(build_client(context.settings), channel, digest)
+                note = f" ({posted.chart_error})" if posted.chart_error else ""
+                out.print(f"Posted the digest to {channel} (ts {posted.ts}){note}.")
+        except SlackSetupError as error:
+            raise fail(str(error)) from None
+        except SlackApiError as error:
+            code = error.response.get("error", "unknown_error")
+            raise fail(f"Slack refused the digest for {channel}: {code}.") from None
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ opened before the first request, so nothing heavy happens on the acknowledgement
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from typing import Literal
 
 import uvicorn
@@ -20,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.app import SlackSetupError, build_app
+from bot.digest_delivery import DigestScheduler, digest_client
 from bot.service import StoryfitService
 from bot.settings import Settings
 
@@ -98,8 +100,9 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    with StoryfitService(settings) as service:
+    with StoryfitService(settings) as service, ExitStack() as background:
         app = open_app(settings, service)
+        background.enter_context(DigestScheduler(service, digest_client(settings)))
         if mode == "http":
             logger.info("Slack requests on http://%s:%d%s", host, port, EVENTS_PATH)
             uvicorn.Server(uvicorn_config(build_asgi(app, mode), host, port)).run()

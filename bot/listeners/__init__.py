@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, home, shortcuts, views
+from bot.listeners import actions, commands, digest, events, home, shortcuts, views
 from bot.listeners.runtime import ListenerDeps
 
-SURFACES = (events, commands, actions, shortcuts, views, home)
+SURFACES = (events, commands, actions, shortcuts, views, home, digest)
 
 
 def register_listeners(app: App, deps: ListenerDeps) -> None:

@@ -1,0 +1,366 @@
+"""A channel's week in Storyfit, as data: briefs and who asked, themes, picks, feedback, roster.
+
+Everything is computed from the history store, deterministically (no LLM): the same week always
+gives the same digest. Renderers (Block Kit, terminal text, chart) take the ``Digest`` as it is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+
+from bot.history import History, RosterState, StoredFeedback, StoredRequest
+from retrieval.terms import fold, terms
+from retrieval.tiers import TierScheme
+
+#: How many of each list the digest keeps (the renderers may show fewer).
+TOP_THEMES = 6
+TOP_CREATORS = 5
+TOP_RISING = 5
+MAX_LISTED_CHANGES = 25
+#: From this many briefs on, a theme must be shared by two of them (before: each brief's words).
+SHARED_THEMES_FROM = 3
+#: Adjacent content words separated only by these form a phrase ("vegan snacks", "trail-running").
+_PHRASE_GAP = frozenset({" ", "-", "‑"})
+
+
+class Asker(BaseModel):
+    user_id: str | None
+    """``None`` for briefs from the terminal."""
+    briefs: int
+
+
+class Theme(BaseModel):
+    phrase: str
+    briefs: int
+    """How many of the week's briefs mention it."""
+
+
+class PickedCreator(BaseModel):
+    key: str
+    handle: str
+    platform: str
+    name: str | None
+    tier: str
+    role: str
+    times: int
+
+
+class NewCreator(BaseModel):
+    key: str
+    followers: int
+    tier: str
+
+
+class TierMove(BaseModel):
+    key: str
+    from_tier: str
+    to_tier: str
+    from_followers: int
+    to_followers: int
+
+
+class RisingCreator(BaseModel):
+    """An action-side creator worth a look: growing fast, or picked in briefs people liked."""
+
+    key: str
+    tier: str
+    followers: int
+    growth: int | None
+    """Followers gained since the snapshot before the week (``None`` when new this week)."""
+    liked_picks: int
+    """Times picked in a brief that got a thumbs up this week."""
+
+
+class RosterChanges(BaseModel):
+    """Between the latest roster snapshot before the week and the latest one in it."""
+
+    compared_from: datetime | None
+    compared_to: datetime | None
+    new_count: int = 0
+    new_creators: list[NewCreator] = []
+    """The biggest new creators first, at most ``MAX_LISTED_CHANGES``."""
+    removed_count: int = 0
+    tier_move_count: int = 0
+    tier_moves: list[TierMove] = []
+    """Moves up first, the biggest change first, at most ``MAX_LISTED_CHANGES``."""
+
+    @property
+    def any(self) -> bool:
+        return bool(self.new_count or self.removed_count or self.tier_move_count)
+
+
+class DayTiers(BaseModel):
+    day: date
+    picks: dict[str, int]
+    """Picks suggested that day, by tier."""
+
+
+class Digest(BaseModel):
+    channel_id: str | None
+    """``None``: every channel (and the terminal)."""
+    start: datetime
+    end: datetime
+    timezone: str
+    tier_order: list[str]
+    briefs: int
+    askers: list[Asker]
+    themes: list[Theme]
+    top_creators: list[PickedCreator]
+    picks_by_tier: dict[str, int]
+    picks_by_role: dict[str, int]
+    feedback: dict[str, int]
+    roster: RosterChanges
+    rising: list[RisingCreator]
+    days: list[DayTiers]
+
+    @property
+    def quiet(self) -> bool:
+        """No brief was asked in the period."""
+        return self.briefs == 0
+
+    @property
+    def total_picks(self) -> int:
+        return sum(self.picks_by_tier.values())
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """``instagram:janecooks`` -> ``("instagram", "janecooks")``."""
+    platform, _, handle = key.partition(":")
+    return (platform, handle) if handle else ("unknown", platform)
+
+
+def brief_themes(briefs: Sequence[str], limit: int = TOP_THEMES) -> list[Theme]:
+    """The phrases and words most briefs share: two-word phrases beat their words on a tie.
+
+    A phrase from a single brief counts only in a week of one brief; a word from a single brief
+    only in a week of fewer than ``SHARED_THEMES_FROM`` briefs.
+    """
+    document_counts: Counter[tuple[str, ...]] = Counter()
+    surfaces: defaultdict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+    for brief in briefs:
+        seen: set[tuple[str, ...]] = set()
+        words = list(terms(brief))
+        for index, term in enumerate(words):
+            grams: list[tuple[tuple[str, ...], str]] = [((term.stem,), fold(term.surface))]
+            after = words[index + 1] if index + 1 < len(words) else None
+            if after is not None and set(brief[term.end : after.start]) <= _PHRASE_GAP:
+                phrase = f"{fold(term.surface)} {fold(after.surface)}"
+                grams.append(((term.stem, after.stem), phrase))
+            for key, surface in grams:
+                surfaces[key][surface] += 1
+                seen.add(key)
+        document_counts.update(seen)
+    ranked = sorted(
+        document_counts,
+        key=lambda key: (-document_counts[key], -len(key), surfaces[key].most_common(1)[0][0]),
+    )
+    chosen: list[tuple[str, ...]] = []
+    for key in ranked:
+        if len(chosen) == limit:
+            break
+        if len(key) == 1 and any(key[0] in phrase for phrase in chosen if len(phrase) > 1):
+            continue
+        single = document_counts[key] < 2
+        if single and (len(briefs) >= SHARED_THEMES_FROM or (len(key) > 1 and len(briefs) > 1)):
+            continue
+        chosen.append(key)
+    return [
+        Theme(phrase=surfaces[key].most_common(1)[0][0], briefs=document_counts[key])
+        for key in chosen
+    ]
+
+
+def _askers(requests: Sequence[StoredRequest]) -> list[Asker]:
+    counts = Counter(request.user_id for request in requests)
+    return [
+        Asker(user_id=user, briefs=count)
+        for user, count in sorted(counts.items(), key=lambda item: (-item[1], item[0] or ""))
+    ]
+
+
+def _liked_requests(feedback: Iterable[StoredFeedback]) -> set[int]:
+    return {item.request_id for item in feedback if item.kind == "thumbs_up"}
+
+
+def _picked(requests: Sequence[StoredRequest]) -> list[PickedCreator]:
+    times: Counter[str] = Counter()
+    latest: dict[str, PickedCreator] = {}
+    for request in requests:
+        for pick in request.recommendation.picks:
+            key = f"{pick.platform}:{pick.handle}"
+            times[key] += 1
+            latest[key] = PickedCreator(
+                key=key,
+                handle=pick.handle,
+                platform=pick.platform,
+                name=pick.name,
+                tier=pick.tier,
+                role=pick.role,
+                times=0,
+            )
+    ranked = sorted(times, key=lambda key: (-times[key], key))
+    return [latest[key].model_copy(update={"times": times[key]}) for key in ranked]
+
+
+def _ordered_counts(counts: Counter[str], order: Sequence[str]) -> dict[str, int]:
+    names = [name for name in order if counts[name]] + sorted(set(counts) - set(order))
+    return {name: counts[name] for name in names}
+
+
+def _days(
+    requests: Sequence[StoredRequest], start: datetime, end: datetime, zone: ZoneInfo
+) -> list[DayTiers]:
+    first, last = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone)
+    by_day: defaultdict[date, Counter[str]] = defaultdict(Counter)
+    for request in requests:
+        day = request.created_at.astimezone(zone).date()
+        by_day[day].update(pick.tier for pick in request.recommendation.picks)
+    span = (last.date() - first).days + 1
+    return [
+        DayTiers(day=first + timedelta(days=offset), picks=dict(by_day[first + timedelta(offset)]))
+        for offset in range(max(span, 0))
+    ]
+
+
+def roster_changes(
+    before: RosterState | None, latest: RosterState | None, tiers: TierScheme
+) -> RosterChanges:
+    """New creators and tier moves between two snapshots (nothing when there is no new one).
+
+    Tiers are those of the scheme in force now, so a changed ``STORYFIT_TIERS`` is not a move.
+    """
+    if latest is None or (before is not None and latest.snapshot_id == before.snapshot_id):
+        return RosterChanges(compared_from=before.taken_at if before else None, compared_to=None)
+    old = before.entries if before is not None else {}
+    new_keys = [key for key in latest.entries if key not in old]
+    new_keys.sort(key=lambda key: (-latest.entries[key].followers, key))
+
+    def tier_of(key: str) -> str:
+        return tiers.classify(latest.entries[key].followers).name
+
+    rank = {tier.name: number for number, tier in enumerate(tiers.tiers)}
+    moves = []
+    for key, entry in latest.entries.items():
+        if key not in old:
+            continue
+        was, now = tiers.classify(old[key].followers), tiers.classify(entry.followers)
+        if was.name != now.name:
+            moves.append(
+                TierMove(
+                    key=key,
+                    from_tier=was.name,
+                    to_tier=now.name,
+                    from_followers=old[key].followers,
+                    to_followers=entry.followers,
+                )
+            )
+    moves.sort(
+        key=lambda move: (
+            rank.get(move.to_tier, 0) < rank.get(move.from_tier, 0),
+            -abs(move.to_followers - move.from_followers),
+            move.key,
+        )
+    )
+    return RosterChanges(
+        compared_from=before.taken_at if before else None,
+        compared_to=latest.taken_at,
+        new_count=len(new_keys),
+        new_creators=[
+            NewCreator(key=key, followers=latest.entries[key].followers, tier=tier_of(key))
+            for key in new_keys[:MAX_LISTED_CHANGES]
+        ],
+        removed_count=sum(1 for key in old if key not in latest.entries),
+        tier_move_count=len(moves),
+        tier_moves=moves[:MAX_LISTED_CHANGES],
+    )
+
+
+def rising_creators(
+    before: RosterState | None,
+    latest: RosterState | None,
+    requests: Sequence[StoredRequest],
+    liked: set[int],
+    tiers: TierScheme,
+    limit: int = TOP_RISING,
+) -> list[RisingCreator]:
+    """Action-side creators picked in liked briefs, then those growing fastest in relative terms."""
+    liked_picks: Counter[str] = Counter()
+    picked_as: dict[str, tuple[str, int]] = {}
+    for request in requests:
+        for pick in request.recommendation.picks:
+            if pick.role != "action":
+                continue
+            key = f"{pick.platform}:{pick.handle}"
+            picked_as[key] = (pick.tier, pick.followers)
+            if request.id in liked:
+                liked_picks[key] += 1
+    entries = latest.entries if latest is not None else {}
+    old = before.entries if before is not None else {}
+    found: list[RisingCreator] = []
+    for key in set(entries) | set(liked_picks):
+        entry = entries.get(key)
+        tier_now = tiers.classify(entry.followers) if entry is not None else None
+        if tier_now is not None and tier_now.role != "action":
+            continue
+        tier, followers = (tier_now.name, entry.followers) if entry and tier_now else picked_as[key]
+        growth = followers - old[key].followers if key in old and entry is not None else None
+        if liked_picks[key] or (growth is not None and growth > 0):
+            found.append(
+                RisingCreator(
+                    key=key,
+                    tier=tier,
+                    followers=followers,
+                    growth=growth,
+                    liked_picks=liked_picks[key],
+                )
+            )
+
+    def relative_growth(creator: RisingCreator) -> float:
+        if creator.growth is None:
+            return 0.0
+        return creator.growth / max(creator.followers - creator.growth, 1)
+
+    found.sort(key=lambda c: (-c.liked_picks, -relative_growth(c), -(c.growth or 0), c.key))
+    return found[:limit]
+
+
+def compose_digest(
+    history: History,
+    tiers: TierScheme,
+    *,
+    channel_id: str | None,
+    start: datetime,
+    end: datetime,
+    zone: ZoneInfo,
+) -> Digest:
+    """The digest of ``[start, end)``: one channel's briefs, or every brief when ``channel_id`` is
+    ``None``; roster changes are the whole roster's."""
+    requests = history.requests_between(start, end, channel_id)
+    feedback = history.feedback_between(start, end, channel_id)
+    before, latest = history.roster_before(start), history.roster_before(end)
+    tier_order = [tier.name for tier in tiers.tiers]
+    picks = [pick for request in requests for pick in request.recommendation.picks]
+    return Digest(
+        channel_id=channel_id,
+        start=start,
+        end=end,
+        timezone=zone.key,
+        tier_order=tier_order,
+        briefs=len(requests),
+        askers=_askers(requests),
+        themes=brief_themes([request.request.brief for request in requests]),
+        top_creators=_picked(requests)[:TOP_CREATORS],
+        picks_by_tier=_ordered_counts(Counter(pick.tier for pick in picks), tier_order),
+        picks_by_role=_ordered_counts(
+            Counter(pick.role for pick in picks), ["awareness", "action"]
+        ),
+        feedback=dict(Counter(item.kind for item in feedback).most_common()),
+        roster=roster_changes(before, latest, tiers),
+        rising=rising_creators(before, latest, requests, _liked_requests(feedback), tiers),
+        days=_days(requests, start, end, zone),
+    )
