@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -21,6 +21,9 @@ from retrieval.index import CreatorIndex, UpsertReport
 from retrieval.recommend import Recommender
 from retrieval.recommendation import Pick, Recommendation, RecommendRequest
 from retrieval.roster import Creator, RosterLoad, load_roster, normalize_handle
+
+if TYPE_CHECKING:
+    from bot.llm import ModelAssist
 
 ImportProgress = Callable[[int, int], None]
 
@@ -83,6 +86,7 @@ class StoryfitService:
         self._embedder: Embedder | None = None
         self._recommender: Recommender | None = None
         self._history: History | None = None
+        self._model_assist: ModelAssist | None = None
 
     def close(self) -> None:
         if self._index is not None:
@@ -191,8 +195,15 @@ class StoryfitService:
         return self.index.tier_counts()
 
     def recommend(self, request: RecommendRequest) -> Recommendation:
-        """An explained macro/micro mix for a brief."""
-        return self.recommender.recommend(request)
+        """An explained macro/micro mix for a brief. With ``OPENAI_API_KEY`` set, the model also
+        reads the brief and words the explanations (``bot.llm``, imported only then)."""
+        if not self.settings.llm_enabled:
+            return self.recommender.recommend(request)
+        if self._model_assist is None:
+            from bot.llm import ModelAssist
+
+            self._model_assist = ModelAssist(self.settings)
+        return self._model_assist.recommend(request, self.recommender)
 
     def lookalikes(self, key: str, n: int = 5, exclude: Sequence[str] = ()) -> list[Pick]:
         """Creators in the tier of ``key`` (``platform:handle`` or a handle) with close bios."""

@@ -245,5 +245,5 @@ def _schema_problems(error: pydantic.ValidationError) -> str:
 def prompt_data(value: object) -> str:
     """``value`` as JSON safe to place between delimiter tags: no ``<``, ``>`` or ``&`` survive,
     so text inside (a bio, a brief) cannot close the block it sits in."""
-    text = json.dumps(value, ensure_ascii=False, indent=1)
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -115,6 +115,12 @@ class MockOpenAIServer:
         with self._lock:
             self._script.extend(responders)
 
+    def reset(self) -> None:
+        """Forget recorded requests and unused replies (a server shared by several tests)."""
+        with self._lock:
+            self.requests.clear()
+            self._script.clear()
+
     def __enter__(self) -> MockOpenAIServer:
         self._thread.start()
         return self
