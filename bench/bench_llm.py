@@ -27,11 +27,11 @@ import re
 import statistics
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import openai
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -183,13 +183,16 @@ def measure(rounds: int) -> dict[str, Any]:
         assert read_brief_with_model(session, BRIEF) is not None
         brief_request = server.requests[-1]
 
-        raw = httpx2.Client()
-        body = json.dumps(explain_request.body)
+        body = json.dumps(explain_request.body).encode()
         headers = {"content-type": "application/json", "authorization": "Bearer sk-bench"}
 
         def transport() -> None:
             server.script(good)
-            raw.post(f"{server.base_url}/chat/completions", content=body, headers=headers)
+            post = urllib.request.Request(
+                f"{server.base_url}/chat/completions", data=body, headers=headers
+            )
+            with urllib.request.urlopen(post) as response:
+                response.read()
 
         system = (
             load_prompt("explain_mix", "v1")
@@ -215,7 +218,6 @@ def measure(rounds: int) -> dict[str, Any]:
                 rounds * 10, lambda: apply_mix_text(recommendation, bios, answer, system)
             ),
         }
-        raw.close()
 
     def request_text(recorded: Any) -> str:
         return "\n".join(m["content"] for m in recorded.messages)

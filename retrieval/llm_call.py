@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import httpx2
 import openai
 import pydantic
 from openai.types.chat import ChatCompletionMessageParam
@@ -36,8 +35,6 @@ MIN_ATTEMPT_SECONDS = 0.25
 MAX_RETRIES = 1
 #: Wait before a retry when the server sends no ``Retry-After``.
 RETRY_BACKOFF_SECONDS = 0.5
-#: Longest wait for establishing a connection, within the time left.
-CONNECT_TIMEOUT_SECONDS = 3.0
 _RETRIABLE_STATUS = frozenset({408, 409, 429})
 
 
@@ -144,10 +141,7 @@ class LlmSession:
             if remaining < MIN_ATTEMPT_SECONDS:
                 log.warning("openai %s call not made: the deadline has passed", purpose)
                 return None, "deadline", (0, 0)
-            client = self.client.with_options(
-                timeout=httpx2.Timeout(remaining, connect=min(remaining, CONNECT_TIMEOUT_SECONDS)),
-                max_retries=0,
-            )
+            client = self.client.with_options(timeout=remaining, max_retries=0)
             try:
                 completion = client.chat.completions.parse(
                     model=self.model,
