@@ -4,7 +4,9 @@ Every failure (timeout, rate limit, server error, refusal, content filter, trunc
 answer) is logged and becomes ``None``: callers then keep their deterministic result. The SDK's
 own retries are off (``max_retries=0``) because it honours ``Retry-After`` up to two minutes and
 multiplies the timeout per attempt; here a retry happens only when its wait and a useful attempt
-still fit in the time left, and every attempt's timeout is the time left.
+still fit in the time left, and every attempt's timeout is the time left. (That timeout bounds
+each phase of the HTTP exchange, not its sum: a server that trickles bytes could stretch a call
+past the deadline; a server that stalls cannot.)
 
 Log lines name the call and the failure, never the prompt, the answer or the key: bios and
 briefs reach the logs only at debug level through the SDK itself.
