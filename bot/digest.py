@@ -6,6 +6,7 @@ gives the same digest. Renderers (Block Kit, terminal text, chart) take the ``Di
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
@@ -15,7 +16,7 @@ from pydantic import BaseModel
 
 from bot.history import History, RosterState, StoredFeedback, StoredRequest
 from retrieval.terms import fold, terms
-from retrieval.tiers import TierScheme
+from retrieval.tiers import Tier, TierScheme
 
 #: How many of each list the digest keeps (the renderers may show fewer).
 TOP_THEMES = 6
@@ -227,6 +228,18 @@ def _days(
     ]
 
 
+class _Classifier:
+    """``TierScheme.classify`` by bisection, for classifying whole rosters."""
+
+    def __init__(self, tiers: TierScheme) -> None:
+        self._tiers = tiers.tiers
+        self._lows = [tier.min for tier in tiers.tiers]
+        self.rank = {tier.name: number for number, tier in enumerate(tiers.tiers)}
+
+    def __call__(self, followers: int) -> Tier:
+        return self._tiers[max(bisect_right(self._lows, followers) - 1, 0)]
+
+
 def roster_changes(
     before: RosterState | None, latest: RosterState | None, tiers: TierScheme
 ) -> RosterChanges:
@@ -236,32 +249,29 @@ def roster_changes(
     """
     if latest is None or (before is not None and latest.snapshot_id == before.snapshot_id):
         return RosterChanges(compared_from=before.taken_at if before else None, compared_to=None)
-    old = before.entries if before is not None else {}
-    new_keys = [key for key in latest.entries if key not in old]
-    new_keys.sort(key=lambda key: (-latest.entries[key].followers, key))
-
-    def tier_of(key: str) -> str:
-        return tiers.classify(latest.entries[key].followers).name
-
-    rank = {tier.name: number for number, tier in enumerate(tiers.tiers)}
+    old = before.followers if before is not None else {}
+    now = latest.followers
+    classify = _Classifier(tiers)
+    new_keys = sorted((key for key in now if key not in old), key=lambda key: (-now[key], key))
     moves = []
-    for key, entry in latest.entries.items():
-        if key not in old:
+    for key, followers in now.items():
+        was_followers = old.get(key)
+        if was_followers is None or was_followers == followers:
             continue
-        was, now = tiers.classify(old[key].followers), tiers.classify(entry.followers)
-        if was.name != now.name:
+        was, is_now = classify(was_followers), classify(followers)
+        if was.name != is_now.name:
             moves.append(
                 TierMove(
                     key=key,
                     from_tier=was.name,
-                    to_tier=now.name,
-                    from_followers=old[key].followers,
-                    to_followers=entry.followers,
+                    to_tier=is_now.name,
+                    from_followers=was_followers,
+                    to_followers=followers,
                 )
             )
     moves.sort(
         key=lambda move: (
-            rank.get(move.to_tier, 0) < rank.get(move.from_tier, 0),
+            classify.rank[move.to_tier] < classify.rank[move.from_tier],
             -abs(move.to_followers - move.from_followers),
             move.key,
         )
@@ -271,10 +281,10 @@ def roster_changes(
         compared_to=latest.taken_at,
         new_count=len(new_keys),
         new_creators=[
-            NewCreator(key=key, followers=latest.entries[key].followers, tier=tier_of(key))
+            NewCreator(key=key, followers=now[key], tier=classify(now[key]).name)
             for key in new_keys[:MAX_LISTED_CHANGES]
         ],
-        removed_count=sum(1 for key in old if key not in latest.entries),
+        removed_count=sum(1 for key in old if key not in now),
         tier_move_count=len(moves),
         tier_moves=moves[:MAX_LISTED_CHANGES],
     )
@@ -288,45 +298,41 @@ def rising_creators(
     tiers: TierScheme,
     limit: int = TOP_RISING,
 ) -> list[RisingCreator]:
-    """Action-side creators picked in liked briefs, then those growing fastest in relative terms."""
+    """Action-side creators picked in liked briefs, then those growing fastest in relative terms.
+
+    Growth is between the two snapshots; a creator now on the awareness side is not "rising micro".
+    """
+    classify = _Classifier(tiers)
+    now = latest.followers if latest is not None else {}
+    old = before.followers if before is not None else {}
     liked_picks: Counter[str] = Counter()
-    picked_as: dict[str, tuple[str, int]] = {}
+    picked_followers: dict[str, int] = {}
     for request in requests:
         for pick in request.recommendation.picks:
-            if pick.role != "action":
-                continue
             key = f"{pick.platform}:{pick.handle}"
-            picked_as[key] = (pick.tier, pick.followers)
-            if request.id in liked:
+            picked_followers[key] = pick.followers
+            if request.id in liked and pick.role == "action":
                 liked_picks[key] += 1
-    entries = latest.entries if latest is not None else {}
-    old = before.entries if before is not None else {}
-    found: list[RisingCreator] = []
-    for key in set(entries) | set(liked_picks):
-        entry = entries.get(key)
-        tier_now = tiers.classify(entry.followers) if entry is not None else None
-        if tier_now is not None and tier_now.role != "action":
+    growing = {key for key, count in now.items() if key in old and count > old[key]}
+    ranked = []
+    for key in growing | set(liked_picks):
+        followers = now.get(key, picked_followers.get(key, 0))
+        if classify(followers).role != "action":
             continue
-        tier, followers = (tier_now.name, entry.followers) if entry and tier_now else picked_as[key]
-        growth = followers - old[key].followers if key in old and entry is not None else None
-        if liked_picks[key] or (growth is not None and growth > 0):
-            found.append(
-                RisingCreator(
-                    key=key,
-                    tier=tier,
-                    followers=followers,
-                    growth=growth,
-                    liked_picks=liked_picks[key],
-                )
-            )
-
-    def relative_growth(creator: RisingCreator) -> float:
-        if creator.growth is None:
-            return 0.0
-        return creator.growth / max(creator.followers - creator.growth, 1)
-
-    found.sort(key=lambda c: (-c.liked_picks, -relative_growth(c), -(c.growth or 0), c.key))
-    return found[:limit]
+        growth = followers - old[key] if key in old and key in now else None
+        relative = (growth or 0) / max(followers - (growth or 0), 1)
+        ranked.append((-liked_picks[key], -relative, -(growth or 0), key, followers, growth))
+    ranked.sort()
+    return [
+        RisingCreator(
+            key=key,
+            tier=classify(followers).name,
+            followers=followers,
+            growth=growth,
+            liked_picks=-liked,
+        )
+        for liked, _, _, key, followers, growth in ranked[:limit]
+    ]
 
 
 def compose_digest(

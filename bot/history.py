@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from filelock import FileLock
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -73,18 +83,12 @@ class StoredFeedback(BaseModel):
     created_at: datetime
 
 
-class RosterEntry(BaseModel):
-    followers: int
-    tier: str
-    role: str
-
-
 class RosterState(BaseModel):
-    """The roster as one snapshot recorded it, by creator key."""
+    """The roster as one snapshot recorded it: follower counts by creator key."""
 
     snapshot_id: int
     taken_at: datetime
-    entries: dict[str, RosterEntry]
+    followers: dict[str, int]
 
 
 class DigestSubscription(BaseModel):
@@ -396,6 +400,11 @@ class History:
                 for row in rows
             ]
 
+    def last_snapshot_at(self) -> datetime | None:
+        """When the latest roster snapshot was taken, if any."""
+        with self.transaction() as session:
+            return session.scalar(select(func.max(RosterSnapshotRow.taken_at)))
+
     def roster_before(self, moment: datetime) -> RosterState | None:
         """The latest roster snapshot taken before ``moment``."""
         with self.transaction() as session:
@@ -407,19 +416,16 @@ class History:
             ).first()
             if snapshot is None:
                 return None
-            rows = session.execute(
-                select(
-                    RosterEntryRow.creator_key,
-                    RosterEntryRow.followers,
-                    RosterEntryRow.tier,
-                    RosterEntryRow.role,
-                ).where(RosterEntryRow.snapshot_id == snapshot.id)
+        with self.engine.connect() as connection:  # Core rows: a roster can be 100,000 creators
+            rows = connection.execute(
+                select(RosterEntryRow.creator_key, RosterEntryRow.followers).where(
+                    RosterEntryRow.snapshot_id == snapshot.id
+                )
             )
-            entries = {
-                key: RosterEntry(followers=followers, tier=tier, role=role)
-                for key, followers, tier, role in rows
-            }
-            return RosterState(snapshot_id=snapshot.id, taken_at=snapshot.taken_at, entries=entries)
+            followers = dict(rows.all())
+        return RosterState.model_construct(
+            snapshot_id=snapshot.id, taken_at=snapshot.taken_at, followers=followers
+        )
 
     # -- digest subscriptions -------------------------------------------------------------------
 

@@ -156,7 +156,8 @@ class StoryfitService:
         """Load a roster file (refusing a non-roster before touching the store) and upsert it."""
         load = load_roster(path, mapping)
         upsert = self.index.upsert(load.creators, progress=progress)
-        self.history.record_roster_snapshot(self.index.iter_creators(), self.settings.tiers)
+        if upsert.added or upsert.updated or self.history.last_snapshot_at() is None:
+            self.history.record_roster_snapshot(self.index.iter_creators(), self.settings.tiers)
         return ImportReport(source=str(path), load=load, upsert=upsert)
 
     def lookup_tier(self, query: str) -> TierLookup:

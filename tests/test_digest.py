@@ -225,6 +225,9 @@ def test_roster_changes_are_detected_across_two_real_imports(
         service.import_roster(first)
         between = datetime.now(UTC)
         service.import_roster(second)
+        imported_at = service.history.last_snapshot_at()
+        service.import_roster(second)  # unchanged: the roster is the same, so no new snapshot
+        assert service.history.last_snapshot_at() == imported_at
         digest = compose_digest(
             service.history,
             settings.tiers,

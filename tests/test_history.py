@@ -199,6 +199,19 @@ def test_a_roster_snapshot_keeps_every_creator_with_its_tier(history: History) -
     assert history.record_roster_snapshot([], DEFAULT_SCHEME) > snapshot_id
 
 
+def test_the_latest_snapshot_time_and_the_roster_before_a_moment(history: History) -> None:
+    assert history.last_snapshot_at() is None
+    history.record_roster_snapshot([creator("a", 100)], DEFAULT_SCHEME, at=MONDAY)
+    later = MONDAY + timedelta(days=2)
+    history.record_roster_snapshot([creator("a", 120), creator("b", 5)], DEFAULT_SCHEME, at=later)
+    assert history.last_snapshot_at() == later
+    assert history.roster_before(MONDAY) is None
+    first = history.roster_before(later)
+    assert first is not None and (first.taken_at, first.followers) == (MONDAY, {"instagram:a": 100})
+    latest = history.roster_before(later + timedelta(seconds=1))
+    assert latest is not None and latest.followers == {"instagram:a": 120, "instagram:b": 5}
+
+
 OPEN_AND_RECORD = """
 import sys
 from bot.history import History
