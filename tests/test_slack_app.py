@@ -375,7 +375,7 @@ def modal_state(**overrides: Any) -> dict[str, Any]:
 def test_the_new_brief_shortcut_opens_the_modal(slack: SlackRequests) -> None:
     reply = slack.shortcut(NEW_BRIEF_SHORTCUT)
     assert reply.status == 200
-    [opened] = slack.mock.calls("views.open")  # made before the acknowledgement returned
+    [opened] = slack.mock.wait_for("views.open")
     assert opened.body["trigger_id"] == "1337.44.abcd"
     assert opened.body["view"]["callback_id"] == blocks.BRIEF_MODAL
 

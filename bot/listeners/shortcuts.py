@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -16,12 +17,20 @@ NEW_BRIEF_SHORTCUT = "storyfit_new_brief"
 
 
 def register(app: App, deps: ListenerDeps) -> None:
+    # Modals open from their own threads: never queued behind lazy work, never on the event loop.
+    openers = ThreadPoolExecutor(2, thread_name_prefix="storyfit-modal")
+
+    def open_modal(client: WebClient, trigger_id: str, logger: logging.Logger) -> None:
+        try:
+            client.views_open(trigger_id=trigger_id, view=brief_modal())
+        except Exception:
+            logger.exception("Could not open the brief modal")
+
     def open_brief_modal(
         ack: Ack, shortcut: dict[str, Any], client: WebClient, logger: logging.Logger
     ) -> None:
-        """Runs on the request itself, before any slow work, so the trigger_id is still valid."""
+        """Starts opening the modal before acknowledging, ahead of any slow work."""
+        openers.submit(open_modal, client, shortcut["trigger_id"], logger)
         ack()
-        client.views_open(trigger_id=shortcut["trigger_id"], view=brief_modal())
-        logger.debug("Opened the brief modal for %s", shortcut.get("user", {}).get("id"))
 
     app.shortcut(NEW_BRIEF_SHORTCUT)(open_brief_modal)
