@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from bot.history import History, RosterState, StoredFeedback, StoredRequest
+from retrieval.recommendation import Pick
 from retrieval.terms import fold, terms
 from retrieval.tiers import Tier, TierScheme
 
@@ -189,23 +190,26 @@ def _liked_requests(feedback: Iterable[StoredFeedback]) -> set[int]:
 
 
 def _picked(requests: Sequence[StoredRequest]) -> list[PickedCreator]:
+    """Every creator picked in ``requests``, the most picked first (as shown most recently)."""
     times: Counter[str] = Counter()
-    latest: dict[str, PickedCreator] = {}
+    shown: dict[str, Pick] = {}
     for request in requests:
         for pick in request.recommendation.picks:
             key = f"{pick.platform}:{pick.handle}"
             times[key] += 1
-            latest[key] = PickedCreator(
-                key=key,
-                handle=pick.handle,
-                platform=pick.platform,
-                name=pick.name,
-                tier=pick.tier,
-                role=pick.role,
-                times=0,
-            )
-    ranked = sorted(times, key=lambda key: (-times[key], key))
-    return [latest[key].model_copy(update={"times": times[key]}) for key in ranked]
+            shown[key] = pick
+    return [
+        PickedCreator(
+            key=key,
+            handle=shown[key].handle,
+            platform=shown[key].platform,
+            name=shown[key].name,
+            tier=shown[key].tier,
+            role=shown[key].role,
+            times=times[key],
+        )
+        for key in sorted(times, key=lambda key: (-times[key], key))
+    ]
 
 
 def _ordered_counts(counts: Counter[str], order: Sequence[str]) -> dict[str, int]:
@@ -216,16 +220,15 @@ def _ordered_counts(counts: Counter[str], order: Sequence[str]) -> dict[str, int
 def _days(
     requests: Sequence[StoredRequest], start: datetime, end: datetime, zone: ZoneInfo
 ) -> list[DayTiers]:
-    first, last = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone)
+    """Picks per local date, for every date the period touches."""
     by_day: defaultdict[date, Counter[str]] = defaultdict(Counter)
     for request in requests:
         day = request.created_at.astimezone(zone).date()
         by_day[day].update(pick.tier for pick in request.recommendation.picks)
-    span = (last.date() - first).days + 1
-    return [
-        DayTiers(day=first + timedelta(days=offset), picks=dict(by_day[first + timedelta(offset)]))
-        for offset in range(max(span, 0))
-    ]
+    first = start.astimezone(zone).date()
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    dates = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    return [DayTiers(day=day, picks=dict(by_day[day])) for day in dates]
 
 
 class _Classifier:
