@@ -450,6 +450,21 @@ def test_app_home_shows_the_roster_the_scheme_and_recent_briefs(
 # -- failures told plainly --------------------------------------------------------------------
 
 
+def test_a_brief_nothing_matches_says_so_with_the_reason(slack: SlackRequests) -> None:
+    slack.submit_view(blocks.BRIEF_MODAL, modal_state(**{blocks.COUNTRIES_INPUT: {"value": "AQ"}}))
+    _, update = placeholder_and_result(slack, "C0LAUNCH")
+    answer = text_of(update)
+    assert "No creator on the roster fits this brief" in answer and "country AQ" in answer
+    assert blocks.EXPORT_CSV not in answer
+
+
+def test_a_brief_without_words_to_search_gets_the_engines_explanation(slack: SlackRequests) -> None:
+    slack.mention("!!! ???")
+    _, update = placeholder_and_result(slack, CHANNEL)
+    assert ":warning: The brief is empty. Describe the brand story" in text_of(update)
+    assert "Traceback" not in text_of(update)
+
+
 def test_a_brief_that_takes_too_long_gets_a_timeout_message(
     slack_settings: Settings, slack_service: StoryfitService, slack_mock: SlackMockServer
 ) -> None:
