@@ -8,9 +8,7 @@ class StoryfitError(Exception):
 class EmptyBriefError(StoryfitError):
     """The brief gives nothing to match bios against."""
 
-    EXAMPLE = (
-        '"a small roastery that pays growers fairly, for people who make coffee a ritual"'
-    )
+    EXAMPLE = '"a small roastery that pays growers fairly, for people who make coffee a ritual"'
 
     def __init__(self, constraints: str | None = None) -> None:
         if constraints:

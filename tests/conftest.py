@@ -21,5 +21,7 @@ SAMPLE_ROSTER = REPO / "bot" / "data" / "sample_roster.csv"
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
     if not (MODEL_DIR / "model.onnx").is_file():
-        pytest.fail(f"the embedding model is missing at {MODEL_DIR}; set STORYFIT_EMBEDDING_MODEL_DIR")
+        pytest.fail(
+            f"the embedding model is missing at {MODEL_DIR}; set STORYFIT_EMBEDDING_MODEL_DIR"
+        )
     return MODEL_DIR

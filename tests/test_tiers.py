@@ -30,9 +30,11 @@ def test_counts_in_every_form_people_write(text: str | int | float, expected: in
     assert parse_count(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "lots", "-5", "12.34", "1.2.3k", "12kk", "nan", "∞", "12,30", "1,2,3"])
+@pytest.mark.parametrize(
+    "text", ["", "lots", "-5", "12.34", "1.2.3k", "12kk", "nan", "∞", "12,30", "1,2,3"]
+)
 def test_bad_counts_are_refused_with_a_hint(text: str) -> None:
-    with pytest.raises(ValueError, match="follower count|negative|whole number"):
+    with pytest.raises(ValueError, match=r"follower count|negative|whole number"):
         parse_count(text)
 
 
