@@ -12,7 +12,10 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,7 +32,7 @@ from starlette.applications import Starlette
 from bot.server import EVENTS_PATH, build_asgi, open_app
 from bot.service import StoryfitService
 from bot.settings import Settings, load_settings
-from tests.conftest import SAMPLE_ROSTER
+from tests.conftest import REPO, SAMPLE_ROSTER
 from tests.slack_mock_server import BOT_USER_ID, TEAM_ID, SlackMockServer
 
 SIGNING_SECRET = "storyfit-test-signing-secret"
@@ -293,6 +296,48 @@ class SlackRequests:
                 },
             }
         )
+
+
+def storyfit_command(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from bot.cli import main; main()", *args]
+
+
+def clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("SLACK_", "STORYFIT_", "OPENAI_"))
+    }
+    env["STORYFIT_EMBEDDING_MODEL_DIR"] = os.environ["STORYFIT_EMBEDDING_MODEL_DIR"]
+    env["STORYFIT_DATA_DIR"] = str(data_dir)
+    env["PYTHONPATH"] = str(REPO)
+    return {**env, **extra}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_healthy(
+    slack: SlackRequests, server: subprocess.Popen[str], timeout: float = 120
+) -> None:
+    """Poll ``/healthz`` of a ``storyfit serve`` process until it answers."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if slack.get("/healthz").status == 200:
+                return
+        except OSError:
+            pass
+        if server.poll() is not None:
+            raise AssertionError(
+                f"storyfit serve exited: {server.stderr.read() if server.stderr else ''}"
+            )
+        if time.monotonic() > deadline:
+            raise AssertionError("storyfit serve did not start")
+        time.sleep(0.2)
 
 
 def slack_settings_for(data_dir: Path, model_dir: Path, api_url: str) -> Settings:

@@ -76,6 +76,8 @@ class SlackMockServer:
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self.uploads: dict[str, bytes] = {}
+        self.socket_mode_url = "ws://127.0.0.1:9/unset"
+        """What ``apps.connections.open`` (called with an ``xapp-`` token) answers."""
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -254,7 +256,10 @@ class SlackMockServer:
                     self._reply(200, {"ok": True}, {})
                     return
                 method = path.removeprefix("/api/")
-                if not headers.get("authorization", "").startswith("Bearer xoxb-"):
+                token = headers.get("authorization", "")
+                if method == "apps.connections.open" and token.startswith("Bearer xapp-"):
+                    status, payload, extra = 200, {"ok": True, "url": mock.socket_mode_url}, {}
+                elif not token.startswith("Bearer xoxb-"):
                     status, payload, extra = 200, {"ok": False, "error": "not_authed"}, {}
                 else:
                     status, payload, extra = mock._answer(method, body)

@@ -4,10 +4,7 @@ and the real service over the bundled sample roster."""
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +21,6 @@ from bot.listeners.subcommands import SubcommandCall, register_subcommand
 from bot.server import build_asgi
 from bot.service import StoryfitService
 from bot.settings import Settings
-from tests.conftest import REPO
 from tests.slack_harness import (
     ADMIN,
     CHANNEL,
@@ -33,11 +29,15 @@ from tests.slack_harness import (
     USER,
     ServerThread,
     SlackRequests,
+    clean_env,
+    free_port,
     slack,
     slack_mock,
     slack_server,
     slack_service,
     slack_settings,
+    storyfit_command,
+    wait_until_healthy,
 )
 from tests.slack_mock_server import RecordedCall, SlackMockServer
 
@@ -478,22 +478,6 @@ def test_a_brief_that_takes_too_long_gets_a_timeout_message(
     slack_mock.settle(quiet=0.5)
 
 
-def storyfit_command(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from bot.cli import main; main()", *args]
-
-
-def clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("SLACK_", "STORYFIT_", "OPENAI_"))
-    }
-    env["STORYFIT_EMBEDDING_MODEL_DIR"] = os.environ["STORYFIT_EMBEDDING_MODEL_DIR"]
-    env["STORYFIT_DATA_DIR"] = str(data_dir)
-    env["PYTHONPATH"] = str(REPO)
-    return {**env, **extra}
-
-
 @pytest.mark.parametrize(
     ("extra", "missing"),
     [({}, "SLACK_BOT_TOKEN is not set"), ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET")],
@@ -513,12 +497,6 @@ def test_storyfit_serve_refuses_to_start_without_its_settings(
     assert result.returncode == 1
     assert missing in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_storyfit_serve_over_an_empty_store_says_the_roster_is_empty(
@@ -543,16 +521,7 @@ def test_storyfit_serve_over_an_empty_store_says_the_roster_is_empty(
     )
     try:
         slack = SlackRequests(f"http://127.0.0.1:{port}", slack_mock)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if slack.get("/healthz").status == 200:
-                    break
-            except OSError:
-                pass
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            assert time.monotonic() < deadline, "storyfit serve did not start"
-            time.sleep(0.2)
+        wait_until_healthy(slack, server)
         assert slack.mention(BRIEF)[0].status == 200
         [update] = slack_mock.wait_for("chat.update", timeout=60)
         assert "The roster is empty" in text_of(update)
