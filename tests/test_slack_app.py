@@ -146,10 +146,10 @@ def test_a_mention_gets_a_placeholder_in_thread_then_the_explained_mix(
         assert f"@{pick.handle}" in result
 
 
-def test_a_direct_message_is_answered_in_the_dm(slack: SlackRequests) -> None:
-    slack.direct_message(BRIEF)
+def test_a_direct_message_is_answered_in_its_thread(slack: SlackRequests) -> None:
+    _, ts = slack.direct_message(BRIEF)
     placeholder, update = placeholder_and_result(slack, DM_CHANNEL)
-    assert placeholder.body.get("thread_ts") is None
+    assert placeholder.body["thread_ts"] == ts
     assert update.body["channel"] == DM_CHANNEL and "*Action*" in text_of(update)
 
 

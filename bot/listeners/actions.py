@@ -7,6 +7,8 @@ reloaded from the history, never carried in the button.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,7 +96,9 @@ def register(app: App, deps: ListenerDeps) -> None:
             blocks=message.blocks,
         )
 
-    def telling(client: WebClient, click: Click, logger: logging.Logger, doing: str) -> Any:
+    def telling(
+        client: WebClient, click: Click, logger: logging.Logger, doing: str
+    ) -> AbstractContextManager[None]:
         return failures_told(lambda text: tell(client, click, error_message(text)), logger, doing)
 
     def load(request_id: int) -> StoredRequest:
@@ -153,7 +157,7 @@ def register(app: App, deps: ListenerDeps) -> None:
             )
             feedback(click, request_id, "export")
 
-    def thumbs(kind: FeedbackKind) -> Any:
+    def thumbs(kind: FeedbackKind) -> Callable[..., None]:
         def record_thumbs(body: dict[str, Any], client: WebClient, logger: logging.Logger) -> None:
             click = Click.of(body)
             with telling(client, click, logger, "saving your feedback"):

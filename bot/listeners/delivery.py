@@ -114,19 +114,22 @@ def answer_brief(
 
     with failures_told(tell, logger, "finding creators for this brief"):
 
-        def recommend_and_record() -> tuple[int, list[SlackMessage]]:
+        def recommend_and_record() -> list[SlackMessage]:
             recommendation = deps.service.recommend(request)
-            request_id = deps.service.history.record_request(
-                user_id=user_id,
-                channel_id=place.channel,
-                source=source,
-                request=request,
-                recommendation=recommendation,
-            )
-            return request_id, result_messages(recommendation, request_id, asked_by(user_id))
+            request_id: int | None = None
+            try:
+                request_id = deps.service.history.record_request(
+                    user_id=user_id,
+                    channel_id=place.channel,
+                    source=source,
+                    request=request,
+                    recommendation=recommendation,
+                )
+            except Exception:  # the result still helps; only its buttons need the history
+                logger.exception("Could not record a request; showing it without buttons")
+            return result_messages(recommendation, request_id, asked_by(user_id))
 
-        _, messages = deps.run(recommend_and_record)
-        show_messages(client, place, placeholder_ts, messages)
+        show_messages(client, place, placeholder_ts, deps.run(recommend_and_record))
 
 
 def _is_membership_error(error: SlackApiError) -> bool:

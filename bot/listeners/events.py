@@ -63,7 +63,7 @@ def register(app: App, deps: ListenerDeps) -> None:
     def answer_direct_message(
         event: dict[str, Any], client: WebClient, context: BoltContext, logger: logging.Logger
     ) -> None:
-        place = Place(event["channel"], event.get("thread_ts"))
+        place = Place(event["channel"], event.get("thread_ts") or event["ts"])
         answer(event, client, context.bot_user_id, logger, place, "dm")
 
     app.event("app_mention")(ack=acknowledge, lazy=[answer_mention])
