@@ -10,13 +10,13 @@ the sentence of the brief the bio is closest to, and quotes the bio's opening se
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from retrieval.mix import SidePlan, SlotPlan
 from retrieval.ranking import Candidate, Query
 from retrieval.recommendation import Pick, Shortfall
-from retrieval.terms import Term, terms
+from retrieval.terms import stem, terms
 from retrieval.tiers import TierScheme
 
 #: Quoted bio segments per pick, and the longest quote (cut at a word boundary).
@@ -85,18 +85,23 @@ def _trimmed(bio: str, start: int, end: int) -> Segment | None:
     return Segment(left, right, text)
 
 
-def evidence(bio: str, wanted: frozenset[str]) -> tuple[list[str], frozenset[str]]:
-    """Up to ``MAX_EVIDENCE`` bio segments carrying the most ``wanted`` stems, in bio order,
-    and the stems they carry; no segment when none shares a stem."""
+def evidence(bio: str, query: Query) -> tuple[list[str], dict[str, str]]:
+    """Up to ``MAX_EVIDENCE`` bio segments sharing the most of the brief's words, in bio order,
+    and for each shared match key the bio's own word for it; nothing when no word is shared."""
     scored: list[tuple[int, int, Segment, frozenset[str]]] = []
     for order, segment in enumerate(bio_segments(bio)):
-        shared = frozenset(term.stem for term in terms(segment.text)) & wanted
+        shared = query.keys_in(segment.text)
         if shared:
             scored.append((len(shared), -order, segment, shared))
     best = sorted(scored, key=lambda item: (item[0], item[1]), reverse=True)[:MAX_EVIDENCE]
     best.sort(key=lambda item: -item[1])
-    carried = frozenset().union(*(item[3] for item in best)) if best else frozenset()
-    return [item[2].text for item in best], carried
+    bio_words: dict[str, str] = {}
+    for _, _, segment, shared in best:
+        for term in terms(segment.text):
+            key = query.key(term.stem)
+            if key in shared:
+                bio_words.setdefault(key, term.surface)
+    return [item[2].text for item in best], bio_words
 
 
 def opening_segments(bio: str) -> list[str]:
@@ -112,15 +117,15 @@ def explain_pick(
     ``reference`` names what was matched: "the brief", or "@jane's bio" for lookalikes.
     """
     creator = candidate.creator
-    quotes, carried = evidence(creator.bio, candidate.matched)
+    quotes, bio_words = evidence(creator.bio, query)
     if quotes:
-        fit = f"Matches {reference} on {_named(query.terms, carried)}, in the words of its bio."
+        fit = f"Its bio shares {_named(query, bio_words)} with {reference}."
     else:
         quotes = opening_segments(creator.bio)
         closest = query.segments[candidate.best_segment]
         fit = (
-            f"Close in meaning to {reference}'s {_quote(closest)} "
-            "without sharing its words; the bio's own description is quoted."
+            f"Its bio shares no words with {reference} but is close in meaning to "
+            f"{_quote(closest)}."
         )
     tier = scheme.classify(creator.followers)
     where = f" on {creator.platform}" if creator.platform != "unknown" else ""
@@ -143,16 +148,18 @@ def explain_pick(
     )
 
 
-def _named(brief_terms: Sequence[Term], stems: Iterable[str]) -> str:
-    """The brief's own words for ``stems``, in the brief's order, as "a, b and c"."""
-    wanted = set(stems)
-    words: list[str] = []
-    for term in brief_terms:
-        if term.stem in wanted:
-            wanted.discard(term.stem)
-            words.append(term.surface.lower())
-    words = words[:MAX_NAMED_WORDS]
-    quoted = [f"“{word}”" for word in words]
+def _named(query: Query, bio_words: Mapping[str, str]) -> str:
+    """The brief's words the bio shares, in the brief's order, as "a, b and c"; a word the bio
+    says in another language (a glossary match) is shown with the bio's word."""
+    wanted = dict(bio_words)
+    quoted: list[str] = []
+    for term in query.terms:
+        key = query.key(term.stem)
+        if key in wanted:
+            bio_word = wanted.pop(key)
+            same = stem(bio_word) == term.stem
+            quoted.append(f"“{term.surface.lower()}”" + ("" if same else f" (“{bio_word}”)"))
+    quoted = quoted[:MAX_NAMED_WORDS]
     if len(quoted) == 1:
         return quoted[0]
     return ", ".join(quoted[:-1]) + " and " + quoted[-1]

@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from retrieval.bio_checks import unpickable_reason
 from retrieval.embeddings import Embedder
+from retrieval.glossary import concept_key, translations
 from retrieval.index import Hit
 from retrieval.mix import Band, SidePlan
 from retrieval.recommendation import Filters, Side
@@ -45,16 +46,20 @@ LEXICAL_FETCH = 100
 #: unfiltered fetch gets a filtered query: the filters are selective, so ``where`` is cheap.
 PUSHDOWN_MIN = 24
 PUSHDOWN_FETCH = 80
+#: Words in a BM25 query (the catalog reads no more).
+LEXICAL_QUERY_WORDS = 64
 #: Reciprocal rank fusion constant (Cormack et al.).
 RRF_K = 60
 
-#: Product fit = (1 - SEGMENT_WEIGHT) * cos(story) + SEGMENT_WEIGHT * best sentence cosine
-#: + LEXICAL_WEIGHT * idf-weighted share of the brief's content stems the bio covers.
+#: Product fit = (1 - SEGMENT_WEIGHT) * cos(story)
+#:   + SEGMENT_WEIGHT * max(best sentence cosine, cosine to the translated keywords)
+#:   + LEXICAL_WEIGHT * confidence of the shared words (see ``_match_words``).
 SEGMENT_WEIGHT = 0.5
-LEXICAL_WEIGHT = 0.25
+LEXICAL_WEIGHT = 0.1
+LEXICAL_SATURATION = 5.0
 #: Picks need a fit of at least this, and at least RELATIVE_FLOOR times the best fit of the mix.
-ABSOLUTE_FLOOR = 0.30
-RELATIVE_FLOOR = 0.6
+ABSOLUTE_FLOOR = 0.22
+RELATIVE_FLOOR = 0.4
 #: Engagement nudges fit by at most this much: log2(rate / tier median), clipped to [-1, 1].
 ENGAGEMENT_WEIGHT = 0.02
 #: A preferred (not required) country or language the creator matches adds this much.
@@ -86,32 +91,69 @@ class SearchIndex(Protocol):
 
 @dataclass(frozen=True)
 class Query:
-    """The story as retrieval sees it: its vector, its sentences' vectors, its content words."""
+    """The story as retrieval sees it: its vector, its sentences' vectors, its content words.
+
+    With ``glossary``, words match across languages through ``retrieval.glossary`` concepts.
+    """
 
     story: str
     vector: FloatVector
     segments: tuple[str, ...]
     segment_vectors: FloatMatrix
     terms: tuple[Term, ...]
+    glossary: bool = True
+    keyword_vector: FloatVector | None = None
+
+    def key(self, stem: str) -> str:
+        """What a word must share with the brief's word to match it."""
+        return concept_key(stem) if self.glossary else stem
 
     @property
-    def stems(self) -> frozenset[str]:
-        return frozenset(term.stem for term in self.terms)
+    def keys(self) -> frozenset[str]:
+        return frozenset(self.key(term.stem) for term in self.terms)
+
+    def keys_in(self, text: str) -> frozenset[str]:
+        """The brief's match keys that ``text`` contains."""
+        return frozenset(self.key(term.stem) for term in terms(text)) & self.keys
+
+    @property
+    def lexical_text(self) -> str:
+        """The BM25 query: the story's content words, then (with the glossary) their
+        translations, most distinctive first, within the catalog's query-word limit."""
+        words = dict.fromkeys(term.surface.casefold() for term in self.terms)
+        if self.glossary:
+            for term in self.terms:
+                words.update(dict.fromkeys(translations(term.stem)))
+        return " ".join(list(words)[:LEXICAL_QUERY_WORDS])
 
 
-def build_query(story: str, embedder: Embedder) -> Query:
+def build_query(story: str, embedder: Embedder, *, glossary: bool = True) -> Query:
     """Embed the story and each sentence of it that has content words, in one batch."""
     segments = tuple(part.strip() for part in _SENTENCE_BREAK.split(story) if any(terms(part))) or (
         story,
     )
-    rows = embedder.embed([story, *segments]) if len(segments) > 1 else embedder.embed([story])
+    story_terms = tuple(terms(story))
+    keywords = _translated_keywords(story_terms) if glossary else ""
+    texts = [story, *(segments if len(segments) > 1 else ()), *([keywords] if keywords else [])]
+    rows = embedder.embed(texts)
     return Query(
         story=story,
         vector=rows[0],
         segments=segments,
-        segment_vectors=rows[1:] if len(segments) > 1 else rows[:1],
-        terms=tuple(terms(story)),
+        segment_vectors=rows[1 : 1 + len(segments)] if len(segments) > 1 else rows[:1],
+        terms=story_terms,
+        glossary=glossary,
+        keyword_vector=rows[-1] if keywords else None,
     )
+
+
+def _translated_keywords(story_terms: Sequence[Term]) -> str:
+    """The glossary's other-language words for the story's words, as one text to embed: the
+    English-first model then meets a German or Spanish bio in words of its own language."""
+    words: dict[str, None] = {}
+    for term in story_terms:
+        words.update(dict.fromkeys(translations(term.stem)))
+    return " ".join(words)
 
 
 @dataclass(frozen=True)
@@ -164,6 +206,7 @@ class Candidate:
     vector: FloatVector
     dense: float
     segment_scores: FloatVector
+    keyword_score: float = 0.0
     dense_rank: int | None = None
     lexical: float = 0.0
     lexical_rank: int | None = None
@@ -189,11 +232,14 @@ def gather(
     sides: Sequence[SidePlan],
     constraints: Constraints,
     *,
-    with_lexical: bool = True,
+    lexical_query: str | None = None,
 ) -> list[Candidate]:
-    """Every admissible creator the searches found, on the side its follower count puts it."""
+    """Every admissible creator the searches found, on the side its follower count puts it.
+
+    ``lexical_query`` replaces the query's own BM25 text (the baselines search the raw story).
+    """
     dense_hits = _dense_hits(index, query)
-    lexical_hits = index.lexical_search(query.story, LEXICAL_FETCH) if with_lexical else []
+    lexical_hits = index.lexical_search(lexical_query or query.lexical_text, LEXICAL_FETCH)
     creators = index.get_many(list(dict.fromkeys([h.key for h in dense_hits + lexical_hits])))
     placed = _place(creators.values(), sides, constraints)
     for plan in sides:
@@ -222,6 +268,9 @@ def gather(
                 vector=vector,
                 dense=float(vector @ query.vector),
                 segment_scores=query.segment_vectors @ vector,
+                keyword_score=(
+                    0.0 if query.keyword_vector is None else float(query.keyword_vector @ vector)
+                ),
                 dense_rank=dense_rank.get(key),
                 lexical=lexical_score.get(key, 0.0),
                 lexical_rank=lexical_rank.get(key),
@@ -264,25 +313,27 @@ def _place(
 
 
 def _match_words(candidates: Sequence[Candidate], query: Query) -> None:
-    """Which of the brief's stems each bio (or topic list) has, and their idf-weighted share.
+    """Which of the brief's words each bio (or topic list) has, and how confident that
+    lexical evidence is: ``1 - exp(-matched idf / LEXICAL_SATURATION)``.
 
     Document frequencies come from the candidate pool: a word most candidates share (the
     brief's broad subject) weighs little, a word few share (its specific angle) weighs a lot.
+    The evidence saturates instead of being divided by the brief's length, so a long brief
+    does not drown two distinctive shared words.
     """
-    wanted = query.stems
+    wanted = query.keys
     if not wanted or not candidates:
         return
-    found: list[frozenset[str]] = []
-    for candidate in candidates:
-        text = candidate.creator.bio + "\n" + " ".join(candidate.creator.topics)
-        found.append(frozenset(term.stem for term in terms(text)) & wanted)
+    found = [
+        query.keys_in(candidate.creator.bio + "\n" + " ".join(candidate.creator.topics))
+        for candidate in candidates
+    ]
     pool = len(candidates)
-    frequency = {stem: sum(stem in stems for stems in found) for stem in wanted}
-    idf = {stem: math.log(1 + pool / (1 + count)) for stem, count in frequency.items()}
-    total = sum(idf.values())
-    for candidate, stems in zip(candidates, found, strict=True):
-        candidate.matched = stems
-        candidate.coverage = sum(idf[stem] for stem in stems) / total
+    frequency = {key: sum(key in keys for keys in found) for key in wanted}
+    idf = {key: math.log(1 + pool / (1 + count)) for key, count in frequency.items()}
+    for candidate, keys in zip(candidates, found, strict=True):
+        candidate.matched = keys
+        candidate.coverage = 1 - math.exp(-sum(idf[key] for key in keys) / LEXICAL_SATURATION)
 
 
 def score(candidates: Sequence[Candidate], fusion: Fusion, constraints: Constraints) -> None:
@@ -312,9 +363,8 @@ def _fit(candidate: Candidate, fusion: Fusion) -> float:
             for rank in (candidate.dense_rank, candidate.lexical_rank)
             if rank is not None
         )
-    semantic = (1 - SEGMENT_WEIGHT) * candidate.dense + SEGMENT_WEIGHT * float(
-        candidate.segment_scores.max()
-    )
+    closest_part = max(float(candidate.segment_scores.max()), candidate.keyword_score)
+    semantic = (1 - SEGMENT_WEIGHT) * candidate.dense + SEGMENT_WEIGHT * closest_part
     return semantic + LEXICAL_WEIGHT * candidate.coverage
 
 
