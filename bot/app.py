@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import RateLimitErrorRetryHandler, default_retry_handlers
 
 from bot.listeners import register_listeners
-from bot.listeners.runtime import WORK_DEADLINE_SECONDS, ListenerDeps
+from bot.listeners.runtime import MAX_WAITING_BRIEFS, WORK_DEADLINE_SECONDS, ListenerDeps
 from bot.service import StoryfitService
 from bot.settings import Settings
 from bot.slack_retries import DropRepeatedEvents
@@ -69,6 +69,7 @@ def build_app(
     service: StoryfitService,
     *,
     deadline_seconds: float = WORK_DEADLINE_SECONDS,
+    max_waiting_briefs: int = MAX_WAITING_BRIEFS,
 ) -> App:
     """The Bolt app with every listener registered; calls ``auth.test`` once to check the token.
 
@@ -91,5 +92,5 @@ def build_app(
     engine = ThreadPoolExecutor(
         ENGINE_WORKERS, thread_name_prefix="storyfit-engine", initializer=lower_thread_priority
     )
-    register_listeners(app, ListenerDeps(service, engine, deadline_seconds))
+    register_listeners(app, ListenerDeps(service, engine, deadline_seconds, max_waiting_briefs))
     return app

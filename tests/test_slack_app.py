@@ -465,16 +465,27 @@ def test_a_brief_without_words_to_search_gets_the_engines_explanation(slack: Sla
     assert "Traceback" not in text_of(update)
 
 
-def test_a_brief_that_takes_too_long_gets_a_timeout_message(
-    slack_settings: Settings, slack_service: StoryfitService, slack_mock: SlackMockServer
+@pytest.mark.parametrize(
+    ("limits", "told"),
+    [
+        ({"deadline_seconds": 0.001}, "took longer than 0.001 seconds"),
+        ({"max_waiting_briefs": 0}, "working through a pile of other briefs"),
+    ],
+)
+def test_a_brief_that_would_take_too_long_is_told_so(
+    slack_settings: Settings,
+    slack_service: StoryfitService,
+    slack_mock: SlackMockServer,
+    limits: dict[str, Any],
+    told: str,
 ) -> None:
     slack_mock.settle(quiet=0.3)
     slack_mock.reset()
-    app = build_app(slack_settings, slack_service, deadline_seconds=0.001)
+    app = build_app(slack_settings, slack_service, **limits)
     with ServerThread(build_asgi(app, "http")) as server:
         SlackRequests(server.url, slack_mock).mention(BRIEF)
         [update] = slack_mock.wait_for("chat.update")
-    assert "took longer than 0.001 seconds" in text_of(update)
+    assert told in text_of(update)
     slack_mock.settle(quiet=0.5)
 
 

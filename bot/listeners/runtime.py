@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from slack_bolt import Ack
@@ -19,6 +20,9 @@ T = TypeVar("T")
 
 #: How long a user waits for a brief's result before hearing that it took too long.
 WORK_DEADLINE_SECONDS = 90.0
+#: Engine calls allowed to wait or run at once; beyond that a brief is turned away at once
+#: rather than queued to time out.
+MAX_WAITING_BRIEFS = 32
 
 
 class WorkTimeoutError(StoryfitError):
@@ -26,6 +30,14 @@ class WorkTimeoutError(StoryfitError):
         super().__init__(
             f"That took longer than {seconds:g} seconds, so I stopped waiting. I may be busy "
             "with other briefs right now: try again in a minute, or ask for fewer creators."
+        )
+
+
+class BusyError(StoryfitError):
+    def __init__(self) -> None:
+        super().__init__(
+            "I'm working through a pile of other briefs right now, so rather than keep you "
+            "waiting I've stopped here. Please try again in a few minutes."
         )
 
 
@@ -40,10 +52,20 @@ class ListenerDeps:
     service: StoryfitService
     work: Executor
     deadline_seconds: float = WORK_DEADLINE_SECONDS
+    max_waiting: int = MAX_WAITING_BRIEFS
+    _slots: threading.Semaphore = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_slots", threading.Semaphore(self.max_waiting))
 
     def run(self, task: Callable[[], T]) -> T:
-        """``task()`` on the work executor; ``WorkTimeoutError`` after the deadline."""
+        """``task()`` on the work executor; ``WorkTimeoutError`` after the deadline, and
+        ``BusyError`` at once when ``max_waiting`` engine calls are already waiting or running.
+        """
+        if not self._slots.acquire(blocking=False):
+            raise BusyError()
         future = self.work.submit(task)
+        future.add_done_callback(lambda _: self._slots.release())
         try:
             return future.result(timeout=self.deadline_seconds)
         except TimeoutError:
