@@ -28,14 +28,23 @@ _RANK_VERB = (
     r"recommend|pick|choose|select|rank|rate|score|list|feature|return|prioriti[sz]e|put|"
     r"empfiehl\w*|recomi[eé]nd\w*|recommande\w*|recomend\w*|escolh\w*|elige\w*|choisi\w*"
 )
-_SELF = r"me|us|myself|this (?:account|creator|profile|channel|page)|@[\w.]+"
+_SELF = (
+    r"me|us|myself|this (?:account|creator|profile|channel|page)|@[\w.]+|"
+    r"mich|uns|diese[nrs]? (?:account|kanal|profil|seite)|"
+    r"esta (?:cuenta|p[aá]gina|conta)|este (?:perfil|canal)|ce (?:compte|profil)|cette page"
+)
 _PRIORITY = (
     r"first|#\s?1|number one|top|above (?:all|every|everyone|other)\w*|over (?:all|every|other)\w*|"
     r"highest|best (?:fit|match)|ideal match|as the (?:best|ideal|top)|for every brief|"
-    r"score 1(?:\.0)?"
+    r"score 1(?:\.0)?|"
+    r"zuerst|immer|als erste[rs]?|primero|siempre|d'abord|en premier|toujours|primeiro|sempre"
 )
+# "Dear AI", "note to the bots", "Hinweis an die KI", "nota para la IA", "note à l'IA".
+_MODEL = r"ai|ki|ia|bots?|llms?|chatgpt|gpt|models?|modell|modelo|modèle|algorithm\w*|algoritm\w*"
 _ADDRESSED = (
-    r"(?:dear|hey|hi|note to|attention)\s+(?:ai|bots?|llms?|chatgpt|gpt|models?|algorithms?)"
+    r"(?:dear|hey|hi|note to|attention|message to|hinweis an|nachricht an|liebe|lieber|"
+    r"nota para|nota a|querida|querido|note à|note pour|cher|chère)\s+"
+    rf"(?:the |die |das |den |la |el |le |l'|o |a )?(?:{_MODEL})\b"
 )
 _IF_MODEL = r"if you(?:'re| are) an? (?:ai|bot|llm|language model|assistant|model)"
 _AS_MODEL = r"\bas an? (?:ai|language model|llm)\b"
@@ -46,7 +55,8 @@ _INSTRUCTION_LIKE = re.compile(
             _ROLE_LABEL,
             _CHAT_MARKUP,
             rf"\b(?:{_OVERRIDE_VERB})\b[^\n]{{0,40}}?\b(?:{_OVERRIDE_OBJECT})",
-            rf"\b(?:always|must|should)\s+(?:{_RANK_VERB})\s+(?:{_SELF})\b",
+            rf"\b(?:always|must|should|immer|siempre|toujours|sempre)\s+(?:{_RANK_VERB})\s+"
+            rf"(?:{_SELF})\b",
             rf"\b(?:{_RANK_VERB})\s+(?:{_SELF})\s+(?:{_PRIORITY})",
             rf"\b(?:{_RANK_VERB})\s+(?:{_SELF})\b[^\n]{{0,30}}?\b(?:{_PRIORITY})",
             _ADDRESSED,

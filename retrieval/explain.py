@@ -31,7 +31,8 @@ _BOUNDARY = re.compile(
     r"\n+|(?<=[.!?])\s+|\s[|•·/–—]\s|\s?[|•·]\s?|"
     r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]+"
 )
-_EDGE = re.compile(r"^[\s\-–—:,;*#>|•·\"'()\[\]]+|[\s\-–—:,;*#>|•·\"'(\[]+$")
+_LEADING = re.compile(r"^[\s\-–—:,;*#>|•·\"'()\[\]]+")
+_TRAILING = re.compile(r"[\s\-–—:,;*#>|•·\"'(\[]+$")
 _CONTACT = re.compile(
     r"\S+@\S+\.\w+|https?://|www\.|\.(?:com|tv|de|co|io|me|net|org)\b|linktr\.ee|"
     r"\b(?:dm|dms|e-?mail|mail|contact|inquiries|enquiries|booking|bookings|management|mgmt|"
@@ -69,8 +70,8 @@ def bio_segments(bio: str) -> list[Segment]:
 
 def _trimmed(bio: str, start: int, end: int) -> Segment | None:
     piece = bio[start:end]
-    lead = _EDGE.match(piece)
-    trail = _EDGE.search(piece)
+    lead = _LEADING.search(piece)
+    trail = _TRAILING.search(piece)
     left = start + (lead.end() if lead else 0)
     right = start + (trail.start() if trail else len(piece))
     if right <= left:

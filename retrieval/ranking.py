@@ -59,7 +59,7 @@ LEXICAL_WEIGHT = 0.1
 LEXICAL_SATURATION = 5.0
 #: Picks need a fit of at least this, and at least RELATIVE_FLOOR times the best fit of the mix.
 ABSOLUTE_FLOOR = 0.22
-RELATIVE_FLOOR = 0.4
+RELATIVE_FLOOR = 0.5
 #: Engagement nudges fit by at most this much: log2(rate / tier median), clipped to [-1, 1].
 ENGAGEMENT_WEIGHT = 0.02
 #: A preferred (not required) country or language the creator matches adds this much.

@@ -84,7 +84,7 @@ def _undouble(stem: str) -> str:
 
 @functools.lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
-    """A light English suffix stripper: plurals, -ing, -ed, -er and a final -e.
+    """A light English suffix stripper: plurals, -ation, -ing, -ed, -er and a final -e.
 
     Enough for "bakers" / "baking" / "bake" to meet; never shorter than three letters.
     """
@@ -97,8 +97,13 @@ def stem(word: str) -> str:
         text = text[:-2]
     elif len(text) > _MIN_STEM and text.endswith("s") and not text.endswith(("ss", "us", "is")):
         text = text[:-1]
-    for suffix in ("ing", "ed", "er"):
-        if len(text) - len(suffix) >= _MIN_STEM and text.endswith(suffix):
+    for suffix, shortest in (
+        ("ation", 4),
+        ("ing", _MIN_STEM),
+        ("ed", _MIN_STEM),
+        ("er", _MIN_STEM),
+    ):
+        if len(text) - len(suffix) >= shortest and text.endswith(suffix):
             text = _undouble(text[: -len(suffix)])
             break
     if len(text) > _MIN_STEM and text.endswith("e"):
