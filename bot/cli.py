@@ -85,7 +85,7 @@ def main_options(
 
 
 def _import_with_progress(
-    service: StoryfitService, path: Path, mapping: dict[str, str]
+    service: StoryfitService, path: Path, mapping: dict[str, str], *, reindex: bool = False
 ) -> ImportReport:
     with Progress(
         TextColumn("[bold]Embedding bios"),
@@ -100,7 +100,7 @@ def _import_with_progress(
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        return service.import_roster(path, mapping, progress=advance)
+        return service.import_roster(path, mapping, progress=advance, reindex=reindex)
 
 
 def _print_import_report(report: ImportReport) -> None:
@@ -153,6 +153,14 @@ def ingest(
         list[str] | None,
         typer.Option("--map", help="Rename a column: --map username=handle (repeatable)."),
     ] = None,
+    reindex: Annotated[
+        bool,
+        typer.Option(
+            "--reindex",
+            help="Rebuild the index from this file with the configured embedder "
+            "(creators not in the file are dropped).",
+        ),
+    ] = False,
 ) -> None:
     """Import or update a roster; prints what changed and every rejected row."""
     if not path.is_file():
@@ -162,7 +170,7 @@ def ingest(
     except ValueError as error:
         raise fail(str(error)) from None
     with service_for(ctx) as service:
-        report = _import_with_progress(service, path, mapping)
+        report = _import_with_progress(service, path, mapping, reindex=reindex)
         _print_import_report(report)
 
 

@@ -106,13 +106,17 @@ class StoryfitService:
     @property
     def index(self) -> CreatorIndex:
         if self._index is None:
-            self._index = CreatorIndex.open(
-                data_dir=self.settings.data_dir,
-                embedder=self.embedder,
-                tiers=self.settings.tiers,
-                chroma_url=self.settings.chroma_url,
-            )
+            self._index = self._open_index(reindex=False)
         return self._index
+
+    def _open_index(self, *, reindex: bool) -> CreatorIndex:
+        return CreatorIndex.open(
+            data_dir=self.settings.data_dir,
+            embedder=self.embedder,
+            tiers=self.settings.tiers,
+            chroma_url=self.settings.chroma_url,
+            reindex=reindex,
+        )
 
     @property
     def history(self) -> History:
@@ -152,9 +156,25 @@ class StoryfitService:
         path: Path,
         mapping: Mapping[str, str] | None = None,
         progress: ImportProgress | None = None,
+        *,
+        reindex: bool = False,
     ) -> ImportReport:
-        """Load a roster file (refusing a non-roster before touching the store) and upsert it."""
+        """Load a roster file (refusing a non-roster before touching the store) and upsert it.
+
+        ``reindex`` rebuilds the index from this file alone with the configured embedder (after a
+        change of ``STORYFIT_EMBEDDING``); creators not in the file are dropped.
+        """
         load = load_roster(path, mapping)
+        if reindex:
+            if not load.creators:
+                raise StoryfitError(
+                    f"{path} has no valid rows, so the index was left as it was; "
+                    "run it without --reindex to see the rejected rows."
+                )
+            if self._index is not None:
+                self._index.close()
+                self._recommender = None
+            self._index = self._open_index(reindex=True)
         upsert = self.index.upsert(load.creators, progress=progress)
         if upsert.added or upsert.updated or self.history.last_snapshot_at() is None:
             self.history.record_roster_snapshot(self.index.iter_creators(), self.settings.tiers)
