@@ -1,8 +1,9 @@
 """Ack latency of ``POST /slack/events`` while lazy work runs.
 
 ``storyfit serve`` runs as its own process (uvicorn, the real app, the real service over the
-bundled sample roster, Web API calls going to a local mock Slack server in this process). Signed
-requests come from client threads on loopback, each with its own keep-alive connection:
+bundled sample roster), its Web API calls going to the mock Slack server of the tests, run in a
+third process so that neither competes with the clients for a GIL. Signed requests come from client
+threads on loopback, each with its own keep-alive connection:
 
 - closed loop: ``--clients`` clients (20) send back to back for ``--seconds``; gives throughput at
   saturation and its latency (which is about clients / throughput: queueing, not work);
@@ -23,6 +24,7 @@ import argparse
 import http.client
 import itertools
 import json
+import multiprocessing
 import os
 import queue
 import socket
@@ -32,8 +34,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -226,6 +230,45 @@ def open_loop(port: int, workload: str, clients: int, rate: float, seconds: floa
     return summarise(workload, f"open, {rate:g}/s", latencies, errors, seconds)
 
 
+def _serve_mock(connection: Connection) -> None:
+    """The mock Slack Web API, answering "how many successful calls of METHOD" until "stop"."""
+    with SlackMockServer() as slack:
+        connection.send(slack.api_url)
+        while (method := connection.recv()) != "stop":
+            connection.send(sum(call.ok for call in slack.calls(method)))
+
+
+class MockSlack:
+    """The mock Slack server in its own process."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self.api_url: str = connection.recv()
+
+    def count(self, method: str) -> int:
+        self._connection.send(method)
+        return int(self._connection.recv())
+
+    def wait_for(self, method: str, count: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.count(method) < count:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"no {count} {method} calls within {timeout:g} s")
+            time.sleep(0.2)
+
+
+@contextmanager
+def mock_slack() -> Iterator[MockSlack]:
+    ours, theirs = multiprocessing.Pipe()
+    process = multiprocessing.Process(target=_serve_mock, args=(theirs,), daemon=True)
+    process.start()
+    try:
+        yield MockSlack(ours)
+    finally:
+        ours.send("stop")
+        process.join(timeout=10)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -275,7 +318,7 @@ def main() -> None:
     args = parser.parse_args()
 
     results: list[Result] = []
-    with SlackMockServer() as slack, tempfile.TemporaryDirectory() as tmp:
+    with mock_slack() as slack, tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         server = start_server(Path(tmp), slack.api_url, port)
         try:
@@ -285,7 +328,7 @@ def main() -> None:
             for workload in WORKLOADS:
                 results.append(open_loop(port, workload, args.clients, args.rate, args.seconds))
                 results.append(closed_loop(port, workload, args.clients, args.seconds))
-            lazy_done = len(slack.calls("chat.update"))
+            lazy_done = slack.count("chat.update")
         finally:
             server.terminate()
             server.wait(timeout=30)

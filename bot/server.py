@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from typing import Literal
 
@@ -20,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.app import SlackSetupError, build_app
+from bot.app import SlackSetupError, build_app, lower_thread_priority
 from bot.digest_delivery import DigestScheduler, digest_client
 from bot.service import StoryfitService
 from bot.settings import Settings
@@ -80,11 +81,24 @@ def build_asgi(app: App | None, mode: Mode) -> Starlette:
     return Starlette(routes=routes)
 
 
-def open_app(settings: Settings, service: StoryfitService) -> App:
-    """Warm the service up, then build the app (which checks the token with ``auth.test``)."""
+def warm_up(service: StoryfitService) -> None:
+    """Open the index, the history and the local model now rather than on the first request.
+
+    The model is loaded from a low-priority thread: the inference threads it starts inherit that
+    priority, like the engine threads that later use it.
+    """
     counts = service.tier_counts()
+    settings = service.settings
     logger.info("Roster: %d creators (%s)", sum(counts.values()), settings.tiers.describe())
     _ = service.history
+    if settings.embedding == "local":
+        with ThreadPoolExecutor(1, initializer=lower_thread_priority) as loader:
+            loader.submit(service.embedder.embed_query, "warm up").result()
+
+
+def open_app(settings: Settings, service: StoryfitService) -> App:
+    """Warm the service up, then build the app (which checks the token with ``auth.test``)."""
+    warm_up(service)
     try:
         return build_app(settings, service)
     except BoltError as error:
