@@ -166,7 +166,7 @@ def test_an_empty_brief_is_refused(brief: str) -> None:
 
 
 def test_a_brief_of_constraints_only_is_refused_with_what_it_did_say() -> None:
-    with pytest.raises(EmptyBriefError, match="only sets constraints .*UK-based"):
+    with pytest.raises(EmptyBriefError, match=r"only sets constraints .*UK-based"):
         read("3 macro creators, UK-based, on TikTok")
 
 

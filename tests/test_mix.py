@@ -58,7 +58,7 @@ def test_bounds_that_rule_out_a_default_side_drop_its_slots_with_a_notice() -> N
 
 
 def test_bounds_that_rule_out_a_requested_side_are_an_error() -> None:
-    with pytest.raises(FilterError, match="3 macro creator.*leave out every macro-side tier"):
+    with pytest.raises(FilterError, match=r"3 macro creator.*leave out every macro-side tier"):
         plan_slots("balanced", DEFAULT_SCHEME, macro=3, max_followers=5_000)
 
 
