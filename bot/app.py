@@ -37,6 +37,16 @@ def lower_thread_priority() -> None:
             logging.getLogger(__name__).debug("Could not lower the engine threads' priority")
 
 
+def started_pool(workers: int, name: str) -> ThreadPoolExecutor:
+    """A thread pool whose threads all exist already: the pool starts a thread on ``submit``,
+    which would otherwise happen on the acknowledgement path and wait for the new thread."""
+    pool = ThreadPoolExecutor(workers, thread_name_prefix=name)
+    everyone = threading.Barrier(workers)
+    for waited in [pool.submit(everyone.wait) for _ in range(workers)]:
+        waited.result()
+    return pool
+
+
 class SlackSetupError(Exception):
     """The Slack settings are missing or wrong; the message names what to set."""
 
@@ -87,7 +97,7 @@ def build_app(
         signing_secret=secret.get_secret_value() if secret else "",
         process_before_response=True,
         before_authorize=DropRepeatedEvents(),
-        listener_executor=ThreadPoolExecutor(LAZY_WORKERS, thread_name_prefix="storyfit-slack"),
+        listener_executor=started_pool(LAZY_WORKERS, "storyfit-slack"),
     )
     engine = ThreadPoolExecutor(
         ENGINE_WORKERS, thread_name_prefix="storyfit-engine", initializer=lower_thread_priority
