@@ -44,7 +44,7 @@ COUNTRIES_INPUT = "countries"
 LANGUAGES_INPUT = "languages"
 CHANNEL_INPUT = "channel"
 
-#: Pick counts the modal accepts, as in ``RecommendRequest``.
+#: Pick counts the modal accepts: the bounds ``RecommendRequest`` enforces.
 MAX_MACRO = 20
 MAX_MICRO = 50
 #: Characters of a brief shown as its gist in headers and notifications.

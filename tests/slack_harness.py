@@ -266,10 +266,15 @@ class SlackRequests:
             }
         )
 
-    def shortcut(self, callback_id: str, *, user: str = USER) -> Reply:
+    def shortcut(
+        self, callback_id: str, *, user: str = USER, message: dict[str, Any] | None = None
+    ) -> Reply:
+        """A global shortcut, or a message shortcut on ``message`` when given."""
+        on_message = {"message": message, "channel": {"id": CHANNEL}} if message else {}
         return self.post_interaction(
             {
-                "type": "shortcut",
+                "type": "message_action" if message else "shortcut",
+                **on_message,
                 "team": {"id": TEAM_ID},
                 "user": {"id": user},
                 "api_app_id": "A0STORYFIT",

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot import blocks
 from bot.app import build_app
 from bot.history_models import FeedbackRow
-from bot.listeners.shortcuts import NEW_BRIEF_SHORTCUT
+from bot.listeners.shortcuts import BRIEF_FROM_MESSAGE_SHORTCUT, NEW_BRIEF_SHORTCUT
 from bot.listeners.subcommands import SubcommandCall, register_subcommand
 from bot.server import build_asgi
 from bot.service import StoryfitService
@@ -378,6 +378,16 @@ def test_the_new_brief_shortcut_opens_the_modal(slack: SlackRequests) -> None:
     [opened] = slack.mock.wait_for("views.open")
     assert opened.body["trigger_id"] == "1337.44.abcd"
     assert opened.body["view"]["callback_id"] == blocks.BRIEF_MODAL
+
+
+def test_find_creators_for_this_opens_the_modal_with_the_message_as_story(
+    slack: SlackRequests,
+) -> None:
+    message = {"type": "message", "ts": "1.0", "user": "U0BOB", "text": "Our tea &amp; calm story"}
+    assert slack.shortcut(BRIEF_FROM_MESSAGE_SHORTCUT, message=message).status == 200
+    [opened] = slack.mock.wait_for("views.open")
+    story = opened.body["view"]["blocks"][0]["element"]["initial_value"]
+    assert story == "Our tea & calm story"
 
 
 def test_a_modal_with_mistakes_stays_open_with_the_errors(slack: SlackRequests) -> None:

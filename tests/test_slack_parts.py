@@ -6,14 +6,16 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from bot import blocks
 from bot.listeners.delivery import brief_from_slack_text
-from bot.listeners.shortcuts import NEW_BRIEF_SHORTCUT
+from bot.listeners.shortcuts import BRIEF_FROM_MESSAGE_SHORTCUT, NEW_BRIEF_SHORTCUT
 from bot.listeners.subcommands import find_subcommand, help_lines, register_subcommand
 from bot.listeners.views import read_submission
 from bot.server import EVENTS_PATH
 from bot.slack_retries import DropRepeatedEvents
+from retrieval.recommendation import RecommendRequest
 from tests.conftest import REPO
 
 
@@ -97,6 +99,14 @@ def test_modal_mistakes_are_reported_on_the_field_that_has_them() -> None:
     assert "two-letter country codes" in submission.errors[blocks.COUNTRIES_INPUT]
 
 
+def test_the_modals_pick_counts_are_the_request_models_bounds() -> None:
+    RecommendRequest(brief="b", macro=blocks.MAX_MACRO, micro=blocks.MAX_MICRO)
+    with pytest.raises(ValidationError):
+        RecommendRequest(brief="b", macro=blocks.MAX_MACRO + 1)
+    with pytest.raises(ValidationError):
+        RecommendRequest(brief="b", micro=blocks.MAX_MICRO + 1)
+
+
 def test_message_text_becomes_a_plain_brief() -> None:
     text = "<@U0BOT> Coffee &amp; calm <https://brand.example|our site> for <#C1|general> &lt;3"
     assert brief_from_slack_text(text, "U0BOT") == "Coffee & calm our site for #general <3"
@@ -120,7 +130,10 @@ def test_the_manifest_declares_what_the_app_listens_to() -> None:
     manifest = yaml.safe_load((REPO / "manifest.yml").read_text(encoding="utf-8"))
     features, settings = manifest["features"], manifest["settings"]
     assert {command["command"] for command in features["slash_commands"]} == {"/tier", "/storyfit"}
-    assert [shortcut["callback_id"] for shortcut in features["shortcuts"]] == [NEW_BRIEF_SHORTCUT]
+    assert {(shortcut["type"], shortcut["callback_id"]) for shortcut in features["shortcuts"]} == {
+        ("global", NEW_BRIEF_SHORTCUT),
+        ("message", BRIEF_FROM_MESSAGE_SHORTCUT),
+    }
     assert set(settings["event_subscriptions"]["bot_events"]) == {
         "app_mention",
         "message.im",
