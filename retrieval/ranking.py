@@ -38,8 +38,11 @@ FloatMatrix = npt.NDArray[np.float32]
 Fusion = Literal["product", "dense", "bm25", "rrf"]
 FUSIONS: tuple[Fusion, ...] = ("product", "dense", "bm25", "rrf")
 
-#: Nearest neighbours fetched unfiltered per query vector (story, then each sentence).
+#: Nearest neighbours fetched unfiltered for the story, and for each part of it.
 DENSE_FETCH = 200
+PART_FETCH = 60
+#: A brief is embedded in at most this many parts (runs of consecutive sentences).
+MAX_SEGMENTS = 6
 #: BM25 hits fetched (unfiltered: the catalog's FTS5 index takes no metadata filter).
 LEXICAL_FETCH = 100
 #: A side with fewer admissible candidates than ``max(PUSHDOWN_MIN, 4 * slots)`` after the
@@ -128,22 +131,39 @@ class Query:
 
 
 def build_query(story: str, embedder: Embedder, *, glossary: bool = True) -> Query:
-    """Embed the story and each sentence of it that has content words, in one batch."""
-    segments = tuple(part.strip() for part in _SENTENCE_BREAK.split(story) if any(terms(part))) or (
-        story,
-    )
+    """Embed the story's parts (and, with the glossary, its translated keywords).
+
+    The story's own vector is the length-weighted mean of its parts' vectors (mean pooling over
+    all of its tokens, near enough), which saves embedding the longest text twice.
+    """
+    segments = _segments(story)
     story_terms = tuple(terms(story))
     keywords = _translated_keywords(story_terms) if glossary else ""
-    texts = [story, *(segments if len(segments) > 1 else ()), *([keywords] if keywords else [])]
-    rows = embedder.embed(texts)
+    rows = embedder.embed([*segments, *([keywords] if keywords else [])])
+    segment_vectors = rows[: len(segments)]
+    weights = np.array([len(segment.split()) for segment in segments], dtype=np.float32)
+    pooled = (segment_vectors * weights[:, np.newaxis]).sum(axis=0)
     return Query(
         story=story,
-        vector=rows[0],
+        vector=(pooled / np.linalg.norm(pooled)).astype(np.float32),
         segments=segments,
-        segment_vectors=rows[1 : 1 + len(segments)] if len(segments) > 1 else rows[:1],
+        segment_vectors=segment_vectors,
         terms=story_terms,
         glossary=glossary,
         keyword_vector=rows[-1] if keywords else None,
+    )
+
+
+def _segments(story: str) -> tuple[str, ...]:
+    """The story's sentences with content words, joined into at most ``MAX_SEGMENTS`` parts of
+    consecutive sentences (a 4,000-character brief must not cost forty embeddings)."""
+    sentences = [part.strip() for part in _SENTENCE_BREAK.split(story) if any(terms(part))]
+    if not sentences:
+        return (story,)
+    per_part = -(-len(sentences) // MAX_SEGMENTS)
+    return tuple(
+        " ".join(sentences[start : start + per_part])
+        for start in range(0, len(sentences), per_part)
     )
 
 
@@ -282,10 +302,13 @@ def gather(
 
 
 def _dense_hits(index: SearchIndex, query: Query) -> list[Hit]:
+    """Nearest neighbours of the story, of each of its parts and of its translated keywords."""
     hits = index.dense_search(query.vector, DENSE_FETCH)
-    if len(query.segments) > 1:
-        for vector in query.segment_vectors:
-            hits.extend(index.dense_search(vector, DENSE_FETCH // 2))
+    extra = list(query.segment_vectors) if len(query.segments) > 1 else []
+    if query.keyword_vector is not None:
+        extra.append(query.keyword_vector)
+    for vector in extra:
+        hits.extend(index.dense_search(vector, PART_FETCH))
     return hits
 
 

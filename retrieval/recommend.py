@@ -78,10 +78,14 @@ class _Ranked:
 class Recommender:
     """Recommendations over one index; safe to keep for the life of the process."""
 
-    def __init__(self, index: RosterIndex, tiers: TierScheme, embedder: Embedder) -> None:
+    def __init__(
+        self, index: RosterIndex, tiers: TierScheme, embedder: Embedder, *, glossary: bool = True
+    ) -> None:
+        """``glossary=False`` turns off the multilingual glossary (for measuring what it adds)."""
         self.index = index
         self.tiers = tiers
         self.embedder = embedder
+        self.glossary = glossary
 
     def recommend(self, request: RecommendRequest, brief: Brief | None = None) -> Recommendation:
         """The mix for ``request``; ``brief`` is the request already read (e.g. by a language
@@ -182,7 +186,7 @@ class Recommender:
             preferred_countries=frozenset(brief.preferred_countries),
             preferred_languages=frozenset(brief.preferred_languages),
         )
-        query = build_query(brief.story, self.embedder)
+        query = build_query(brief.story, self.embedder, glossary=self.glossary)
         candidates = gather(self.index, query, plan.sides, constraints)
         score(candidates, "product", constraints)
         return _Ranked(brief, plan, query, candidates, relevance_floor(candidates))
