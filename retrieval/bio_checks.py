@@ -9,6 +9,7 @@ particular sentences, and knows the same shapes in German, Spanish, French and P
 
 from __future__ import annotations
 
+import functools
 import re
 
 from retrieval.roster import is_thin_bio
@@ -69,11 +70,23 @@ _INSTRUCTION_LIKE = re.compile(
 )
 
 
+# Every shape above contains one of these words; a bio without any is skipped cheaply.
+_CUES = re.compile(
+    r"system|assistant|developer|im_|inst|sys|ignor|disregard|forget|override|bypass|skip|"
+    r"vergiss|olvid|oubli|esque|recom|pick|choose|select|rank|rate|score|list|feature|return|"
+    r"priorit|put|empfiehl|escolh|elige|choisi|dear|hey|hi\s|note|attention|message|hinweis|"
+    r"nachricht|liebe|nota|querid|cher|chère|if you|as a|you are now|new instructions|"
+    r"jailbreak|prompt",
+    re.IGNORECASE,
+)
+
+
 def is_instruction_like(bio: str) -> bool:
     """True when the bio addresses a model or a ranking system instead of an audience."""
-    return _INSTRUCTION_LIKE.search(bio) is not None
+    return _CUES.search(bio) is not None and _INSTRUCTION_LIKE.search(bio) is not None
 
 
+@functools.lru_cache(maxsize=131_072)
 def unpickable_reason(bio: str) -> str | None:
     """Why a creator with this bio may not be picked on it, or ``None`` when it may."""
     if is_instruction_like(bio):

@@ -194,6 +194,7 @@ def _concepts() -> dict[str, int]:
     return {key: next(iter(lines)) for key, lines in owners.items() if len(lines) == 1}
 
 
+@functools.lru_cache(maxsize=65_536)
 def concept_key(word_stem: str) -> str:
     """The key two words must share to match: their concept's, else the stem itself."""
     number = _concepts().get(word_stem)

@@ -31,7 +31,7 @@ from retrieval.index import Hit
 from retrieval.mix import Band, SidePlan
 from retrieval.recommendation import Filters, Side
 from retrieval.roster import Creator
-from retrieval.terms import Term, terms
+from retrieval.terms import Term, content_stems, terms
 
 FloatVector = npt.NDArray[np.float32]
 FloatMatrix = npt.NDArray[np.float32]
@@ -39,12 +39,12 @@ Fusion = Literal["product", "dense", "bm25", "rrf"]
 FUSIONS: tuple[Fusion, ...] = ("product", "dense", "bm25", "rrf")
 
 #: Nearest neighbours fetched unfiltered for the story, and for each part of it.
-DENSE_FETCH = 200
-PART_FETCH = 60
+DENSE_FETCH = 150
+PART_FETCH = 40
 #: A brief is embedded in at most this many parts (runs of consecutive sentences).
 MAX_SEGMENTS = 6
 #: BM25 hits fetched (unfiltered: the catalog's FTS5 index takes no metadata filter).
-LEXICAL_FETCH = 100
+LEXICAL_FETCH = 60
 #: A side with fewer admissible candidates than ``max(PUSHDOWN_MIN, 4 * slots)`` after the
 #: unfiltered fetch gets a filtered query: the filters are selective, so ``where`` is cheap.
 PUSHDOWN_MIN = 24
@@ -117,7 +117,7 @@ class Query:
 
     def keys_in(self, text: str) -> frozenset[str]:
         """The brief's match keys that ``text`` contains."""
-        return frozenset(self.key(term.stem) for term in terms(text)) & self.keys
+        return frozenset(map(self.key, content_stems(text))) & self.keys
 
     @property
     def lexical_text(self) -> str:

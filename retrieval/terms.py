@@ -71,6 +71,8 @@ class Term(NamedTuple):
 
 def fold(word: str) -> str:
     """Case- and accent-insensitive form: ``Café`` -> ``cafe``."""
+    if word.isascii():
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.casefold().replace("’", "'"))
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
@@ -111,16 +113,24 @@ def stem(word: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=262_144)
+def _content_stem(word: str) -> str | None:
+    """The stem of ``word``, or ``None`` when it carries no story."""
+    folded = fold(word)
+    if len(folded) < 2 or folded in STOPWORDS:
+        return None
+    return stem(word)
+
+
 def terms(text: str) -> Iterator[Term]:
     """The content words of ``text``, in order, with their character spans."""
     for match in _WORD.finditer(text):
-        surface = match.group()
-        folded = fold(surface)
-        if len(folded) < 2 or folded in STOPWORDS:
-            continue
-        yield Term(match.start(), match.end(), surface, stem(surface))
+        word_stem = _content_stem(match.group())
+        if word_stem is not None:
+            yield Term(match.start(), match.end(), match.group(), word_stem)
 
 
-def stems(text: str) -> set[str]:
-    """The distinct stems of the content words of ``text``."""
-    return {term.stem for term in terms(text)}
+@functools.lru_cache(maxsize=131_072)
+def content_stems(text: str) -> frozenset[str]:
+    """The distinct stems of the content words of ``text`` (cached: bios recur across briefs)."""
+    return frozenset(term.stem for term in terms(text))
