@@ -234,16 +234,17 @@ class _Merge:
         if flag is not None:
             if from_text is not None and from_text != flag:
                 self.overridden.append(
-                    f"{flag_name} {_shown(flag)} was used instead of the brief's "
-                    f"{label} ({_shown(from_text)})."
+                    f"{flag_name} {shown_value(flag)} was used instead of the brief's "
+                    f"{label} ({shown_value(from_text)})."
                 )
             return flag
         if from_text is not None:
-            self.inferred.append(f"{label} {_shown(from_text)}")
+            self.inferred.append(f"{label} {shown_value(from_text)}")
         return from_text
 
 
-def _shown(value: object) -> str:
+def shown_value(value: object) -> str:
+    """A constraint's value as a notice shows it: lists joined, counts grouped."""
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     if isinstance(value, int):

@@ -18,7 +18,13 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from prompts import load_prompt
-from retrieval.brief import MAX_SLOTS, Brief, normalize_exclude, normalize_platform
+from retrieval.brief import (
+    MAX_SLOTS,
+    Brief,
+    normalize_exclude,
+    normalize_platform,
+    shown_value,
+)
 from retrieval.errors import FilterError
 from retrieval.llm_call import Deadline, LlmSession, prompt_data
 from retrieval.recommendation import Filters, Objective, RecommendRequest, Side
@@ -105,7 +111,7 @@ def merge_reading(brief: Brief, request: RecommendRequest, reading: BriefReading
     )
     exclude = brief.exclude | frozenset(reading.exclude)
     changes = [
-        f"{label} {_shown(new)}"
+        f"{label} {shown_value(new)}"
         for label, new, before in (
             ("objective", objective, brief.objective),
             ("macro count", macro, brief.macro),
@@ -141,14 +147,6 @@ def merge_reading(brief: Brief, request: RecommendRequest, reading: BriefReading
 def _prefer(flag_given: bool, rules: _T, model: _T | None) -> _T:
     """The rules' value (flags included) when a flag was given or the model has none."""
     return rules if flag_given or model is None else model
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
 
 
 def _valid(kind: str, values: list[str], normalize: Callable[[str], str | None]) -> list[str]:
