@@ -45,6 +45,7 @@ from retrieval.ranking import Constraints, Fusion, Query, gather, score, select 
 from retrieval.recommend import Recommender  # noqa: E402
 from retrieval.recommendation import RecommendRequest  # noqa: E402
 from retrieval.roster import Creator, load_roster  # noqa: E402
+from retrieval.roster_table import RosterTable  # noqa: E402
 from retrieval.terms import terms  # noqa: E402
 from retrieval.tiers import DEFAULT_SCHEME  # noqa: E402
 
@@ -83,7 +84,9 @@ def product_picker(engine: Recommender) -> Picker:
     return pick
 
 
-def baseline_picker(index: CreatorIndex, embedder: LocalMiniLMEmbedder, fusion: Fusion) -> Picker:
+def baseline_picker(
+    index: CreatorIndex, embedder: LocalMiniLMEmbedder, table: RosterTable, fusion: Fusion
+) -> Picker:
     """Plain retrieval: the raw brief's vector and BM25, fused by ``fusion``, hard filters only."""
 
     def pick(brief: dict[str, Any]) -> dict[str, list[str]]:
@@ -99,10 +102,12 @@ def baseline_picker(index: CreatorIndex, embedder: LocalMiniLMEmbedder, fusion: 
             glossary=False,
         )
         constraints = Constraints(filters=reading.filters, exclude=reading.exclude)
-        candidates = gather(index, query, plan.sides, constraints, lexical_query=reading.story)
+        candidates = gather(
+            index, query, plan.sides, constraints, table, lexical_query=reading.story
+        )
         for candidate in candidates:
             candidate.pickable = True
-        score(candidates, fusion, constraints)
+        score(candidates, fusion, constraints, table.tier_medians)
         return {
             side.side: [c.key for c in _ranked(candidates, side) if c.fit > -1][: side.slots]
             for side in plan.sides
@@ -171,10 +176,11 @@ def run() -> dict[str, dict[str, dict[str, float]]]:
         CreatorIndex.open(Path(data_dir), embedder, DEFAULT_SCHEME) as index,
     ):
         index.upsert(creators)
+        table = RosterTable.build(creators, DEFAULT_SCHEME)
         systems: dict[str, Picker] = {
-            "dense": baseline_picker(index, embedder, "dense"),
-            "bm25": baseline_picker(index, embedder, "bm25"),
-            "rrf": baseline_picker(index, embedder, "rrf"),
+            "dense": baseline_picker(index, embedder, table, "dense"),
+            "bm25": baseline_picker(index, embedder, table, "bm25"),
+            "rrf": baseline_picker(index, embedder, table, "rrf"),
             "product": product_picker(Recommender(index, DEFAULT_SCHEME, embedder)),
             "product without glossary": product_picker(
                 Recommender(index, DEFAULT_SCHEME, embedder, glossary=False)

@@ -59,7 +59,15 @@ class SidePlan:
         return "/".join(tier.name for tier in self.tiers)
 
     def bands_text(self) -> str:
-        return " or ".join(band.text() for band in self.bands)
+        """``10,000+ followers`` for the mid and macro bands together; gaps stay visible."""
+        merged: list[Band] = []
+        for band in self.bands:
+            last = merged[-1] if merged else None
+            if last is not None and last.max is not None and last.max + 1 == band.min:
+                merged[-1] = Band(last.min, band.max)
+            else:
+                merged.append(band)
+        return " or ".join(band.text() for band in merged)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ import math
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from statistics import median
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -28,9 +27,10 @@ from retrieval.bio_checks import unpickable_reason
 from retrieval.embeddings import Embedder
 from retrieval.glossary import concept_key, translations
 from retrieval.index import Hit
-from retrieval.mix import Band, SidePlan
+from retrieval.mix import SidePlan
 from retrieval.recommendation import Filters, Side
 from retrieval.roster import Creator
+from retrieval.roster_table import RosterTable
 from retrieval.terms import Term, content_stems, terms
 
 FloatVector = npt.NDArray[np.float32]
@@ -38,16 +38,25 @@ FloatMatrix = npt.NDArray[np.float32]
 Fusion = Literal["product", "dense", "bm25", "rrf"]
 FUSIONS: tuple[Fusion, ...] = ("product", "dense", "bm25", "rrf")
 
-#: Nearest neighbours fetched unfiltered for the story, and for each part of it.
+#: Nearest neighbours fetched unfiltered for the story (at least), and for each part of it.
 DENSE_FETCH = 150
 PART_FETCH = 40
+#: The unfiltered fetch grows (up to WIDE_FETCH) until each side can expect this many
+#: admissible hits: CANDIDATES_PER_SLOT per slot, at least MIN_CANDIDATES, with a margin.
+CANDIDATES_PER_SLOT = 4
+MIN_CANDIDATES = 16
+OVERFETCH_SAFETY = 1.5
+WIDE_FETCH = 1_500
+#: Admissible dense hits loaded per side (best first); lexical hits are loaded as well.
+KEEP_PER_SIDE = 60
 #: A brief is embedded in at most this many parts (runs of consecutive sentences).
 MAX_SEGMENTS = 6
 #: BM25 hits fetched (unfiltered: the catalog's FTS5 index takes no metadata filter).
 LEXICAL_FETCH = 60
-#: A side with fewer admissible candidates than ``max(PUSHDOWN_MIN, 4 * slots)`` after the
-#: unfiltered fetch gets a filtered query: the filters are selective, so ``where`` is cheap.
-PUSHDOWN_MIN = 24
+#: A side too rare for WIDE_FETCH gets a query with its most selective filter in ``where``, if
+#: that filter matches at most SELECTIVE_SHARE of the roster (broad ``where`` filters are slow
+#: in local Chroma: 1.5-3 s on 100,000 records, chroma #7092).
+SELECTIVE_SHARE = 0.05
 PUSHDOWN_FETCH = 80
 #: Words in a BM25 query (the catalog reads no more).
 LEXICAL_QUERY_WORDS = 64
@@ -186,35 +195,19 @@ class Constraints:
     preferred_languages: frozenset[str] = frozenset()
 
     def admits(self, creator: Creator) -> bool:
-        filters = self.filters
-        return (
-            (not filters.platform or creator.platform in filters.platform)
-            and (not filters.country or creator.country in filters.country)
-            and (not filters.language or creator.language in filters.language)
-            and creator.handle.casefold() not in self.exclude
-            and creator.key.casefold() not in self.exclude
+        return self.admits_values(
+            creator.key, creator.platform, creator.country or "", creator.language or ""
         )
 
-    def where(self, bands: Sequence[Band]) -> dict[str, Any]:
-        """The same filters (bar exclusions) as a Chroma ``where`` for one side's bands."""
-        clauses: list[dict[str, Any]] = [{"thin": False}]
-        for name, values in (
-            ("platform", self.filters.platform),
-            ("country", self.filters.country),
-            ("language", self.filters.language),
-        ):
-            if values:
-                clauses.append({name: {"$in": list(values)}})
-        ranges = [_band_where(band) for band in bands]
-        clauses.append(ranges[0] if len(ranges) == 1 else {"$or": ranges})
-        return {"$and": clauses}
-
-
-def _band_where(band: Band) -> dict[str, Any]:
-    low = {"followers": {"$gte": band.min}}
-    if band.max is None:
-        return low
-    return {"$and": [low, {"followers": {"$lte": band.max}}]}
+    def admits_values(self, key: str, platform: str, country: str, language: str) -> bool:
+        filters = self.filters
+        return (
+            (not filters.platform or platform in filters.platform)
+            and (not filters.country or country in filters.country)
+            and (not filters.language or language in filters.language)
+            and key.partition(":")[2].casefold() not in self.exclude
+            and key.casefold() not in self.exclude
+        )
 
 
 @dataclass
@@ -223,6 +216,7 @@ class Candidate:
 
     creator: Creator
     side: Side
+    tier: str
     vector: FloatVector
     dense: float
     segment_scores: FloatVector
@@ -251,27 +245,36 @@ def gather(
     query: Query,
     sides: Sequence[SidePlan],
     constraints: Constraints,
+    table: RosterTable,
     *,
     lexical_query: str | None = None,
 ) -> list[Candidate]:
-    """Every admissible creator the searches found, on the side its follower count puts it.
+    """The best admissible creators the searches found, each on the side its followers put it.
 
-    ``lexical_query`` replaces the query's own BM25 text (the baselines search the raw story).
+    The unfiltered fetch is sized from the table so that each side can expect enough admissible
+    hits; a side that would need more than ``WIDE_FETCH`` gets one more query with its most
+    selective filter in Chroma's ``where``, when that filter matches few enough creators to be
+    cheap there. ``lexical_query`` replaces the query's BM25 text (the baselines use the raw
+    story).
     """
-    dense_hits = _dense_hits(index, query)
-    lexical_hits = index.lexical_search(lexical_query or query.lexical_text, LEXICAL_FETCH)
-    creators = index.get_many(list(dict.fromkeys([h.key for h in dense_hits + lexical_hits])))
-    placed = _place(creators.values(), sides, constraints)
+    counts = table.side_counts(constraints.filters, sides)
+    fetch = DENSE_FETCH
+    short_sides: list[Side] = []
     for plan in sides:
-        have = sum(1 for side in placed.values() if side == plan.side)
-        if plan.slots and plan.bands and have < max(PUSHDOWN_MIN, 4 * plan.slots):
-            pushed = index.dense_search(
-                query.vector, PUSHDOWN_FETCH, where=constraints.where(plan.bands)
-            )
-            dense_hits.extend(pushed)
-            extra = index.get_many([hit.key for hit in pushed if hit.key not in creators])
-            creators.update(extra)
-            placed.update(_place(extra.values(), [plan], constraints))
+        if not plan.slots or not counts[plan.side]:
+            continue
+        needed = math.ceil(_wanted(plan) * table.size / counts[plan.side] * OVERFETCH_SAFETY)
+        if needed <= WIDE_FETCH:
+            fetch = max(fetch, needed)
+        else:
+            short_sides.append(plan.side)
+    dense_hits = _dense_hits(index, query, fetch)
+    if short_sides:
+        dense_hits.extend(_pushed_down(index, query, constraints, table))
+    lexical_hits = index.lexical_search(lexical_query or query.lexical_text, LEXICAL_FETCH)
+    keys = _shortlist(dense_hits, lexical_hits, sides, constraints, table)
+    creators = index.get_many(keys)
+    placed = _place(creators.values(), sides, constraints)
     vectors = index.vectors(list(placed))
     dense_rank = _ranks(dense_hits)
     lexical_rank = _ranks(lexical_hits)
@@ -285,6 +288,7 @@ def gather(
             Candidate(
                 creator=creators[key],
                 side=side,
+                tier=table.tier_of(creators[key].followers),
                 vector=vector,
                 dense=float(vector @ query.vector),
                 segment_scores=query.segment_vectors @ vector,
@@ -301,9 +305,55 @@ def gather(
     return candidates
 
 
-def _dense_hits(index: SearchIndex, query: Query) -> list[Hit]:
+def _wanted(plan: SidePlan) -> int:
+    """Admissible candidates a side should have to choose its picks from."""
+    return max(CANDIDATES_PER_SLOT * plan.slots, MIN_CANDIDATES)
+
+
+def _pushed_down(
+    index: SearchIndex, query: Query, constraints: Constraints, table: RosterTable
+) -> list[Hit]:
+    """Nearest neighbours within the most selective filter, when it is selective enough."""
+    selective = table.most_selective(constraints.filters)
+    if selective is None or selective[2] > SELECTIVE_SHARE * table.size:
+        return []
+    name, values, _ = selective
+    return index.dense_search(query.vector, PUSHDOWN_FETCH, where={name: {"$in": values}})
+
+
+def _shortlist(
+    dense_hits: Sequence[Hit],
+    lexical_hits: Sequence[Hit],
+    sides: Sequence[SidePlan],
+    constraints: Constraints,
+    table: RosterTable,
+) -> list[str]:
+    """Keys worth loading: per side the closest ``KEEP_PER_SIDE`` admissible dense hits, and
+    every admissible lexical hit (judged on the table; the stored records are checked after)."""
+    closest: dict[str, float] = {}
+    for hit in dense_hits:
+        closest[hit.key] = max(closest.get(hit.key, -1.0), hit.score)
+    by_side: dict[Side, list[str]] = {plan.side: [] for plan in sides}
+    for key in sorted(closest, key=lambda key: -closest[key]):
+        side = _side_of(key, sides, constraints, table)
+        if side is not None and len(by_side[side]) < KEEP_PER_SIDE:
+            by_side[side].append(key)
+    lexical = [h.key for h in lexical_hits if _side_of(h.key, sides, constraints, table)]
+    return list(dict.fromkeys([*(key for keys in by_side.values() for key in keys), *lexical]))
+
+
+def _side_of(
+    key: str, sides: Sequence[SidePlan], constraints: Constraints, table: RosterTable
+) -> Side | None:
+    row = table.row(key)
+    if row is None or not constraints.admits_values(key, row.platform, row.country, row.language):
+        return None
+    return next((plan.side for plan in sides if plan.admits(row.followers)), None)
+
+
+def _dense_hits(index: SearchIndex, query: Query, fetch: int) -> list[Hit]:
     """Nearest neighbours of the story, of each of its parts and of its translated keywords."""
-    hits = index.dense_search(query.vector, DENSE_FETCH)
+    hits = index.dense_search(query.vector, fetch)
     extra = list(query.segment_vectors) if len(query.segments) > 1 else []
     if query.keyword_vector is not None:
         extra.append(query.keyword_vector)
@@ -359,16 +409,21 @@ def _match_words(candidates: Sequence[Candidate], query: Query) -> None:
         candidate.coverage = 1 - math.exp(-sum(idf[key] for key in keys) / LEXICAL_SATURATION)
 
 
-def score(candidates: Sequence[Candidate], fusion: Fusion, constraints: Constraints) -> None:
-    """Set each candidate's ``fit`` (relevance alone) and ``score`` (fit plus marketing signals)."""
+def score(
+    candidates: Sequence[Candidate],
+    fusion: Fusion,
+    constraints: Constraints,
+    tier_medians: Mapping[str, float],
+) -> None:
+    """Set each candidate's ``fit`` (relevance alone) and ``score`` (fit plus marketing signals:
+    engagement against its tier's median rate, and the brief's soft preferences)."""
     for candidate in candidates:
         candidate.fit = _fit(candidate, fusion)
         candidate.score = candidate.fit
     if fusion != "product":
         return
-    medians = _engagement_medians(candidates)
     for candidate in candidates:
-        candidate.score += _engagement_nudge(candidate, medians)
+        candidate.score += _engagement_nudge(candidate, tier_medians)
         if (candidate.creator.country or "") in constraints.preferred_countries:
             candidate.score += PREFERENCE_BONUS
         if (candidate.creator.language or "") in constraints.preferred_languages:
@@ -391,17 +446,9 @@ def _fit(candidate: Candidate, fusion: Fusion) -> float:
     return semantic + LEXICAL_WEIGHT * candidate.coverage
 
 
-def _engagement_medians(candidates: Iterable[Candidate]) -> dict[Side, float]:
-    rates: dict[Side, list[float]] = {}
-    for candidate in candidates:
-        if candidate.creator.engagement_rate:
-            rates.setdefault(candidate.side, []).append(candidate.creator.engagement_rate)
-    return {side: median(values) for side, values in rates.items()}
-
-
-def _engagement_nudge(candidate: Candidate, medians: Mapping[Side, float]) -> float:
+def _engagement_nudge(candidate: Candidate, tier_medians: Mapping[str, float]) -> float:
     rate = candidate.creator.engagement_rate
-    norm = medians.get(candidate.side)
+    norm = tier_medians.get(candidate.tier)
     if not rate or not norm:
         return 0.0
     return ENGAGEMENT_WEIGHT * max(-1.0, min(1.0, math.log2(rate / norm)))

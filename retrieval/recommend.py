@@ -8,7 +8,7 @@ one pick of a recommendation with the next best of the same side.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -37,6 +37,7 @@ from retrieval.recommendation import (
     Side,
 )
 from retrieval.roster import Creator
+from retrieval.roster_table import RosterTable
 from retrieval.terms import terms
 from retrieval.tiers import TierScheme
 
@@ -45,6 +46,8 @@ class RosterIndex(SearchIndex, Protocol):
     """What the engine needs of ``CreatorIndex`` beyond searching."""
 
     def count(self) -> int: ...
+
+    def iter_creators(self) -> Iterator[Creator]: ...
 
     def get(self, key: str) -> Creator | None: ...
 
@@ -86,6 +89,7 @@ class Recommender:
         self.tiers = tiers
         self.embedder = embedder
         self.glossary = glossary
+        self._roster_table: RosterTable | None = None
 
     def recommend(self, request: RecommendRequest, brief: Brief | None = None) -> Recommendation:
         """The mix for ``request``; ``brief`` is the request already read (e.g. by a language
@@ -159,8 +163,9 @@ class Recommender:
         )
         skipped = frozenset({creator.key.casefold(), *(normalize_exclude(h) for h in exclude)})
         constraints = Constraints(filters=Filters(), exclude=skipped)
-        candidates = gather(self.index, query, [plan], constraints)
-        score(candidates, "product", constraints)
+        table = self._table()
+        candidates = gather(self.index, query, [plan], constraints, table)
+        score(candidates, "product", constraints, table.tier_medians)
         chosen = select(candidates, n, floor=relevance_floor(candidates), diverse=True)
         reference = f"@{creator.handle}'s bio"
         return [explain_pick(c, query, plan, self.tiers, reference) for c in chosen]
@@ -169,8 +174,7 @@ class Recommender:
 
     def _rank(self, request: RecommendRequest, brief: Brief | None) -> _Ranked:
         brief = brief or read_brief(request)
-        if self.index.count() == 0:
-            raise EmptyRosterError()
+        table = self._table()
         filters = brief.filters
         plan = plan_slots(
             brief.objective,
@@ -187,9 +191,18 @@ class Recommender:
             preferred_languages=frozenset(brief.preferred_languages),
         )
         query = build_query(brief.story, self.embedder, glossary=self.glossary)
-        candidates = gather(self.index, query, plan.sides, constraints)
-        score(candidates, "product", constraints)
+        candidates = gather(self.index, query, plan.sides, constraints, table)
+        score(candidates, "product", constraints, table.tier_medians)
         return _Ranked(brief, plan, query, candidates, relevance_floor(candidates))
+
+    def _table(self) -> RosterTable:
+        """The roster's filter table, rebuilt when the roster's size has changed."""
+        size = self.index.count()
+        if size == 0:
+            raise EmptyRosterError()
+        if self._roster_table is None or self._roster_table.size != size:
+            self._roster_table = RosterTable.build(self.index.iter_creators(), self.tiers)
+        return self._roster_table
 
     def _answer(
         self, request: RecommendRequest, ranked: _Ranked, chosen: dict[Side, list[Candidate]]

@@ -75,6 +75,7 @@ def pick_for(bio: str, story: str, followers: int = 2_000) -> tuple[str, list[st
     candidate = Candidate(
         creator=creator,
         side="micro",
+        tier="micro",
         vector=q.vector,
         dense=0.5,
         segment_scores=np.array([0.5], dtype=np.float32),

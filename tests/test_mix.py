@@ -36,6 +36,8 @@ def test_the_macro_side_is_every_awareness_tier_of_the_scheme() -> None:
     assert [tier.name for tier in plan.micro.tiers] == ["micro"]
     assert plan.macro.admits(10_000) and plan.macro.admits(5_000_000)
     assert plan.micro.admits(9_999) and not plan.micro.admits(10_000)
+    assert plan.macro.bands_text() == "10,000+ followers"
+    assert plan.micro.bands_text() == "under 10,000 followers"
 
 
 def test_other_schemes_split_by_role() -> None:

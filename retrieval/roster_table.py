@@ -1,0 +1,110 @@
+"""Every creator's filterable fields in memory, as numpy columns.
+
+Search hits are admitted or refused here without a store round trip per hit; the table says how
+many creators a filter leaves on each side of the mix (so retrieval knows how far to over-fetch,
+and when a filter is selective enough to push into Chroma's ``where``); and it holds each tier's
+median engagement rate. It is a cache: a pick is always re-checked against the creator's stored
+record, so a table older than the roster can cost a candidate, never break a filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.mix import SidePlan
+from retrieval.recommendation import Filters, Side
+from retrieval.roster import Creator
+from retrieval.tiers import TierScheme
+
+
+@dataclass(frozen=True)
+class Row:
+    followers: int
+    platform: str
+    country: str
+    language: str
+    tier: str
+
+
+class RosterTable:
+    """Build with ``RosterTable.build(index.iter_creators(), scheme)``."""
+
+    def __init__(
+        self, rows: Mapping[str, Row], tier_medians: Mapping[str, float], scheme: TierScheme
+    ) -> None:
+        self._rows = dict(rows)
+        self._scheme = scheme
+        self.tier_medians = dict(tier_medians)
+        self._followers = np.array([row.followers for row in rows.values()], dtype=np.int64)
+        self._columns: dict[str, npt.NDArray[np.str_]] = {
+            name: np.array([getattr(row, name) for row in rows.values()], dtype=np.str_)
+            for name in ("platform", "country", "language")
+        }
+
+    @classmethod
+    def build(cls, creators: Iterable[Creator], scheme: TierScheme) -> RosterTable:
+        rows: dict[str, Row] = {}
+        rates: dict[str, list[float]] = {}
+        for creator in creators:
+            tier = scheme.classify(creator.followers).name
+            rows[creator.key] = Row(
+                followers=creator.followers,
+                platform=creator.platform,
+                country=creator.country or "",
+                language=creator.language or "",
+                tier=tier,
+            )
+            if creator.engagement_rate:
+                rates.setdefault(tier, []).append(creator.engagement_rate)
+        medians = {tier: float(np.median(values)) for tier, values in rates.items()}
+        return cls(rows, medians, scheme)
+
+    @property
+    def size(self) -> int:
+        return len(self._rows)
+
+    def row(self, key: str) -> Row | None:
+        return self._rows.get(key)
+
+    def tier_of(self, followers: int) -> str:
+        return self._scheme.classify(followers).name
+
+    def side_counts(self, filters: Filters, sides: Sequence[SidePlan]) -> dict[Side, int]:
+        """How many creators pass ``filters`` on each side (exclusions aside)."""
+        passing = self._passing(filters)
+        counts: dict[Side, int] = {}
+        for plan in sides:
+            in_bands = np.zeros(self.size, dtype=bool)
+            for band in plan.bands:
+                upper = np.iinfo(np.int64).max if band.max is None else band.max
+                in_bands |= (self._followers >= band.min) & (self._followers <= upper)
+            counts[plan.side] = int((passing & in_bands).sum())
+        return counts
+
+    def most_selective(self, filters: Filters) -> tuple[str, list[str], int] | None:
+        """The platform, country or language filter matching the fewest creators, and how many."""
+        options = [
+            (name, values, int(np.isin(self._columns[name], values).sum()))
+            for name, values in (
+                ("platform", filters.platform),
+                ("country", filters.country),
+                ("language", filters.language),
+            )
+            if values
+        ]
+        return min(options, key=lambda option: option[2]) if options else None
+
+    def _passing(self, filters: Filters) -> npt.NDArray[np.bool_]:
+        passing = np.ones(self.size, dtype=bool)
+        for name, values in (
+            ("platform", filters.platform),
+            ("country", filters.country),
+            ("language", filters.language),
+        ):
+            if values:
+                passing &= np.isin(self._columns[name], values)
+        return passing
