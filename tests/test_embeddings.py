@@ -212,6 +212,7 @@ def test_one_session_per_instance_built_on_first_use_with_all_cores(
     embedder.embed(VARIED_TEXTS[:40])
     assert len(built) == 1
     assert built[0].intra_op_num_threads == len(os.sched_getaffinity(0))
+    assert built[0].get_session_config_entry("session.intra_op.allow_spinning") == "0"
 
 
 def test_identity_and_dimensions_name_the_local_model(tmp_path: Path) -> None:
