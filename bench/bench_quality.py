@@ -92,12 +92,9 @@ def baseline_picker(
     def pick(brief: dict[str, Any]) -> dict[str, list[str]]:
         reading = read_brief(request_for(brief))
         plan = plan_slots("balanced", DEFAULT_SCHEME, MACRO_SLOTS, MICRO_SLOTS)
-        vector = embedder.embed([reading.story])[0]
         query = Query(
             story=reading.story,
-            vector=vector,
-            segments=(reading.story,),
-            segment_vectors=vector[None, :],
+            vector=embedder.embed([reading.story])[0],
             terms=tuple(terms(reading.story)),
             glossary=False,
         )

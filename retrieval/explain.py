@@ -22,9 +22,8 @@ from retrieval.tiers import TierScheme
 #: Quoted bio segments per pick, and the longest quote (cut at a word boundary).
 MAX_EVIDENCE = 2
 MAX_QUOTE_CHARS = 140
-#: Brief words named in a reason, and the longest quote of a brief sentence.
+#: Brief words named in a reason.
 MAX_NAMED_WORDS = 4
-MAX_BRIEF_QUOTE = 90
 
 # Segment boundaries: line breaks, sentence ends, separators and runs of emoji/pictographs.
 _BOUNDARY = re.compile(
@@ -123,10 +122,10 @@ def explain_pick(
         fit = f"Its bio shares {_named(query, bio_words)} with {reference}."
     else:
         quotes = opening_segments(creator.bio)
-        closest = query.segments[candidate.best_segment]
         fit = (
-            f"Its bio shares no words with {reference} but is close in meaning to "
-            f"{_quote(closest)}."
+            f"Its bio shares no words with {reference} but is close to it in meaning "
+            f"(similarity {max(candidate.dense, candidate.keyword_score):.2f}); quoted is how "
+            "the bio opens."
         )
     tier = scheme.classify(creator.followers)
     where = f" on {creator.platform}" if creator.platform != "unknown" else ""
@@ -164,14 +163,6 @@ def _named(query: Query, bio_words: Mapping[str, str]) -> str:
     if len(quoted) == 1:
         return quoted[0]
     return ", ".join(quoted[:-1]) + " and " + quoted[-1]
-
-
-def _quote(text: str) -> str:
-    text = " ".join(text.split())
-    if len(text) > MAX_BRIEF_QUOTE:
-        cut = text.rfind(" ", 0, MAX_BRIEF_QUOTE)
-        text = text[: cut if cut > 0 else MAX_BRIEF_QUOTE].rstrip(" ,;:") + "…"
-    return f"“{text}”"
 
 
 def explain_mix(

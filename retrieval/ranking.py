@@ -15,7 +15,6 @@ word adds little and a paraphrased brief is not dragged down by weak keyword hit
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -38,9 +37,9 @@ FloatMatrix = npt.NDArray[np.float32]
 Fusion = Literal["product", "dense", "bm25", "rrf"]
 FUSIONS: tuple[Fusion, ...] = ("product", "dense", "bm25", "rrf")
 
-#: Nearest neighbours fetched unfiltered for the story (at least), and for each part of it.
+#: Nearest neighbours fetched unfiltered for the story (at least), and for its keywords.
 DENSE_FETCH = 150
-PART_FETCH = 40
+KEYWORD_FETCH = 40
 #: The unfiltered fetch grows (up to WIDE_FETCH) until each side can expect this many
 #: admissible hits: CANDIDATES_PER_SLOT per slot, at least MIN_CANDIDATES, with a margin.
 CANDIDATES_PER_SLOT = 4
@@ -49,8 +48,6 @@ OVERFETCH_SAFETY = 1.5
 WIDE_FETCH = 1_500
 #: Admissible dense hits loaded per side (best first); lexical hits are loaded as well.
 KEEP_PER_SIDE = 60
-#: A brief is embedded in at most this many parts (runs of consecutive sentences).
-MAX_SEGMENTS = 6
 #: BM25 hits fetched (unfiltered: the catalog's FTS5 index takes no metadata filter).
 LEXICAL_FETCH = 60
 #: A side too rare for WIDE_FETCH gets a query with its most selective filter in ``where``, if
@@ -63,10 +60,10 @@ LEXICAL_QUERY_WORDS = 64
 #: Reciprocal rank fusion constant (Cormack et al.).
 RRF_K = 60
 
-#: Product fit = (1 - SEGMENT_WEIGHT) * cos(story)
-#:   + SEGMENT_WEIGHT * max(best sentence cosine, cosine to the translated keywords)
+#: Product fit = (1 - KEYWORD_WEIGHT) * cos(story)
+#:   + KEYWORD_WEIGHT * max(cos(story), cos(translated keywords))
 #:   + LEXICAL_WEIGHT * confidence of the shared words (see ``_match_words``).
-SEGMENT_WEIGHT = 0.5
+KEYWORD_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.1
 LEXICAL_SATURATION = 5.0
 #: Picks need a fit of at least this, and at least RELATIVE_FLOOR times the best fit of the mix.
@@ -80,8 +77,6 @@ PREFERENCE_BONUS = 0.03
 #: DIVERSITY_WEIGHT times the excess.
 REDUNDANCY_START = 0.55
 DIVERSITY_WEIGHT = 0.5
-
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
 class SearchIndex(Protocol):
@@ -103,15 +98,13 @@ class SearchIndex(Protocol):
 
 @dataclass(frozen=True)
 class Query:
-    """The story as retrieval sees it: its vector, its sentences' vectors, its content words.
+    """The story as retrieval sees it: its vector, its content words, its translated keywords.
 
     With ``glossary``, words match across languages through ``retrieval.glossary`` concepts.
     """
 
     story: str
     vector: FloatVector
-    segments: tuple[str, ...]
-    segment_vectors: FloatMatrix
     terms: tuple[Term, ...]
     glossary: bool = True
     keyword_vector: FloatVector | None = None
@@ -140,39 +133,16 @@ class Query:
 
 
 def build_query(story: str, embedder: Embedder, *, glossary: bool = True) -> Query:
-    """Embed the story's parts (and, with the glossary, its translated keywords).
-
-    The story's own vector is the length-weighted mean of its parts' vectors (mean pooling over
-    all of its tokens, near enough), which saves embedding the longest text twice.
-    """
-    segments = _segments(story)
+    """Embed the story and, with the glossary, its translated keywords (two calls: one batch
+    would pad the shorter text to the longer one's length)."""
     story_terms = tuple(terms(story))
     keywords = _translated_keywords(story_terms) if glossary else ""
-    rows = embedder.embed([*segments, *([keywords] if keywords else [])])
-    segment_vectors = rows[: len(segments)]
-    weights = np.array([len(segment.split()) for segment in segments], dtype=np.float32)
-    pooled = (segment_vectors * weights[:, np.newaxis]).sum(axis=0)
     return Query(
         story=story,
-        vector=(pooled / np.linalg.norm(pooled)).astype(np.float32),
-        segments=segments,
-        segment_vectors=segment_vectors,
+        vector=embedder.embed([story])[0],
         terms=story_terms,
         glossary=glossary,
-        keyword_vector=rows[-1] if keywords else None,
-    )
-
-
-def _segments(story: str) -> tuple[str, ...]:
-    """The story's sentences with content words, joined into at most ``MAX_SEGMENTS`` parts of
-    consecutive sentences (a 4,000-character brief must not cost forty embeddings)."""
-    sentences = [part.strip() for part in _SENTENCE_BREAK.split(story) if any(terms(part))]
-    if not sentences:
-        return (story,)
-    per_part = -(-len(sentences) // MAX_SEGMENTS)
-    return tuple(
-        " ".join(sentences[start : start + per_part])
-        for start in range(0, len(sentences), per_part)
+        keyword_vector=embedder.embed([keywords])[0] if keywords else None,
     )
 
 
@@ -219,7 +189,6 @@ class Candidate:
     tier: str
     vector: FloatVector
     dense: float
-    segment_scores: FloatVector
     keyword_score: float = 0.0
     dense_rank: int | None = None
     lexical: float = 0.0
@@ -234,10 +203,6 @@ class Candidate:
     @property
     def key(self) -> str:
         return self.creator.key
-
-    @property
-    def best_segment(self) -> int:
-        return int(np.argmax(self.segment_scores))
 
 
 def gather(
@@ -291,7 +256,6 @@ def gather(
                 tier=table.tier_of(creators[key].followers),
                 vector=vector,
                 dense=float(vector @ query.vector),
-                segment_scores=query.segment_vectors @ vector,
                 keyword_score=(
                     0.0 if query.keyword_vector is None else float(query.keyword_vector @ vector)
                 ),
@@ -352,13 +316,10 @@ def _side_of(
 
 
 def _dense_hits(index: SearchIndex, query: Query, fetch: int) -> list[Hit]:
-    """Nearest neighbours of the story, of each of its parts and of its translated keywords."""
+    """Nearest neighbours of the story and of its translated keywords."""
     hits = index.dense_search(query.vector, fetch)
-    extra = list(query.segment_vectors) if len(query.segments) > 1 else []
     if query.keyword_vector is not None:
-        extra.append(query.keyword_vector)
-    for vector in extra:
-        hits.extend(index.dense_search(vector, PART_FETCH))
+        hits.extend(index.dense_search(query.keyword_vector, KEYWORD_FETCH))
     return hits
 
 
@@ -441,8 +402,8 @@ def _fit(candidate: Candidate, fusion: Fusion) -> float:
             for rank in (candidate.dense_rank, candidate.lexical_rank)
             if rank is not None
         )
-    closest_part = max(float(candidate.segment_scores.max()), candidate.keyword_score)
-    semantic = (1 - SEGMENT_WEIGHT) * candidate.dense + SEGMENT_WEIGHT * closest_part
+    closest = max(candidate.dense, candidate.keyword_score)
+    semantic = (1 - KEYWORD_WEIGHT) * candidate.dense + KEYWORD_WEIGHT * closest
     return semantic + LEXICAL_WEIGHT * candidate.coverage
 
 

@@ -157,8 +157,6 @@ class Recommender:
         query = Query(
             story=creator.bio,
             vector=vector,
-            segments=(creator.bio,),
-            segment_vectors=vector[None, :],
             terms=tuple(terms(creator.bio)),
         )
         skipped = frozenset({creator.key.casefold(), *(normalize_exclude(h) for h in exclude)})

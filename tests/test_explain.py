@@ -22,8 +22,6 @@ def query(story: str, *, glossary: bool = True) -> Query:
     return Query(
         story=story,
         vector=unit,
-        segments=(story,),
-        segment_vectors=unit[None, :],
         terms=tuple(terms(story)),
         glossary=glossary,
     )
@@ -78,7 +76,6 @@ def pick_for(bio: str, story: str, followers: int = 2_000) -> tuple[str, list[st
         tier="micro",
         vector=q.vector,
         dense=0.5,
-        segment_scores=np.array([0.5], dtype=np.float32),
     )
     plan = plan_slots("balanced", DEFAULT_SCHEME)
     pick = explain_pick(candidate, q, plan.micro, DEFAULT_SCHEME, "the brief")
@@ -95,7 +92,7 @@ def test_the_reason_names_the_briefs_words_the_bio_shares() -> None:
 def test_without_shared_words_the_reason_says_so_and_quotes_the_bios_opening() -> None:
     bio = "Grinding beans at 5am so the house stays asleep. ☕ DM for collabs"
     why, quotes = pick_for(bio, "For people whose first cup is a small ceremony.")
-    assert "shares no words" in why and "close in meaning" in why
+    assert "shares no words" in why and "close to it in meaning (similarity 0.50)" in why
     assert quotes == ["Grinding beans at 5am so the house stays asleep."]
 
 
