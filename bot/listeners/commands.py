@@ -44,7 +44,9 @@ def _command_text(command: dict[str, Any]) -> str:
 
 
 def _refused(service: StoryfitService, command: dict[str, Any], admin_only: bool) -> bool:
-    return admin_only and command.get("user_id") not in service.settings.admin_users
+    """An admin-only subcommand from someone not listed, when STORYFIT_ADMIN_USERS is set."""
+    admins = service.settings.admin_users
+    return admin_only and bool(admins) and command.get("user_id") not in admins
 
 
 def register(app: App, deps: ListenerDeps) -> None:

@@ -16,7 +16,8 @@ A feature registers its subcommands when its listener module is registered, e.g.
 ``/storyfit digest now`` then acknowledges at once and runs ``digest`` in a lazy listener with
 ``call.args == "now"``. A handler may be slow; any exception it raises is told to the user
 (``StoryfitError`` messages as they are, anything else as a logged, plain-words failure).
-``admin_only`` subcommands are refused, at once, to users missing from ``STORYFIT_ADMIN_USERS``.
+``admin_only`` subcommands are refused, at once, to users missing from ``STORYFIT_ADMIN_USERS``
+when that list is set (an empty list restricts nothing, as for the digest's subscriptions).
 """
 
 from __future__ import annotations
