@@ -176,14 +176,17 @@ def explain_mix(
     parts: list[str] = []
     macro, micro = plan.macro, plan.micro
     if counts["macro"]:
+        one = counts["macro"] == 1
         parts.append(
             f"{_creators(counts['macro'])} on the awareness side ({macro.tier_names()}, "
-            f"{macro.bands_text()}) carry the story to a wide audience"
+            f"{macro.bands_text()}) {'carries' if one else 'carry'} the story to a wide audience"
         )
     if counts["micro"]:
+        one = counts["micro"] == 1
         parts.append(
             f"{_creators(counts['micro'])} on the action side ({micro.tier_names()}, "
-            f"{micro.bands_text()}) bring close, trusting audiences that act on a recommendation"
+            f"{micro.bands_text()}) {'brings' if one else 'bring'} close, trusting audiences "
+            "that act on a recommendation"
         )
     text = (" and ".join(parts) + ". ") if parts else "No creator fits this brief well enough. "
     text += (

@@ -64,7 +64,7 @@ RRF_K = 60
 #:   + KEYWORD_WEIGHT * max(cos(story), cos(translated keywords))
 #:   + LEXICAL_WEIGHT * confidence of the shared words (see ``_match_words``).
 KEYWORD_WEIGHT = 0.5
-LEXICAL_WEIGHT = 0.1
+LEXICAL_WEIGHT = 0.3
 LEXICAL_SATURATION = 5.0
 #: Picks need a fit of at least this, and at least RELATIVE_FLOOR times the best fit of the mix.
 ABSOLUTE_FLOOR = 0.22
