@@ -1,15 +1,16 @@
 """Candidates per side of the mix, and their ranking: fit first, then engagement and diversity.
 
-Retrieval: the story's vector (and each of its sentences' vectors) against Chroma, unfiltered and
-over-fetched, with the hard filters applied here; a side left short gets one more query with the
-filters pushed into Chroma's ``where`` (cheap exactly when they are selective, chroma #7092).
-BM25 over the local catalog adds creators whose bios share the brief's words.
+Retrieval: the story's vector and its translated keywords' vector against Chroma, unfiltered and
+over-fetched as far as the roster table says each side needs, with the hard filters applied here;
+a side too rare for that gets one query with its most selective filter in Chroma's ``where``
+(cheap only when it is selective, chroma #7092). BM25 over the local catalog adds creators whose
+bios share the brief's words (or, through the glossary, their translations).
 
-Fit (the ``product`` fusion) is dense-first: the cosine to the whole story, blended with the best
-cosine to any one sentence of it (a long brief mixes several stories), plus lexical evidence
-weighted by how much of the brief's distinctive vocabulary the bio covers, so one shared common
-word adds little and a paraphrased brief is not dragged down by weak keyword hits. The plain
-``dense``, ``bm25`` and ``rrf`` fusions are kept as the baselines ``bench/`` measures against.
+Fit (the ``product`` fusion) is dense-first: the cosine to the story, lifted towards the cosine
+to its translated keywords when that is higher (a bio in another language), plus lexical
+evidence that saturates with the pool-idf weight of the brief's words the bio shares, so one
+shared common word adds little and a paraphrased brief is not dragged down by weak keyword hits.
+The plain ``dense``, ``bm25`` and ``rrf`` fusions are the baselines ``bench/`` measures against.
 """
 
 from __future__ import annotations
@@ -33,9 +34,7 @@ from retrieval.roster_table import RosterTable
 from retrieval.terms import Term, content_stems, terms
 
 FloatVector = npt.NDArray[np.float32]
-FloatMatrix = npt.NDArray[np.float32]
 Fusion = Literal["product", "dense", "bm25", "rrf"]
-FUSIONS: tuple[Fusion, ...] = ("product", "dense", "bm25", "rrf")
 
 #: Nearest neighbours fetched unfiltered for the story (at least), and for its keywords.
 DENSE_FETCH = 150
@@ -125,11 +124,10 @@ class Query:
     @property
     def lexical_text(self) -> str:
         """The BM25 query: the story's content words, then (with the glossary) their
-        translations, most distinctive first, within the catalog's query-word limit."""
+        translations, within the catalog's query-word limit."""
         words = dict.fromkeys(term.surface.casefold() for term in self.terms)
         if self.glossary:
-            for term in self.terms:
-                words.update(dict.fromkeys(translations(term.stem)))
+            words.update(dict.fromkeys(_translated_keywords(self.terms).split()))
         return " ".join(list(words)[:LEXICAL_QUERY_WORDS])
 
 
