@@ -201,6 +201,11 @@ def concept_key(word_stem: str) -> str:
     return word_stem if number is None else f"#{number}"
 
 
+def concept_of(word_stem: str) -> int | None:
+    """The number of ``word_stem``'s concept (its line in ``CONCEPTS``), if it has one."""
+    return _concepts().get(word_stem)
+
+
 def translations(word_stem: str) -> list[str]:
     """The other words of ``word_stem``'s concept (for expanding a lexical query)."""
     number = _concepts().get(word_stem)

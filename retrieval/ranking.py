@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from retrieval.bio_checks import unpickable_reason
 from retrieval.embeddings import Embedder
-from retrieval.glossary import concept_key, translations
+from retrieval.glossary import CONCEPTS, concept_key, concept_of, translations
 from retrieval.index import Hit
 from retrieval.mix import SidePlan
 from retrieval.recommendation import Filters, Side
@@ -34,6 +34,7 @@ from retrieval.roster_table import RosterTable
 from retrieval.terms import Term, content_stems, terms
 
 FloatVector = npt.NDArray[np.float32]
+FloatMatrix = npt.NDArray[np.float32]
 Fusion = Literal["product", "dense", "bm25", "rrf"]
 
 #: Nearest neighbours fetched unfiltered for the story (at least), and for its keywords.
@@ -131,23 +132,43 @@ class Query:
         return " ".join(list(words)[:LEXICAL_QUERY_WORDS])
 
 
-def build_query(story: str, embedder: Embedder, *, glossary: bool = True) -> Query:
-    """Embed the story and, with the glossary, its translated keywords (two calls: one batch
-    would pad the shorter text to the longer one's length)."""
+class ConceptVectors:
+    """Every glossary concept's words embedded once (on first use, in one batch): a brief's
+    translated-keyword vector is then the mean of its concepts' vectors, with no model call."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+        self._matrix: FloatMatrix | None = None
+
+    def mean(self, concepts: Iterable[int]) -> FloatVector | None:
+        rows = sorted(set(concepts))
+        if not rows:
+            return None
+        if self._matrix is None:
+            self._matrix = self._embedder.embed(list(CONCEPTS))
+        pooled: FloatVector = self._matrix[rows].mean(axis=0)
+        return (pooled / np.linalg.norm(pooled)).astype(np.float32)
+
+
+def build_query(story: str, embedder: Embedder, concepts: ConceptVectors | None) -> Query:
+    """Embed the story; with ``concepts`` (the glossary on), add its translated keywords."""
     story_terms = tuple(terms(story))
-    keywords = _translated_keywords(story_terms) if glossary else ""
+    keyword_vector = None
+    if concepts is not None:
+        found = (concept_of(term.stem) for term in story_terms)
+        keyword_vector = concepts.mean(number for number in found if number is not None)
     return Query(
         story=story,
         vector=embedder.embed([story])[0],
         terms=story_terms,
-        glossary=glossary,
-        keyword_vector=embedder.embed([keywords])[0] if keywords else None,
+        glossary=concepts is not None,
+        keyword_vector=keyword_vector,
     )
 
 
 def _translated_keywords(story_terms: Sequence[Term]) -> str:
-    """The glossary's other-language words for the story's words, as one text to embed: the
-    English-first model then meets a German or Spanish bio in words of its own language."""
+    """The glossary's other-language words for the story's words (BM25 then meets a German or
+    Spanish bio in words of its own language)."""
     words: dict[str, None] = {}
     for term in story_terms:
         words.update(dict.fromkeys(translations(term.stem)))

@@ -19,6 +19,7 @@ from retrieval.explain import explain_mix, explain_pick
 from retrieval.mix import SIDE_ROLES, Band, SidePlan, SlotPlan, plan_slots
 from retrieval.ranking import (
     Candidate,
+    ConceptVectors,
     Constraints,
     Query,
     SearchIndex,
@@ -88,7 +89,7 @@ class Recommender:
         self.index = index
         self.tiers = tiers
         self.embedder = embedder
-        self.glossary = glossary
+        self._concepts = ConceptVectors(embedder) if glossary else None
         self._roster_table: RosterTable | None = None
 
     def recommend(self, request: RecommendRequest, brief: Brief | None = None) -> Recommendation:
@@ -188,7 +189,7 @@ class Recommender:
             preferred_countries=frozenset(brief.preferred_countries),
             preferred_languages=frozenset(brief.preferred_languages),
         )
-        query = build_query(brief.story, self.embedder, glossary=self.glossary)
+        query = build_query(brief.story, self.embedder, self._concepts)
         candidates = gather(self.index, query, plan.sides, constraints, table)
         score(candidates, "product", constraints, table.tier_medians)
         return _Ranked(brief, plan, query, candidates, relevance_floor(candidates))

@@ -48,7 +48,7 @@ def test_tier_medians_are_the_rosters(table: RosterTable, roster: dict[str, Crea
 def test_a_rare_filter_is_pushed_down_and_never_violated(
     sample_index: CreatorIndex, embedder: LocalMiniLMEmbedder, table: RosterTable
 ) -> None:
-    query = build_query("Cocoa farming and chocolate from the farm.", embedder)
+    query = build_query("Cocoa farming and chocolate from the farm.", embedder, None)
     plan = plan_slots("balanced", DEFAULT_SCHEME)
     constraints = Constraints(filters=Filters(country=["GH"]))
     candidates = gather(sample_index, query, plan.sides, constraints, table)
@@ -59,7 +59,7 @@ def test_a_rare_filter_is_pushed_down_and_never_violated(
 def test_gathering_respects_exclusions_and_sides(
     sample_index: CreatorIndex, embedder: LocalMiniLMEmbedder, table: RosterTable
 ) -> None:
-    query = build_query("Sourdough bread and long fermentation.", embedder)
+    query = build_query("Sourdough bread and long fermentation.", embedder, None)
     plan = plan_slots("balanced", DEFAULT_SCHEME, min_followers=1_000, max_followers=500_000)
     constraints = Constraints(
         filters=Filters(min_followers=1_000, max_followers=500_000),
