@@ -40,10 +40,14 @@ class RosterTable:
         self._scheme = scheme
         self.tier_medians = dict(tier_medians)
         self._followers = np.array([row.followers for row in rows.values()], dtype=np.int64)
-        self._columns: dict[str, npt.NDArray[np.str_]] = {
-            name: np.array([getattr(row, name) for row in rows.values()], dtype=np.str_)
-            for name in ("platform", "country", "language")
-        }
+        # Each text column as small integer codes: matching a filter is an integer ``isin``.
+        self._codes: dict[str, dict[str, int]] = {}
+        self._columns: dict[str, npt.NDArray[np.int32]] = {}
+        for name in _FILTERED:
+            codes: dict[str, int] = {}
+            values = [codes.setdefault(getattr(row, name), len(codes)) for row in rows.values()]
+            self._codes[name] = codes
+            self._columns[name] = np.array(values, dtype=np.int32)
 
     @classmethod
     def build(cls, creators: Iterable[Creator], scheme: TierScheme) -> RosterTable:
@@ -88,23 +92,30 @@ class RosterTable:
     def most_selective(self, filters: Filters) -> tuple[str, list[str], int] | None:
         """The platform, country or language filter matching the fewest creators, and how many."""
         options = [
-            (name, values, int(np.isin(self._columns[name], values).sum()))
-            for name, values in (
-                ("platform", filters.platform),
-                ("country", filters.country),
-                ("language", filters.language),
-            )
+            (name, values, int(self._matching(name, values).sum()))
+            for name, values in _filter_values(filters)
             if values
         ]
         return min(options, key=lambda option: option[2]) if options else None
 
     def _passing(self, filters: Filters) -> npt.NDArray[np.bool_]:
         passing = np.ones(self.size, dtype=bool)
-        for name, values in (
-            ("platform", filters.platform),
-            ("country", filters.country),
-            ("language", filters.language),
-        ):
+        for name, values in _filter_values(filters):
             if values:
-                passing &= np.isin(self._columns[name], values)
+                passing &= self._matching(name, values)
         return passing
+
+    def _matching(self, name: str, values: Sequence[str]) -> npt.NDArray[np.bool_]:
+        wanted = [self._codes[name][value] for value in values if value in self._codes[name]]
+        return np.isin(self._columns[name], np.array(wanted, dtype=np.int32))
+
+
+_FILTERED = ("platform", "country", "language")
+
+
+def _filter_values(filters: Filters) -> tuple[tuple[str, list[str]], ...]:
+    return (
+        ("platform", filters.platform),
+        ("country", filters.country),
+        ("language", filters.language),
+    )
