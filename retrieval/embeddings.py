@@ -287,7 +287,16 @@ class OpenAIEmbedder:
         return vector
 
     def _embed_batch(self, batch: list[str]) -> FloatMatrix:
-        response = self._client.embeddings.create(model=self._model, input=batch)
+        import openai  # already loaded: this embedder was given a client
+
+        try:
+            response = self._client.embeddings.create(model=self._model, input=batch)
+        except openai.OpenAIError as error:
+            raise EmbeddingModelError(
+                f"OpenAI embeddings ({self._model}) failed: {error.__class__.__name__}: "
+                f"{str(error)[:200]}. Check OPENAI_API_KEY and OPENAI_BASE_URL, or use "
+                "STORYFIT_EMBEDDING=local."
+            ) from error
         by_index = {item.index: item.embedding for item in response.data}
         if sorted(by_index) != list(range(len(batch))):
             raise EmbeddingModelError(

@@ -330,6 +330,9 @@ def embeddings_api() -> Iterator[EmbeddingsAPI]:
             if self.path != "/v1/embeddings" or any(not text.strip() for text in inputs):
                 error = {"message": "'$.input' is invalid.", "type": "invalid_request_error"}
                 return self._reply(400, {"error": error})
+            if body["model"] not in api.dimensions:
+                error = {"message": "The model does not exist.", "type": "invalid_request_error"}
+                return self._reply(404, {"error": error})
             size = api.dimensions[body["model"]]
             data = []
             for index, text in enumerate(inputs):
@@ -386,6 +389,15 @@ def test_openai_batches_requests_and_keeps_input_order(embeddings_api: Embedding
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
     for row in (0, 255, 256, 300, 599):
         assert np.allclose(vectors[row], normalised(fake_vector(texts[row], 1536)), atol=1e-6)
+
+
+def test_openai_api_failure_is_one_clear_error(embeddings_api: EmbeddingsAPI) -> None:
+    embedder = OpenAIEmbedder(client_for(embeddings_api), model="no-such-embedder")
+    with pytest.raises(EmbeddingModelError) as caught:
+        embedder.embed(["a bio"])
+    message = str(caught.value)
+    assert "no-such-embedder" in message and "STORYFIT_EMBEDDING=local" in message
+    assert "\n" not in message
 
 
 def test_openai_blank_texts_are_embedded_as_a_placeholder(embeddings_api: EmbeddingsAPI) -> None:
