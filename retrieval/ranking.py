@@ -43,7 +43,7 @@ DENSE_FETCH = 150
 KEYWORD_FETCH = 40
 #: The unfiltered fetch grows (up to WIDE_FETCH) until each side can expect this many
 #: admissible hits: CANDIDATES_PER_SLOT per slot, at least MIN_CANDIDATES, with a margin.
-CANDIDATES_PER_SLOT = 4
+CANDIDATES_PER_SLOT = 3
 MIN_CANDIDATES = 16
 OVERFETCH_SAFETY = 1.5
 WIDE_FETCH = 3_000
@@ -187,18 +187,13 @@ class Constraints:
     preferred_languages: frozenset[str] = frozenset()
 
     def admits(self, creator: Creator) -> bool:
-        return self.admits_values(
-            creator.key, creator.platform, creator.country or "", creator.language or ""
-        )
-
-    def admits_values(self, key: str, platform: str, country: str, language: str) -> bool:
         filters = self.filters
         return (
-            (not filters.platform or platform in filters.platform)
-            and (not filters.country or country in filters.country)
-            and (not filters.language or language in filters.language)
-            and key.partition(":")[2].casefold() not in self.exclude
-            and key.casefold() not in self.exclude
+            (not filters.platform or creator.platform in filters.platform)
+            and (not filters.country or creator.country in filters.country)
+            and (not filters.language or creator.language in filters.language)
+            and creator.handle.casefold() not in self.exclude
+            and creator.key.casefold() not in self.exclude
         )
 
 
@@ -259,11 +254,11 @@ def gather(
     if short_sides:
         dense_hits.extend(_pushed_down(index, query, constraints, table))
     lexical_hits = index.lexical_search(lexical_query or query.lexical_text, LEXICAL_FETCH)
-    keys = _shortlist(dense_hits, lexical_hits, sides, constraints, table)
+    dense_rank = _ranks(dense_hits)
+    keys = _shortlist(list(dense_rank), lexical_hits, sides, constraints, table)
     creators = index.get_many(keys)
     placed = _place(creators.values(), sides, constraints)
     vectors = index.vectors(list(placed))
-    dense_rank = _ranks(dense_hits)
     lexical_rank = _ranks(lexical_hits)
     lexical_score = {hit.key: hit.score for hit in lexical_hits}
     candidates: list[Candidate] = []
@@ -308,7 +303,7 @@ def _pushed_down(
 
 
 def _shortlist(
-    dense_hits: Sequence[Hit],
+    dense_ranked: Sequence[str],
     lexical_hits: Sequence[Hit],
     sides: Sequence[SidePlan],
     constraints: Constraints,
@@ -316,25 +311,14 @@ def _shortlist(
 ) -> list[str]:
     """Keys worth loading: per side the closest ``KEEP_PER_SIDE`` admissible dense hits, and
     every admissible lexical hit (judged on the table; the stored records are checked after)."""
-    closest: dict[str, float] = {}
-    for hit in dense_hits:
-        closest[hit.key] = max(closest.get(hit.key, -1.0), hit.score)
+    lexical = [hit.key for hit in lexical_hits]
+    placed = table.sides_of([*dense_ranked, *lexical], constraints.filters, sides)
     by_side: dict[Side, list[str]] = {plan.side: [] for plan in sides}
-    for key in sorted(closest, key=lambda key: -closest[key]):
-        side = _side_of(key, sides, constraints, table)
+    for key, side in zip(dense_ranked, placed, strict=False):
         if side is not None and len(by_side[side]) < KEEP_PER_SIDE:
             by_side[side].append(key)
-    lexical = [h.key for h in lexical_hits if _side_of(h.key, sides, constraints, table)]
-    return list(dict.fromkeys([*(key for keys in by_side.values() for key in keys), *lexical]))
-
-
-def _side_of(
-    key: str, sides: Sequence[SidePlan], constraints: Constraints, table: RosterTable
-) -> Side | None:
-    row = table.row(key)
-    if row is None or not constraints.admits_values(key, row.platform, row.country, row.language):
-        return None
-    return next((plan.side for plan in sides if plan.admits(row.followers)), None)
+    admitted = [key for key, side in zip(lexical, placed[len(dense_ranked) :], strict=True) if side]
+    return list(dict.fromkeys([*(key for keys in by_side.values() for key in keys), *admitted]))
 
 
 def _dense_hits(index: SearchIndex, query: Query, fetch: int) -> list[Hit]:
@@ -346,11 +330,12 @@ def _dense_hits(index: SearchIndex, query: Query, fetch: int) -> list[Hit]:
 
 
 def _ranks(hits: Iterable[Hit]) -> dict[str, int]:
-    """Rank of each key by its best score among ``hits`` (0 = best)."""
+    """Rank of each key by its best score among ``hits`` (0 = best), in rank order."""
     best: dict[str, float] = {}
-    for hit in hits:
-        best[hit.key] = max(best.get(hit.key, -math.inf), hit.score)
-    ordered = sorted(best, key=lambda key: -best[key])
+    for key, hit_score in hits:
+        if hit_score > best.get(key, -math.inf):
+            best[key] = hit_score
+    ordered = sorted(best, key=best.__getitem__, reverse=True)
     return {key: rank for rank, key in enumerate(ordered)}
 
 

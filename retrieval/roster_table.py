@@ -37,6 +37,7 @@ class RosterTable:
         self, rows: Mapping[str, Row], tier_medians: Mapping[str, float], scheme: TierScheme
     ) -> None:
         self._rows = dict(rows)
+        self._position = {key: position for position, key in enumerate(self._rows)}
         self._scheme = scheme
         self.tier_medians = dict(tier_medians)
         self._followers = np.array([row.followers for row in rows.values()], dtype=np.int64)
@@ -71,9 +72,6 @@ class RosterTable:
     def size(self) -> int:
         return len(self._rows)
 
-    def row(self, key: str) -> Row | None:
-        return self._rows.get(key)
-
     def tier_of(self, followers: int) -> str:
         return self._scheme.classify(followers).name
 
@@ -82,12 +80,35 @@ class RosterTable:
         passing = self._passing(filters)
         counts: dict[Side, int] = {}
         for plan in sides:
-            in_bands = np.zeros(self.size, dtype=bool)
-            for band in plan.bands:
-                upper = np.iinfo(np.int64).max if band.max is None else band.max
-                in_bands |= (self._followers >= band.min) & (self._followers <= upper)
-            counts[plan.side] = int((passing & in_bands).sum())
+            counts[plan.side] = int((passing & self._in_bands(self._followers, plan)).sum())
         return counts
+
+    @staticmethod
+    def _in_bands(followers: npt.NDArray[np.int64], plan: SidePlan) -> npt.NDArray[np.bool_]:
+        inside = np.zeros(len(followers), dtype=bool)
+        for band in plan.bands:
+            upper = np.iinfo(np.int64).max if band.max is None else band.max
+            inside |= (followers >= band.min) & (followers <= upper)
+        return inside
+
+    def sides_of(
+        self, keys: Sequence[str], filters: Filters, sides: Sequence[SidePlan]
+    ) -> list[Side | None]:
+        """For each key, the side it would be placed on under ``filters``, or ``None`` when it
+        is unknown or filtered out (exclusions aside)."""
+        positions = np.array([self._position.get(key, -1) for key in keys], dtype=np.int64)
+        known = positions >= 0
+        rows = positions[known]
+        admitted = np.zeros(len(keys), dtype=bool)
+        admitted[known] = self._passing(filters)[rows]
+        followers = np.zeros(len(keys), dtype=np.int64)
+        followers[known] = self._followers[rows]
+        placed: list[Side | None] = [None] * len(keys)
+        for plan in reversed(sides):
+            on_side = admitted & self._in_bands(followers, plan)
+            for position in np.flatnonzero(on_side):
+                placed[position] = plan.side
+        return placed
 
     def most_selective(self, filters: Filters) -> tuple[str, list[str], int] | None:
         """The platform, country or language filter matching the fewest creators, and how many."""
