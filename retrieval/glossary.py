@@ -19,6 +19,8 @@ CONCEPTS: tuple[str, ...] = (
     # food and drink
     "coffee kaffee café cafe caffè caffe",
     "tea chá",
+    "roast roasting roaster roastery rösten röste rösterei röstung tostar tostado tostador "
+    "torréfier torréfaction torréfacteur torrar torrefação tostare torrefazione",
     "beer bier cerveza bière cerveja birra",
     "brewery brauerei cervecería brasserie cervejaria birrificio",
     "wine wein vino vin vinho",

@@ -55,6 +55,10 @@ platform platforms channel channel's channels tiktok instagram youtube twitch fa
 snapchat twitter linkedin new our ours we're us company business businesses product products
 dm dms email mail contact inquiries enquiries booking bookings management mgmt link links bio
 linktree click below subscribe follow welcome official page profile
+small big little large great good best better real really fair fairly true truly whole lot lots
+way ways thing things something everything every each first last kind sort make makes made making
+show shows showing share shares sharing talk talks talking tell tells love loves help helps try
+tries use uses
 """
 
 STOPWORDS: frozenset[str] = frozenset((_FUNCTION_WORDS + _FRAME_WORDS).split())
