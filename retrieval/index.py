@@ -433,6 +433,13 @@ class CreatorIndex:
         self._sync()
         return self._catalog.count()
 
+    @property
+    def revision(self) -> str | None:
+        """The roster's version: it changes with every write, here or through a shared server
+        (``None`` while a write is under way)."""
+        self._sync()
+        return self._catalog.revision
+
     def get(self, key: str) -> Creator | None:
         return self.get_many([key]).get(key)
 

@@ -48,6 +48,9 @@ class RosterIndex(SearchIndex, Protocol):
 
     def count(self) -> int: ...
 
+    @property
+    def revision(self) -> str | None: ...
+
     def iter_creators(self) -> Iterator[Creator]: ...
 
     def get(self, key: str) -> Creator | None: ...
@@ -91,6 +94,7 @@ class Recommender:
         self.embedder = embedder
         self._concepts = ConceptVectors(embedder) if glossary else None
         self._roster_table: RosterTable | None = None
+        self._table_revision: str | None = None
 
     def recommend(self, request: RecommendRequest, brief: Brief | None = None) -> Recommendation:
         """The mix for ``request``; ``brief`` is the request already read (e.g. by a language
@@ -195,12 +199,13 @@ class Recommender:
         return _Ranked(brief, plan, query, candidates, relevance_floor(candidates))
 
     def _table(self) -> RosterTable:
-        """The roster's filter table, rebuilt when the roster's size has changed."""
-        size = self.index.count()
-        if size == 0:
+        """The roster's filter table, rebuilt whenever the roster has changed."""
+        if self.index.count() == 0:
             raise EmptyRosterError()
-        if self._roster_table is None or self._roster_table.size != size:
+        revision = self.index.revision
+        if self._roster_table is None or revision is None or revision != self._table_revision:
             self._roster_table = RosterTable.build(self.index.iter_creators(), self.tiers)
+            self._table_revision = revision
         return self._roster_table
 
     def _answer(

@@ -266,3 +266,36 @@ def test_lookalikes_stay_in_the_tier_and_near_the_bio(
 def test_lookalikes_of_an_unknown_handle_suggest_near_misses(recommender: Recommender) -> None:
     with pytest.raises(UnknownCreatorError, match="Did you mean @wildyeastwendy"):
         recommender.lookalikes("wildyeastwendi")
+
+
+def test_an_update_that_keeps_the_roster_size_is_seen_by_the_next_brief(
+    tmp_path: Path, embedder: LocalMiniLMEmbedder
+) -> None:
+    bakers = [
+        Creator(handle=f"baker{i}", platform="instagram", followers=2_000 + i, bio=bio)
+        for i, bio in enumerate(
+            [
+                "Sourdough every morning; I teach slow fermentation to home bakers.",
+                "Rye loaves, long proofs and a wood-fired oven in the garden.",
+            ]
+        )
+    ]
+    rising = Creator(
+        handle="crumbqueen",
+        platform="instagram",
+        followers=40_000,
+        bio="Naturally leavened bread, crumb shots and starter care for beginners.",
+    )
+    with CreatorIndex.open(tmp_path, embedder, DEFAULT_SCHEME) as index:
+        index.upsert([*bakers, rising])
+        engine = Recommender(index, DEFAULT_SCHEME, embedder)
+        request = RecommendRequest(
+            brief="sourdough bread baking at home", macro=0, micro=3, max_followers=9_999
+        )
+        before = engine.recommend(request)
+        assert "crumbqueen" not in [pick.handle for pick in before.picks]
+
+        index.upsert([*bakers, rising.model_copy(update={"followers": 6_000})])
+        after = engine.recommend(request)
+        moved = [pick for pick in after.picks if pick.handle == "crumbqueen"]
+        assert [(pick.tier, pick.role) for pick in moved] == [("micro", "action")]
