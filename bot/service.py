@@ -231,5 +231,12 @@ class StoryfitService:
         return self.recommender.lookalikes(key, n, exclude)
 
     def swap(self, request: RecommendRequest, current: Recommendation, key: str) -> Recommendation:
-        """``current`` with the pick ``key`` replaced by the next best of its side."""
-        return self.recommender.swap(request, current, key)
+        """``current`` with the pick ``key`` replaced by the next best of its side.
+
+        The constraints ``current`` was answered under (read by the rules or by the model) are
+        pinned, so a swap never brings in a creator the original answer's filters kept out.
+        """
+        pinned = request.model_copy(
+            update={"objective": current.objective, **current.filters.model_dump()}
+        )
+        return self.recommender.swap(pinned, current, key)

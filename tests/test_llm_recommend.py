@@ -191,6 +191,19 @@ def test_flags_win_over_the_models_reading(llm: MockOpenAIServer, service: Story
     assert sum(p.role == "awareness" for p in result.picks) <= 4
 
 
+def test_a_swap_keeps_the_constraints_the_model_read(
+    llm: MockOpenAIServer, service: StoryfitService
+) -> None:
+    request = RecommendRequest(brief=BRIEF, macro=1, micro=3)
+    llm.script(completion(reading(countries=["DE"], story="")), faithful_explanation)
+    first = service.recommend(request)
+    assert first.filters.country == ["DE"] and first.picks
+    swapped = service.swap(request, first, f"{first.picks[-1].platform}:{first.picks[-1].handle}")
+    assert swapped.filters.country == ["DE"]
+    assert all(pick.country == "DE" for pick in swapped.picks)
+    assert first.picks[-1].handle not in [pick.handle for pick in swapped.picks]
+
+
 def adds_the_injected_creator(body: dict[str, Any]) -> Reply:
     answer = explanation_of(faithful_explanation(body))
     answer.picks.insert(
