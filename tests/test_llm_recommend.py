@@ -19,7 +19,6 @@ import pytest
 from bot.service import StoryfitService
 from bot.settings import Settings
 from retrieval.brief import read_brief
-from retrieval.llm_brief import BriefReading
 from retrieval.llm_explain import MixText, PickText
 from retrieval.recommendation import Recommendation, RecommendRequest
 from tests.conftest import SAMPLE_ROSTER
@@ -31,6 +30,7 @@ from tests.openai_mock_server import (
     error,
     never_answers,
 )
+from tests.test_llm_brief import reading
 
 API_KEY = "sk-test-never-in-logs-5f1c2e"
 BRIEF = (
@@ -101,22 +101,6 @@ def candidates(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 def schema_name(body: dict[str, Any]) -> str:
     return str(body["response_format"]["json_schema"]["name"])
-
-
-def reading(**values: Any) -> BriefReading:
-    fields: dict[str, Any] = {
-        "objective": None,
-        "macro": None,
-        "micro": None,
-        "platforms": [],
-        "countries": [],
-        "languages": [],
-        "min_followers": None,
-        "max_followers": None,
-        "exclude": [],
-        "story": "",
-    }
-    return BriefReading.model_validate({**fields, **values})
 
 
 def faithful_explanation(body: dict[str, Any]) -> Reply:
