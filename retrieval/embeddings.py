@@ -18,6 +18,8 @@ import onnxruntime
 from filelock import FileLock
 from tokenizers import Encoding, Tokenizer
 
+from retrieval.errors import StoryfitError
+
 if TYPE_CHECKING:
     import openai
 
@@ -45,7 +47,7 @@ OPENAI_BLANK_TEXT = "(empty)"
 OPENAI_MAX_BATCH = 2048
 
 
-class EmbeddingModelError(Exception):
+class EmbeddingModelError(StoryfitError):
     """The embedding model cannot be used; the message says which folder or setting to fix."""
 
 

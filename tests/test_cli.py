@@ -244,3 +244,16 @@ def test_demo_loads_the_sample_and_shows_tiers(runner: CliRunner, tmp_path: Path
         assert tier in out
     code, out, _ = storyfit(runner, tmp_path / "data", "demo")
     assert "Nothing needed re-embedding" in out
+
+
+def test_a_missing_embedding_model_is_one_clear_line(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "no-model"
+    empty.mkdir()
+    monkeypatch.setenv("STORYFIT_EMBEDDING_MODEL_DIR", str(empty))
+    roster = write_roster(tmp_path / "roster.csv", GOOD_ROWS)
+    code, _, err = storyfit(runner, tmp_path / "data", "ingest", str(roster))
+    assert code == 1
+    assert "Traceback" not in err
+    assert "STORYFIT_EMBEDDING_MODEL_DIR" in " ".join(err.split())
