@@ -48,6 +48,7 @@ from slack_sdk.signature import SignatureVerifier
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.conftest import free_port  # noqa: E402
 from tests.slack_mock_server import BOT_USER_ID, TEAM_ID, SlackMockServer  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -289,12 +290,6 @@ def mock_slack() -> Iterator[MockSlack]:
     finally:
         ours.send("stop")
         process.join(timeout=10)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def start_server(data_dir: Path, api_url: str, port: int) -> subprocess.Popen[bytes]:

@@ -9,7 +9,6 @@ server for a test that needs to stop it.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -19,15 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
+
 #: Seconds to wait for the server's first heartbeat (it takes about 1.5 s on 2 cores).
 STARTUP_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    """A loopback TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _heartbeat(url: str) -> bool:

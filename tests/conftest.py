@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,10 @@ def model_dir() -> Path:
             f"the embedding model is missing at {MODEL_DIR}; set STORYFIT_EMBEDDING_MODEL_DIR"
         )
     return MODEL_DIR
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +17,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
+from tests.conftest import free_port
 
 SUPERUSER = "storyfit"
 START_TIMEOUT_SECONDS = 60
@@ -35,13 +36,6 @@ def server_bin_dir() -> Path | None:
     return candidates[-1].parent if candidates else None
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _as_server_user() -> list[str]:
     """initdb refuses to run as root: run the server binaries as ``postgres`` when we are root."""
     return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -54,7 +48,7 @@ class PostgresCluster:
         self.bin_dir = bin_dir
         self.root = Path(tempfile.mkdtemp(prefix="storyfit-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self._names = itertools.count(1)
 
     def _run(self, *args: str) -> None:

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from starlette.applications import Starlette
 from bot.server import EVENTS_PATH, build_asgi, open_app
 from bot.service import StoryfitService
 from bot.settings import Settings, load_settings
-from tests.conftest import REPO, SAMPLE_ROSTER
+from tests.conftest import REPO, SAMPLE_ROSTER, free_port
 from tests.slack_mock_server import BOT_USER_ID, TEAM_ID, SlackMockServer
 
 SIGNING_SECRET = "storyfit-test-signing-secret"
@@ -319,12 +320,6 @@ def clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def wait_until_healthy(
     slack: SlackRequests, server: subprocess.Popen[str], timeout: float = 120
 ) -> None:
@@ -343,6 +338,29 @@ def wait_until_healthy(
         if time.monotonic() > deadline:
             raise AssertionError("storyfit serve did not start")
         time.sleep(0.2)
+
+
+@contextmanager
+def serving(
+    data_dir: Path, slack_mock: SlackMockServer, **extra_env: str
+) -> Iterator[SlackRequests]:
+    """``storyfit serve`` as a real process on a free loopback port, healthy, stopped after."""
+    port = free_port()
+    server = subprocess.Popen(
+        storyfit_command("serve", "--host", "127.0.0.1", "--port", str(port)),
+        env=clean_env(data_dir, STORYFIT_SLACK_API_URL=slack_mock.api_url, **extra_env),
+        cwd=data_dir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        slack = SlackRequests(f"http://127.0.0.1:{port}", slack_mock)
+        wait_until_healthy(slack, server)
+        yield slack
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def slack_settings_for(data_dir: Path, model_dir: Path, api_url: str) -> Settings:

@@ -29,10 +29,9 @@ from retrieval.roster import Creator
 from retrieval.tiers import DEFAULT_SCHEME, INDUSTRY_SCHEME, TierScheme
 from tests.chroma_server import (  # noqa: F401 (chroma_server is a pytest fixture)
     chroma_server,
-    free_port,
     running_chroma,
 )
-from tests.conftest import REPO
+from tests.conftest import REPO, free_port
 
 ROSTER = [
     Creator(

@@ -30,14 +30,13 @@ from tests.slack_harness import (
     ServerThread,
     SlackRequests,
     clean_env,
-    free_port,
+    serving,
     slack,
     slack_mock,
     slack_server,
     slack_service,
     slack_settings,
     storyfit_command,
-    wait_until_healthy,
 )
 from tests.slack_mock_server import RecordedCall, SlackMockServer
 
@@ -525,27 +524,12 @@ def test_storyfit_serve_over_an_empty_store_says_the_roster_is_empty(
 ) -> None:
     slack_mock.settle(quiet=0.3)
     slack_mock.reset()
-    port = free_port()
-    env = clean_env(
+    with serving(
         tmp_path,
+        slack_mock,
         SLACK_BOT_TOKEN="xoxb-serve-test",
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        STORYFIT_SLACK_API_URL=slack_mock.api_url,
-    )
-    server = subprocess.Popen(
-        storyfit_command("serve", "--host", "127.0.0.1", "--port", str(port)),
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        slack = SlackRequests(f"http://127.0.0.1:{port}", slack_mock)
-        wait_until_healthy(slack, server)
+    ) as slack:
         assert slack.mention(BRIEF)[0].status == 200
         [update] = slack_mock.wait_for("chat.update", timeout=60)
         assert "The roster is empty" in text_of(update)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import queue
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -19,12 +18,8 @@ from websockets.sync.server import Server, ServerConnection, serve
 from tests.slack_harness import (
     CHANNEL,
     USER,
-    SlackRequests,
-    clean_env,
-    free_port,
+    serving,
     slack_mock,
-    storyfit_command,
-    wait_until_healthy,
 )
 from tests.slack_mock_server import BOT_USER_ID, TEAM_ID, SlackMockServer
 
@@ -78,24 +73,12 @@ def test_serve_with_an_app_token_answers_over_socket_mode(
     slack_mock.settle(quiet=0.3)
     slack_mock.reset()
     slack_mock.socket_mode_url = socket_server.url
-    port = free_port()
-    env = clean_env(
+    with serving(
         tmp_path,
+        slack_mock,
         SLACK_BOT_TOKEN="xoxb-socket-test",
         SLACK_APP_TOKEN="xapp-socket-test",
-        STORYFIT_SLACK_API_URL=slack_mock.api_url,
-    )
-    server = subprocess.Popen(
-        storyfit_command("serve", "--host", "127.0.0.1", "--port", str(port)),
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        http = SlackRequests(f"http://127.0.0.1:{port}", slack_mock)
-        wait_until_healthy(http, server)
+    ) as http:
         assert http.get("/healthz").json() == {"ok": True, "mode": "socket"}
         assert http.post_json({"type": "url_verification", "challenge": "x"}).status == 404
         assert socket_server.connected.wait(60), "the bot never opened the WebSocket"
@@ -125,6 +108,3 @@ def test_serve_with_an_app_token_answers_over_socket_mode(
         [answer] = slack_mock.wait_for("chat.postMessage")
         assert answer.body["thread_ts"] == ts and "Look up a tier" in json.dumps(answer.body)
         assert [call.method for call in slack_mock.calls("apps.connections.open")] != []
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
