@@ -1,25 +1,30 @@
-"""Recommendation quality on the development set: the product against three baselines.
+"""Recommendation quality on held-out sets, with paired bootstrap intervals.
 
-    python bench/bench_quality.py [--json]
+    python bench/bench_quality.py [--set dev-heldout] [--set real] [--json] [--resamples 2000]
 
-Over ``tests/eval/briefs.json`` (40 briefs, graded 0-3, written before the engine) and the sample
-roster in embedded Chroma, each system picks the balanced default of 2 macro-side and 5
-micro-side creators per brief (the set's filters applied as flags). Reported per style and overall:
+Sets (``--set``, repeatable; default: the two held-out sets):
 
-- nDCG over the macro picks and over the micro picks, each against the ideal ranking of the
-  judged creators on that side, at that side's slots;
-- the share of picks that are on topic (grade >= 2), and the picks made out of the slots.
+- ``dev-tune`` / ``dev-heldout``: the two halves of ``tests/eval/briefs.json`` (40 briefs over the
+  bundled sample roster, graded 0-3). The split is fixed: within each style, briefs in file order
+  alternate tune, held-out, tune, ... Weights and thresholds may be chosen on ``dev-tune`` only.
+- ``real``: ``bench/eval/real_bios.json``, briefs over the 5,000 real TikTok bios in
+  ``../shared/data/tiktok_influencers.csv`` (graded 0-2 from reading the bios, pooled from dense,
+  BM25 and the product before and after each major change; unjudged creators count as 0).
 
-Systems (the same brief reading, filters and sides for all):
+Every system picks 2 macro and 5 micro creators per brief (the set's filters applied as flags).
+Scored per brief, then averaged:
 
-- ``dense``: the full brief's MiniLM vector, nearest first;
-- ``bm25``: the catalog's BM25 over the raw brief;
-- ``rrf``: reciprocal rank fusion of the two (k = 60);
-- ``product``: ``Recommender.recommend``, as users get it;
-- ``product without glossary``: the same with the multilingual glossary off (an ablation).
+- nDCG of the macro picks against the ideal ranking of the judged *macro-tier* creators (100,000+
+  followers), and of the micro picks against the judged micro-tier creators (under 10,000): a
+  mid-tier pick in a macro slot scores nothing, as users mean "macro";
+- on-topic share over the slots asked (an empty slot is a miss), on topic being the set's top
+  grade or the one below it on the 0-3 scale (2+ of 3, 2 of 2);
+- shortfall rate: briefs whose answer has at least one shortfall.
 
-The baselines pick from every bio (they have no bio hygiene); the product never picks empty,
-contact-only or instruction-like bios, which the set grades 0.
+Systems: ``dense`` is the plain baseline (the raw brief's MiniLM vector against every bio, nearest
+first, no bio hygiene); ``product`` is ``Recommender.recommend`` as users get it; the rest are
+ablations of the product (one component off each). Intervals are 95% paired bootstrap intervals
+over briefs of the difference to ``dense``.
 """
 
 from __future__ import annotations
@@ -27,196 +32,271 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import random
 import sys
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from retrieval.contract import RecommendRequest  # noqa: E402
-from retrieval.engine.brief import read_brief  # noqa: E402
-from retrieval.engine.mix import DEFAULT_SLOTS, SidePlan, plan_slots  # noqa: E402
-from retrieval.engine.ranking import Constraints, Fusion, Query, gather, score, select  # noqa: E402
 from retrieval.engine.recommender import Recommender  # noqa: E402
-from retrieval.engine.table import RosterTable  # noqa: E402
+from retrieval.roster.columns import parse_column_mapping  # noqa: E402
 from retrieval.roster.creator import Creator  # noqa: E402
 from retrieval.roster.load import load_roster  # noqa: E402
 from retrieval.store.embeddings import LocalMiniLMEmbedder  # noqa: E402
 from retrieval.store.index import CreatorIndex  # noqa: E402
-from retrieval.terms import terms  # noqa: E402
 from retrieval.tiers import DEFAULT_SCHEME  # noqa: E402
 
-EVAL = REPO / "tests" / "eval" / "briefs.json"
+DEV = REPO / "tests" / "eval" / "briefs.json"
+REAL = REPO / "bench" / "eval" / "real_bios.json"
+SHARED = REPO.parent / "shared"
+TIKTOK = SHARED / "data" / "tiktok_influencers.csv"
+TIKTOK_MAP = ("username=handle", "signature=bio", "region=country", "platform:=tiktok")
+MODEL_DIR = SHARED / "models" / "all-MiniLM-L6-v2" / "onnx"
 SAMPLE_ROSTER = REPO / "bot" / "data" / "sample_roster.csv"
-STYLES = ("direct", "paraphrase", "multilingual", "constrained")
-ON_TOPIC = 2
-MACRO_SLOTS, MICRO_SLOTS = DEFAULT_SLOTS["balanced"]
+MACRO_SLOTS, MICRO_SLOTS = 2, 5
+MACRO_MIN, MICRO_MAX = 100_000, 9_999
 
-#: One system's picks for a brief: ``{"macro": [keys], "micro": [keys]}``, best first.
-Picker = Callable[[dict[str, Any]], dict[str, list[str]]]
+#: One system's picks for a brief: ``{"macro": [keys], "micro": [keys]}`` and shortfall or not.
+Picks = tuple[dict[str, list[str]], bool]
+Picker = Callable[[dict[str, Any]], Picks]
+#: An ablation: the recommender built with one component off.
+Variant = Callable[[CreatorIndex, LocalMiniLMEmbedder], Recommender]
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    name: str
+    briefs: list[dict[str, Any]]
+    creators: list[Creator]
+    top_grade: int
+
+    @property
+    def on_topic(self) -> int:
+        return 2
+
+
+def dev_halves() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The fixed split: within each style, file order alternates tune / held-out."""
+    briefs = json.loads(DEV.read_text(encoding="utf-8"))["briefs"]
+    seen: dict[str, int] = {}
+    tune, heldout = [], []
+    for brief in briefs:
+        position = seen.get(brief["style"], 0)
+        seen[brief["style"]] = position + 1
+        (tune if position % 2 == 0 else heldout).append(brief)
+    return tune, heldout
+
+
+def load_set(name: str) -> EvalSet:
+    if name.startswith("dev-"):
+        tune, heldout = dev_halves()
+        creators = load_roster(SAMPLE_ROSTER).creators
+        return EvalSet(name, tune if name == "dev-tune" else heldout, creators, 3)
+    data = json.loads(REAL.read_text(encoding="utf-8"))
+    creators = load_roster(TIKTOK, parse_column_mapping(list(TIKTOK_MAP))).creators
+    return EvalSet(name, data["briefs"], creators, 2)
 
 
 def request_for(brief: dict[str, Any]) -> RecommendRequest:
-    filters = brief["filters"]
+    filters = brief.get("filters") or {}
     return RecommendRequest(
         brief=brief["brief"],
         objective="balanced",
         macro=MACRO_SLOTS,
         micro=MICRO_SLOTS,
-        country=filters["country"],
-        language=filters["language"],
-        platform=filters["platform"],
+        country=filters.get("country", []),
+        language=filters.get("language", []),
+        platform=filters.get("platform", []),
     )
 
 
 def product_picker(engine: Recommender) -> Picker:
-    def pick(brief: dict[str, Any]) -> dict[str, list[str]]:
+    def pick(brief: dict[str, Any]) -> Picks:
         result = engine.recommend(request_for(brief))
         sides = {"awareness": "macro", "action": "micro"}
         picks: dict[str, list[str]] = {"macro": [], "micro": []}
         for p in result.picks:
             picks[sides[p.role]].append(p.key)
-        return picks
+        return picks, bool(result.shortfall)
 
     return pick
 
 
-def baseline_picker(
-    index: CreatorIndex, embedder: LocalMiniLMEmbedder, table: RosterTable, fusion: Fusion
-) -> Picker:
-    """Plain retrieval: the raw brief's vector and BM25, fused by ``fusion``, hard filters only."""
+def dense_picker(creators: Sequence[Creator], vectors: np.ndarray, embedder: Any) -> Picker:
+    """The raw brief against every bio: macro-tier and micro-tier nearest first."""
+    followers = np.array([c.followers for c in creators])
+    keys = [c.key for c in creators]
 
-    def pick(brief: dict[str, Any]) -> dict[str, list[str]]:
-        reading = read_brief(request_for(brief))
-        plan = plan_slots("balanced", DEFAULT_SCHEME, MACRO_SLOTS, MICRO_SLOTS)
-        query = Query(
-            story=reading.story,
-            vector=embedder.embed([reading.story])[0],
-            terms=tuple(terms(reading.story)),
-            glossary=False,
-        )
-        constraints = Constraints(filters=reading.filters, exclude=reading.exclude)
-        candidates = gather(
-            index, query, plan.sides, constraints, table, lexical_query=reading.story
-        )
-        for candidate in candidates:
-            candidate.pickable = True
-        score(candidates, fusion, constraints, table.tier_medians)
-        return {
-            side.side: [c.key for c in _ranked(candidates, side) if c.fit > -1][: side.slots]
-            for side in plan.sides
-        }
+    def pick(brief: dict[str, Any]) -> Picks:
+        filters = brief.get("filters") or {}
+        allowed = np.ones(len(creators), dtype=bool)
+        for name in ("country", "language", "platform"):
+            if filters.get(name):
+                allowed &= np.array([getattr(c, name) in filters[name] for c in creators])
+        scores = vectors @ embedder.embed([brief["brief"]])[0]
+        order = np.argsort(-scores)
+        macro = [keys[i] for i in order if allowed[i] and followers[i] >= MACRO_MIN]
+        micro = [keys[i] for i in order if allowed[i] and followers[i] <= MICRO_MAX]
+        return {"macro": macro[:MACRO_SLOTS], "micro": micro[:MICRO_SLOTS]}, False
 
     return pick
 
 
-def _ranked(candidates: list[Any], side: SidePlan) -> list[Any]:
-    on_side = [c for c in candidates if c.side == side.side]
-    return select(on_side, len(on_side), floor=None, diverse=False)
-
-
-def dcg(grades: list[int]) -> float:
+def dcg(grades: Sequence[int]) -> float:
     return sum((2**grade - 1) / math.log2(rank + 2) for rank, grade in enumerate(grades))
 
 
-@dataclass
-class Tally:
-    ndcg: dict[str, list[float]] = field(default_factory=lambda: {"macro": [], "micro": []})
-    on_topic: int = 0
-    picks: int = 0
-    slots: int = 0
-
-    def row(self) -> dict[str, float]:
-        return {
-            "ndcg_macro": sum(self.ndcg["macro"]) / max(1, len(self.ndcg["macro"])),
-            "ndcg_micro": sum(self.ndcg["micro"]) / max(1, len(self.ndcg["micro"])),
-            "on_topic_share": self.on_topic / max(1, self.picks),
-            "picks": self.picks,
-            "slots": self.slots,
-        }
-
-
-def evaluate(
-    picker: Picker, briefs: list[dict[str, Any]], roster: dict[str, Creator]
-) -> dict[str, dict[str, float]]:
-    """Per style and overall: nDCG per side, on-topic share, picks made of slots asked."""
-    tallies = {style: Tally() for style in (*STYLES, "all")}
-    plan = plan_slots("balanced", DEFAULT_SCHEME, MACRO_SLOTS, MICRO_SLOTS)
-    for brief in briefs:
-        picks = picker(brief)
-        judged = brief["judgements"]
-        for side in plan.sides:
-            grades = [judged.get(key, 0) for key in picks[side.side]]
-            ideal = sorted(
-                (g for k, g in judged.items() if side.admits(roster[k].followers)), reverse=True
-            )[: side.slots]
-            for tally in (tallies[brief["style"]], tallies["all"]):
-                if dcg(ideal) > 0:
-                    tally.ndcg[side.side].append(dcg(grades) / dcg(ideal))
-                tally.on_topic += sum(grade >= ON_TOPIC for grade in grades)
-                tally.picks += len(grades)
-                tally.slots += side.slots
-    return {style: tally.row() for style, tally in tallies.items()}
+def brief_scores(
+    picks: Picks, brief: dict[str, Any], followers: dict[str, int], on_topic: int
+) -> dict[str, float]:
+    chosen, short = picks
+    judged = brief["judgements"]
+    out: dict[str, float] = {"shortfall": float(short)}
+    hits = 0
+    for side, slots, inside in (
+        ("macro", MACRO_SLOTS, lambda f: f >= MACRO_MIN),
+        ("micro", MICRO_SLOTS, lambda f: f <= MICRO_MAX),
+    ):
+        keys = chosen[side][:slots]
+        grades = [judged.get(k, 0) if inside(followers.get(k, -1)) else 0 for k in keys]
+        ideal = sorted((g for k, g in judged.items() if inside(followers.get(k, -1))), reverse=True)
+        best = dcg(ideal[:slots])
+        out[f"ndcg_{side}"] = dcg(grades) / best if best > 0 else math.nan
+        hits += sum(g >= on_topic for g in grades)
+    out["on_topic"] = hits / (MACRO_SLOTS + MICRO_SLOTS)
+    sides = [out["ndcg_macro"], out["ndcg_micro"]]
+    known = [s for s in sides if not math.isnan(s)]
+    out["ndcg"] = sum(known) / len(known) if known else math.nan
+    return out
 
 
-def run() -> dict[str, dict[str, dict[str, float]]]:
-    briefs = json.loads(EVAL.read_text(encoding="utf-8"))["briefs"]
-    creators = load_roster(SAMPLE_ROSTER).creators
-    roster = {creator.key: creator for creator in creators}
-    model_dir = REPO.parent / "shared" / "models" / "all-MiniLM-L6-v2" / "onnx"
-    embedder = LocalMiniLMEmbedder(model_dir)
+def mean(values: Sequence[float]) -> float:
+    known = [v for v in values if not math.isnan(v)]
+    return sum(known) / len(known) if known else math.nan
+
+
+def paired_interval(
+    ours: Sequence[float], base: Sequence[float], resamples: int, seed: int = 7
+) -> tuple[float, float, float]:
+    """Mean difference and its 95% bootstrap interval over briefs (pairs with a NaN dropped)."""
+    pairs = [
+        (a - b) for a, b in zip(ours, base, strict=True) if not (math.isnan(a) or math.isnan(b))
+    ]
+    if not pairs:
+        return math.nan, math.nan, math.nan
+    rng = random.Random(seed)
+    draws = sorted(sum(rng.choice(pairs) for _ in pairs) / len(pairs) for _ in range(resamples))
+    return sum(pairs) / len(pairs), draws[int(0.025 * resamples)], draws[int(0.975 * resamples)]
+
+
+@contextmanager
+def indexed(creators: list[Creator], embedder: LocalMiniLMEmbedder) -> Iterator[CreatorIndex]:
     with (
         tempfile.TemporaryDirectory() as data_dir,
         CreatorIndex.open(Path(data_dir), embedder, DEFAULT_SCHEME) as index,
     ):
         index.upsert(creators)
-        table = RosterTable.build(creators, DEFAULT_SCHEME)
-        systems: dict[str, Picker] = {
-            "dense": baseline_picker(index, embedder, table, "dense"),
-            "bm25": baseline_picker(index, embedder, table, "bm25"),
-            "rrf": baseline_picker(index, embedder, table, "rrf"),
-            "product": product_picker(Recommender(index, DEFAULT_SCHEME, embedder)),
-            "product without glossary": product_picker(
-                Recommender(index, DEFAULT_SCHEME, embedder, glossary=False)
-            ),
+        yield index
+
+
+def variants() -> dict[str, Variant]:
+    """The product and one ablation per component it keeps."""
+    return {
+        "product": lambda index, embedder: Recommender(index, DEFAULT_SCHEME, embedder),
+    }
+
+
+def run(set_names: Sequence[str], resamples: int) -> dict[str, Any]:
+    embedder = LocalMiniLMEmbedder(MODEL_DIR)
+    report: dict[str, Any] = {}
+    for name in set_names:
+        evalset = load_set(name)
+        followers = {c.key: c.followers for c in evalset.creators}
+        with indexed(evalset.creators, embedder) as index:
+            vectors_by_key = index.vectors([c.key for c in evalset.creators])
+            creators = [c for c in evalset.creators if c.key in vectors_by_key]
+            matrix = np.stack([vectors_by_key[c.key] for c in creators])
+            systems: dict[str, Picker] = {"dense": dense_picker(creators, matrix, embedder)}
+            for label, build in variants().items():
+                systems[label] = product_picker(build(index, embedder))
+            per_brief: dict[str, list[dict[str, float]]] = {}
+            timings: dict[str, float] = {}
+            for label, picker in systems.items():
+                started = time.perf_counter()
+                per_brief[label] = [
+                    brief_scores(picker(b), b, followers, evalset.on_topic) for b in evalset.briefs
+                ]
+                timings[label] = (time.perf_counter() - started) / len(evalset.briefs)
+        rows = {}
+        for label, scores in per_brief.items():
+            row = {
+                metric: mean([s[metric] for s in scores])
+                for metric in ("ndcg", "ndcg_macro", "ndcg_micro", "on_topic", "shortfall")
+            }
+            row["ms_per_brief"] = 1000 * timings[label]
+            if label != "dense":
+                for metric in ("ndcg", "ndcg_macro", "ndcg_micro", "on_topic"):
+                    diff, low, high = paired_interval(
+                        [s[metric] for s in scores],
+                        [s[metric] for s in per_brief["dense"]],
+                        resamples,
+                    )
+                    row[f"{metric}_vs_dense"] = [diff, low, high]
+            rows[label] = row
+        report[name] = {
+            "briefs": len(evalset.briefs),
+            "systems": rows,
+            "per_brief": {
+                label: [{"id": b["id"], **s} for b, s in zip(evalset.briefs, scores, strict=True)]
+                for label, scores in per_brief.items()
+            },
         }
-        return {name: evaluate(picker, briefs, roster) for name, picker in systems.items()}
+    return report
 
 
-def print_tables(results: dict[str, dict[str, dict[str, float]]]) -> None:
-    for style in (*STYLES, "all"):
-        print(f"\n{style}")
-        print("| system | nDCG macro | nDCG micro | on-topic share | picks / slots |")
-        print("|---|---:|---:|---:|---:|")
-        for name, by_style in results.items():
-            row = by_style[style]
-            print(
-                f"| {name} | {row['ndcg_macro']:.3f} | {row['ndcg_micro']:.3f} | "
-                f"{row['on_topic_share']:.2f} | {row['picks']:.0f} / {row['slots']:.0f} |"
-            )
-    product = results["product"]["all"]
-    for name in ("dense", "bm25", "rrf"):
-        other = results[name]["all"]
+def print_tables(report: dict[str, Any]) -> None:
+    for name, result in report.items():
+        print(f"\n{name} ({result['briefs']} briefs)")
         print(
-            f"product - {name}: nDCG macro {product['ndcg_macro'] - other['ndcg_macro']:+.3f}, "
-            f"micro {product['ndcg_micro'] - other['ndcg_micro']:+.3f}, "
-            f"on-topic share {product['on_topic_share'] - other['on_topic_share']:+.2f}"
+            "| system | nDCG | nDCG macro | nDCG micro | on-topic | shortfall | "
+            "nDCG - dense [95% CI] | ms/brief |"
         )
+        print("|---|---:|---:|---:|---:|---:|---|---:|")
+        for label, row in result["systems"].items():
+            diff = row.get("ndcg_vs_dense")
+            shown = f"{diff[0]:+.3f} [{diff[1]:+.3f}, {diff[2]:+.3f}]" if diff else ""
+            print(
+                f"| {label} | {row['ndcg']:.3f} | {row['ndcg_macro']:.3f} | "
+                f"{row['ndcg_micro']:.3f} | {row['on_topic']:.2f} | {row['shortfall']:.2f} | "
+                f"{shown} | {row['ms_per_brief']:.0f} |"
+            )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", action="store_true")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument(
+        "--set",
+        action="append",
+        choices=("dev-tune", "dev-heldout", "real"),
+        help="evaluation set (repeatable; default: dev-heldout and real)",
+    )
+    parser.add_argument("--resamples", type=int, default=2000)
+    parser.add_argument("--json", type=Path, help="also write the full report (per brief) here")
     args = parser.parse_args()
-    results = run()
+    report = run(args.set or ["dev-heldout", "real"], args.resamples)
+    print_tables(report)
     if args.json:
-        print(json.dumps(results, indent=2))
-    else:
-        print_tables(results)
+        args.json.write_text(json.dumps(report, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from retrieval.tiers import Role
 Objective = Literal["awareness", "conversion", "balanced"]
 OBJECTIVES: tuple[Objective, ...] = ("awareness", "conversion", "balanced")
 Side = Literal["macro", "micro"]
+FitLabel = Literal["strong", "good", "weak"]
 
 #: Longest brief we read; longer ones are truncated with a notice.
 MAX_BRIEF_CHARS = 4_000
@@ -58,6 +59,9 @@ class Pick(BaseModel):
     tier: str
     role: Role
     score: float
+    #: Calibrated fit: the same label means the same in every language and for every bio length.
+    #: Picks stored before labels existed load as "weak": never passed off as good.
+    fit: FitLabel = "weak"
     why: str
     evidence: list[str]
     engagement_rate: float | None = None

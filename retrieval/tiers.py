@@ -18,6 +18,9 @@ ROLES: tuple[Role, ...] = ("awareness", "action")
 
 #: Followers below this count are on the action (micro) side unless a scheme says otherwise.
 ACTION_SIDE_LIMIT = 10_000
+#: "Macro" as users mean it (the source article): 100,000 followers and more. Awareness slots go
+#: to tiers from here up first; a lower awareness tier (mid) only fills what they leave.
+MACRO_LIMIT = 100_000
 
 
 class Tier(BaseModel, frozen=True):
@@ -76,6 +79,16 @@ class TierScheme(BaseModel, frozen=True):
 
     def tiers_for(self, role: Role) -> tuple[Tier, ...]:
         return tuple(tier for tier in self.tiers if tier.role == role)
+
+    def preference_groups(self, role: Role) -> tuple[tuple[Tier, ...], ...]:
+        """The tiers of ``role`` in the order their slots are filled: on the awareness side the
+        tiers from ``MACRO_LIMIT`` up first, then the rest; the action side is one group."""
+        tiers = self.tiers_for(role)
+        top = tuple(tier for tier in tiers if tier.min >= MACRO_LIMIT)
+        rest = tuple(tier for tier in tiers if tier.min < MACRO_LIMIT)
+        if role == "action" or not top or not rest:
+            return (tiers,) if tiers else ()
+        return (top, rest)
 
     def describe(self) -> str:
         return ", ".join(f"{tier.name} {tier.bounds_text()} ({tier.role})" for tier in self.tiers)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from retrieval.contract import Pick, Shortfall
 from retrieval.engine.mix import SidePlan, SlotPlan
-from retrieval.engine.ranking import Candidate, Query
+from retrieval.engine.ranking import Candidate, Query, fit_label
 from retrieval.terms import stem, terms
 from retrieval.tiers import TierScheme
 
@@ -140,6 +140,7 @@ def explain_pick(
         tier=tier.name,
         role=plan.role,
         score=round(candidate.score, 3),
+        fit=fit_label(candidate.fit),
         why=f"{fit} {reach}",
         evidence=quotes,
         engagement_rate=creator.engagement_rate,

@@ -17,22 +17,21 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 
-from retrieval.contract import Filters, Side
+from retrieval.contract import Filters, FitLabel, Side
 from retrieval.engine.bio_checks import unpickable_reason
+from retrieval.engine.calibration import Background, Baselines, weighted_query
 from retrieval.engine.glossary import CONCEPTS, concept_key, concept_of, translations
 from retrieval.engine.mix import SidePlan
 from retrieval.engine.table import RosterTable
 from retrieval.ports import Embedder, FloatMatrix, FloatVector, Hit, SearchIndex
 from retrieval.roster.creator import Creator
 from retrieval.terms import Term, content_stems, terms
-
-Fusion = Literal["product", "dense", "bm25", "rrf"]
 
 #: Nearest neighbours fetched unfiltered for the story (at least), and for its keywords.
 DENSE_FETCH = 150
@@ -56,18 +55,26 @@ PUSHDOWN_FETCH = 80
 #: Words in a BM25 query: each OR-ed word's postings cost FTS5 time on a large roster, and the
 #: eval set ranks the same with 24 words as with the catalog's limit of 64.
 LEXICAL_QUERY_WORDS = 32
-#: Reciprocal rank fusion constant (Cormack et al.).
-RRF_K = 60
-
 #: Product fit = (1 - KEYWORD_WEIGHT) * cos(story)
 #:   + KEYWORD_WEIGHT * max(cos(story), cos(translated keywords))
 #:   + LEXICAL_WEIGHT * confidence of the shared words (see ``_match_words``).
 KEYWORD_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.3
 LEXICAL_SATURATION = 5.0
-#: Picks need a fit of at least this, and at least RELATIVE_FLOOR times the best fit of the mix.
-ABSOLUTE_FLOOR = 0.22
-RELATIVE_FLOOR = 0.5
+#: Sentence weighting (``retrieval.calibration.weighted_query``): softmax sharpness over the
+#: sentences' specificity (0 turns it off), and the whole brief's share of the search vector.
+SENTENCE_SHARPNESS = 0.0
+WHOLE_BRIEF_WEIGHT = 0.5
+#: Pseudo-relevance feedback (``feedback``): bios averaged and their weight (0: off).
+FEEDBACK_TOP = 8
+FEEDBACK_WEIGHT = 0.0
+#: How far a bio's fit is judged against the bios of its own language rather than all bios.
+LANGUAGE_WEIGHT = 0.0
+#: Calibrated fit (``Candidate.fit``): a pick needs MIN_FIT; GOOD_FIT and STRONG_FIT name its
+#: fit label.
+MIN_FIT = 0.2
+GOOD_FIT = 0.35
+STRONG_FIT = 0.5
 #: Engagement nudges fit by at most this much: log2(rate / tier median), clipped to [-1, 1].
 ENGAGEMENT_WEIGHT = 0.02
 #: A preferred (not required) country or language the creator matches adds this much.
@@ -131,16 +138,45 @@ class ConceptVectors:
         return (pooled / np.linalg.norm(pooled)).astype(np.float32)
 
 
-def build_query(story: str, embedder: Embedder, concepts: ConceptVectors | None) -> Query:
-    """Embed the story; with ``concepts`` (the glossary on), add its translated keywords."""
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
+
+
+def sentences(story: str) -> list[str]:
+    """The story's sentences that carry at least one content word."""
+    parts = (part.strip() for part in _SENTENCE_END.split(story))
+    return [part for part in parts if part and any(terms(part))]
+
+
+def build_query(
+    story: str,
+    embedder: Embedder,
+    concepts: ConceptVectors | None,
+    background: Background | None = None,
+) -> Query:
+    """Embed the story and its sentences in one batch; the search vector weighs the sentences
+    by specificity against ``background``. With ``concepts`` (the glossary on), add the
+    story's translated keywords."""
     story_terms = tuple(terms(story))
     keyword_vector = None
     if concepts is not None:
         found = (concept_of(term.stem) for term in story_terms)
         keyword_vector = concepts.mean(number for number in found if number is not None)
+    parts = sentences(story) if background is not None and SENTENCE_SHARPNESS else []
+    if len(parts) < 2:
+        parts = []
+    embedded = embedder.embed([story, *parts])
+    vector = embedded[0]
+    if parts and background is not None:
+        vector = weighted_query(
+            embedded[0],
+            embedded[1:],
+            background,
+            sharpness=SENTENCE_SHARPNESS,
+            whole_weight=WHOLE_BRIEF_WEIGHT,
+        )
     return Query(
         story=story,
-        vector=embedder.embed([story])[0],
+        vector=vector,
         terms=story_terms,
         glossary=concepts is not None,
         keyword_vector=keyword_vector,
@@ -265,6 +301,23 @@ def gather(
     return candidates
 
 
+def feedback(candidates: Sequence[Candidate], query: Query) -> None:
+    """Pseudo-relevance feedback: move the query towards the mean of the ``FEEDBACK_TOP``
+    closest pickable bios (Rocchio, weight ``FEEDBACK_WEIGHT``) and re-measure every
+    candidate's cosine against it."""
+    if not FEEDBACK_WEIGHT or not candidates:
+        return
+    ranked = sorted((c for c in candidates if c.pickable), key=lambda c: -c.dense)
+    top = ranked[:FEEDBACK_TOP]
+    if not top:
+        return
+    centroid = np.mean([c.vector for c in top], axis=0)
+    moved = query.vector + FEEDBACK_WEIGHT * centroid / float(np.linalg.norm(centroid))
+    moved /= float(np.linalg.norm(moved))
+    for candidate in candidates:
+        candidate.dense = float(candidate.vector @ moved)
+
+
 def _wanted(plan: SidePlan) -> int:
     """Admissible candidates a side should have to choose its picks from."""
     return max(CANDIDATES_PER_SLOT * plan.slots, MIN_CANDIDATES)
@@ -358,39 +411,34 @@ def _match_words(candidates: Sequence[Candidate], query: Query) -> None:
 
 def score(
     candidates: Sequence[Candidate],
-    fusion: Fusion,
     constraints: Constraints,
     tier_medians: Mapping[str, float],
+    baselines: Baselines,
 ) -> None:
-    """Set each candidate's ``fit`` (relevance alone) and ``score`` (fit plus marketing signals:
-    engagement against its tier's median rate, and the brief's soft preferences)."""
+    """Set each candidate's ``fit`` (relevance alone: its cosine, recalibrated towards the bios
+    of its own language so that the same fit means the same in every language) and ``score``
+    (fit plus marketing signals: engagement against its tier's median rate, and the brief's
+    soft preferences)."""
     for candidate in candidates:
-        candidate.fit = _fit(candidate, fusion)
-        candidate.score = candidate.fit
-    if fusion != "product":
-        return
-    for candidate in candidates:
-        candidate.score += _engagement_nudge(candidate, tier_medians)
+        closest = max(candidate.dense, candidate.keyword_score)
+        semantic = (1 - KEYWORD_WEIGHT) * candidate.dense + KEYWORD_WEIGHT * closest
+        z = baselines.z(semantic, candidate.creator.language, LANGUAGE_WEIGHT)
+        calibrated = baselines.mean + baselines.spread * z
+        candidate.fit = calibrated + LEXICAL_WEIGHT * candidate.coverage
+        candidate.score = candidate.fit + _engagement_nudge(candidate, tier_medians)
         if (candidate.creator.country or "") in constraints.preferred_countries:
             candidate.score += PREFERENCE_BONUS
         if (candidate.creator.language or "") in constraints.preferred_languages:
             candidate.score += PREFERENCE_BONUS
 
 
-def _fit(candidate: Candidate, fusion: Fusion) -> float:
-    if fusion == "dense":
-        return candidate.dense if candidate.dense_rank is not None else -1.0
-    if fusion == "bm25":
-        return candidate.lexical if candidate.lexical_rank is not None else -1.0
-    if fusion == "rrf":
-        return sum(
-            1.0 / (RRF_K + 1 + rank)
-            for rank in (candidate.dense_rank, candidate.lexical_rank)
-            if rank is not None
-        )
-    closest = max(candidate.dense, candidate.keyword_score)
-    semantic = (1 - KEYWORD_WEIGHT) * candidate.dense + KEYWORD_WEIGHT * closest
-    return semantic + LEXICAL_WEIGHT * candidate.coverage
+def fit_label(fit: float) -> FitLabel:
+    """``strong``, ``good`` or ``weak`` for a calibrated ``fit``."""
+    if fit >= STRONG_FIT:
+        return "strong"
+    if fit >= GOOD_FIT:
+        return "good"
+    return "weak"
 
 
 def _engagement_nudge(candidate: Candidate, tier_medians: Mapping[str, float]) -> float:
@@ -399,12 +447,6 @@ def _engagement_nudge(candidate: Candidate, tier_medians: Mapping[str, float]) -
     if not rate or not norm:
         return 0.0
     return ENGAGEMENT_WEIGHT * max(-1.0, min(1.0, math.log2(rate / norm)))
-
-
-def relevance_floor(candidates: Iterable[Candidate]) -> float:
-    """The least fit a pick may have: absolute, and relative to the best pickable fit."""
-    best = max((c.fit for c in candidates if c.pickable), default=0.0)
-    return max(ABSOLUTE_FLOOR, RELATIVE_FLOOR * best)
 
 
 def select(
@@ -418,8 +460,9 @@ def select(
 ) -> list[Candidate]:
     """Up to ``slots`` best candidates (best first), skipping ``taken`` keys.
 
-    With a ``floor``, weaker fits are left out rather than padding the list; with ``diverse``,
-    each next pick is discounted by its similarity to the picks before it (``picked`` included).
+    With a ``floor`` (a calibrated fit), weaker fits are left out rather than padding the
+    list; with ``diverse``, each next pick is discounted by its similarity to the picks before
+    it (``picked`` included).
     """
     pool = [
         c

@@ -13,16 +13,19 @@ from dataclasses import dataclass
 
 from retrieval.contract import Filters, Pick, Recommendation, RecommendRequest, Shortfall, Side
 from retrieval.engine.brief import Brief, normalize_exclude, read_brief
+from retrieval.engine.calibration import Background, Baselines
 from retrieval.engine.explain import explain_mix, explain_pick
 from retrieval.engine.mix import SIDE_ROLES, Band, SidePlan, SlotPlan, plan_slots
 from retrieval.engine.ranking import (
+    MIN_FIT,
     Candidate,
     ConceptVectors,
     Constraints,
     Query,
     build_query,
+    feedback,
+    fit_label,
     gather,
-    relevance_floor,
     score,
     select,
 )
@@ -31,7 +34,7 @@ from retrieval.errors import EmptyRosterError, StoryfitError
 from retrieval.ports import Embedder, RosterIndex
 from retrieval.roster.creator import Creator
 from retrieval.terms import terms
-from retrieval.tiers import TierScheme
+from retrieval.tiers import MACRO_LIMIT, TierScheme
 
 
 class UnknownCreatorError(StoryfitError):
@@ -50,7 +53,7 @@ class _Ranked:
     plan: SlotPlan
     query: Query
     candidates: list[Candidate]
-    floor: float
+    baselines: Baselines
 
     def side(self, side: Side) -> list[Candidate]:
         return [candidate for candidate in self.candidates if candidate.side == side]
@@ -69,6 +72,8 @@ class Recommender:
         self._concepts = ConceptVectors(embedder) if glossary else None
         self._roster_table: RosterTable | None = None
         self._table_revision: str | None = None
+        self._background_of: RosterTable | None = None
+        self._sample = Background.of([], [])
 
     def recommend(self, request: RecommendRequest, brief: Brief | None = None) -> Recommendation:
         """The mix for ``request``; ``brief`` is the request already read (e.g. by a language
@@ -77,9 +82,7 @@ class Recommender:
         chosen: dict[Side, list[Candidate]] = {}
         picked: list[Candidate] = []
         for plan in ranked.plan.sides:
-            chosen[plan.side] = select(
-                ranked.side(plan.side), plan.slots, floor=ranked.floor, diverse=True, picked=picked
-            )
+            chosen[plan.side] = self._fill(ranked, plan, plan.slots, picked=picked)
             picked.extend(chosen[plan.side])
         return self._answer(request, ranked, chosen)
 
@@ -113,9 +116,8 @@ class Recommender:
                     by_key[pick_key]
                 )
         kept = [c for group in chosen.values() for c in group]
-        replacement = select(
-            ranked.side(side), 1, floor=ranked.floor, diverse=True, taken=keys, picked=kept
-        )
+        plan = ranked.plan.macro if side == "macro" else ranked.plan.micro
+        replacement = self._fill(ranked, plan, 1, picked=kept, taken=keys)
         side_keys = [k for k, p in zip(keys, current.picks, strict=True) if p.role == removed.role]
         slot = sum(1 for k in side_keys[: side_keys.index(wanted)] if k in by_key)
         chosen[side][slot:slot] = replacement
@@ -142,8 +144,13 @@ class Recommender:
         constraints = Constraints(filters=Filters(), exclude=skipped)
         table = self._table()
         candidates = gather(self.index, query, [plan], constraints, table)
-        score(candidates, "product", constraints, table.tier_medians)
-        chosen = select(candidates, n, floor=relevance_floor(candidates), diverse=True)
+        score(
+            candidates,
+            constraints,
+            table.tier_medians,
+            self._background(table).baselines(query.vector),
+        )
+        chosen = select(candidates, n, floor=MIN_FIT, diverse=True)
         reference = f"@{creator.handle}'s bio"
         return [explain_pick(c, query, plan, self.tiers, reference) for c in chosen]
 
@@ -167,10 +174,50 @@ class Recommender:
             preferred_countries=frozenset(brief.preferred_countries),
             preferred_languages=frozenset(brief.preferred_languages),
         )
-        query = build_query(brief.story, self.embedder, self._concepts)
+        background = self._background(table)
+        query = build_query(brief.story, self.embedder, self._concepts, background)
         candidates = gather(self.index, query, plan.sides, constraints, table)
-        score(candidates, "product", constraints, table.tier_medians)
-        return _Ranked(brief, plan, query, candidates, relevance_floor(candidates))
+        feedback(candidates, query)
+        baselines = background.baselines(query.vector)
+        score(candidates, constraints, table.tier_medians, baselines)
+        return _Ranked(brief, plan, query, candidates, baselines)
+
+    def _fill(
+        self,
+        ranked: _Ranked,
+        plan: SidePlan,
+        slots: int,
+        *,
+        picked: Sequence[Candidate],
+        taken: Sequence[str] = (),
+    ) -> list[Candidate]:
+        """Up to ``slots`` picks for one side, tier group by tier group: the awareness side
+        takes macro-tier creators first and mid-tier ones only for the slots macro fits leave."""
+        chosen: list[Candidate] = []
+        for group in self.tiers.preference_groups(plan.role):
+            names = {tier.name for tier in group}
+            chosen += select(
+                [c for c in ranked.side(plan.side) if c.tier in names],
+                slots - len(chosen),
+                floor=MIN_FIT,
+                diverse=True,
+                taken=taken,
+                picked=[*picked, *chosen],
+            )
+            if len(chosen) >= slots:
+                break
+        return chosen
+
+    def _background(self, table: RosterTable) -> Background:
+        """The calibration sample's vectors, loaded once per roster revision."""
+        if self._background_of is not table:
+            vectors = self.index.vectors(table.sample)
+            keys = [key for key in table.sample if key in vectors]
+            self._sample = Background.of(
+                [vectors[key] for key in keys], [table.language_of(key) for key in keys]
+            )
+            self._background_of = table
+        return self._sample
 
     def _table(self) -> RosterTable:
         """The roster's filter table, rebuilt whenever the roster has changed."""
@@ -208,25 +255,65 @@ class Recommender:
             notices=notices,
         )
 
-    @staticmethod
     def _shortfall(
-        side: SidePlan, chosen: Sequence[Candidate], ranked: _Ranked
+        self, side: SidePlan, chosen: Sequence[Candidate], ranked: _Ranked
     ) -> Shortfall | None:
-        if len(chosen) >= side.slots:
+        """Why a side has fewer good fits of the tiers asked for than slots, and what to try."""
+        groups = self.tiers.preference_groups(side.role)
+        preferred = {tier.name for tier in groups[0]} if groups else set()
+        good = [c for c in chosen if fit_label(c.fit) != "weak" and c.tier in preferred]
+        if len(good) >= side.slots:
             return None
-        on_side = [c for c in ranked.side(side.side) if c.pickable]
-        if not on_side:
+        parts: list[str] = []
+        if not any(c.pickable for c in ranked.side(side.side)):
             where = _filters_text(ranked.brief.filters)
-            reason = (
+            parts.append(
                 f"no {side.side}-side creator ({side.bands_text()}) on the roster{where} has a "
                 "bio to match"
             )
         else:
-            reason = (
-                f"no other {side.side}-side creator fits the story well enough; weaker fits "
-                "were left out rather than padding the mix"
+            parts.append(f"{len(good)} good fit(s) of {side.slots} asked for")
+            weak = sum(fit_label(c.fit) == "weak" for c in chosen)
+            if weak:
+                parts.append(f"{weak} weak fit(s) are shown as weak")
+            lower = sum(c.tier not in preferred for c in chosen)
+            if lower:
+                names = "/".join(tier.name for tier in groups[0])
+                parts.append(
+                    f"{lower} smaller awareness creator(s) fill slot(s) no {names}-tier "
+                    f"creator ({MACRO_LIMIT:,}+ followers) fits, labelled with their tier"
+                )
+            if len(chosen) < side.slots:
+                parts.append("weaker fits were left out rather than padding the mix")
+        parts.extend(self._way_forward(side, ranked))
+        return Shortfall(
+            tier=side.side, requested=side.slots, found=len(good), reason="; ".join(parts)
+        )
+
+    def _way_forward(self, side: SidePlan, ranked: _Ranked) -> list[str]:
+        """How many good fits this side would have without the brief's place, language and
+        platform filters, when there are such filters and it would have more."""
+        filters = ranked.brief.filters
+        if not (filters.country or filters.language or filters.platform):
+            return []
+        loose = Filters(min_followers=filters.min_followers, max_followers=filters.max_followers)
+        constraints = Constraints(filters=loose, exclude=ranked.brief.exclude)
+        table = self._table()
+        candidates = gather(self.index, ranked.query, [side], constraints, table)
+        score(candidates, constraints, table.tier_medians, ranked.baselines)
+        found = sum(c.pickable and fit_label(c.fit) != "weak" for c in candidates)
+        if not found:
+            return []
+        dropped = ", ".join(
+            name
+            for name, values in (
+                ("country", filters.country),
+                ("language", filters.language),
+                ("platform", filters.platform),
             )
-        return Shortfall(tier=side.side, requested=side.slots, found=len(chosen), reason=reason)
+            if values
+        )
+        return [f"without the {dropped} filter(s) there are {found} good fit(s) on this side"]
 
     def _unknown_excludes(self, excluded: Sequence[str]) -> list[str]:
         notices = []

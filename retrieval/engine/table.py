@@ -20,6 +20,9 @@ from retrieval.engine.mix import SidePlan
 from retrieval.roster.creator import Creator
 from retrieval.tiers import TierScheme
 
+#: Bios in the calibration sample (``retrieval.calibration``).
+BACKGROUND_SAMPLE = 2_000
+
 
 @dataclass(frozen=True)
 class Row:
@@ -37,6 +40,8 @@ class RosterTable:
         self, rows: Mapping[str, Row], tier_medians: Mapping[str, float], scheme: TierScheme
     ) -> None:
         self._rows = dict(rows)
+        #: Keys of an even sample of the creators with a bio (the calibration background).
+        self.sample: list[str] = []
         self._position = {key: position for position, key in enumerate(self._rows)}
         self._scheme = scheme
         self.tier_medians = dict(tier_medians)
@@ -54,7 +59,10 @@ class RosterTable:
     def build(cls, creators: Iterable[Creator], scheme: TierScheme) -> RosterTable:
         rows: dict[str, Row] = {}
         rates: dict[str, list[float]] = {}
+        told: list[str] = []
         for creator in creators:
+            if creator.bio.strip():
+                told.append(creator.key)
             tier = scheme.classify(creator.followers).name
             rows[creator.key] = Row(
                 followers=creator.followers,
@@ -66,7 +74,13 @@ class RosterTable:
             if creator.engagement_rate:
                 rates.setdefault(tier, []).append(creator.engagement_rate)
         medians = {tier: float(np.median(values)) for tier, values in rates.items()}
-        return cls(rows, medians, scheme)
+        table = cls(rows, medians, scheme)
+        step = max(1, len(told) // BACKGROUND_SAMPLE)
+        table.sample = told[::step][:BACKGROUND_SAMPLE]
+        return table
+
+    def language_of(self, key: str) -> str:
+        return self._rows[key].language if key in self._rows else ""
 
     @property
     def size(self) -> int:

@@ -20,9 +20,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from retrieval.contract import creator_key
 from retrieval.counts import parse_count
-
-#: A bio this short (after removing contact lines, links and emoji) says nothing about a story.
-THIN_BIO_WORDS = 3
+from retrieval.terms import terms
 
 #: The fields a roster column can be mapped to, in the order the design lists them.
 ROSTER_FIELDS = (
@@ -337,9 +335,9 @@ _CONTACT = re.compile(
     r"inquiries|enquiries|booking|bookings|management|mgmt|link in bio|linktr\.ee\S*)\b)",
     re.I,
 )
-_WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 
 
 def is_thin_bio(bio: str) -> bool:
-    """True when the bio has too few words beyond contact lines and links to tell a story."""
-    return len(_WORD.findall(_CONTACT.sub(" ", bio))) < THIN_BIO_WORDS
+    """True when the bio has no content word beyond contact lines, links and the trade's own
+    words ("DM for collabs", "link in bio"): empty, contact-only, link-only or emoji-only."""
+    return next(terms(_CONTACT.sub(" ", bio)), None) is None
