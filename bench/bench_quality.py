@@ -49,9 +49,8 @@ sys.path.insert(0, str(REPO))
 
 from retrieval.contract import RecommendRequest  # noqa: E402
 from retrieval.engine.recommender import Recommender  # noqa: E402
-from retrieval.roster.columns import parse_column_mapping  # noqa: E402
 from retrieval.roster.creator import Creator  # noqa: E402
-from retrieval.roster.load import load_roster  # noqa: E402
+from retrieval.roster.load import load_roster, parse_column_mapping  # noqa: E402
 from retrieval.store.embeddings import LocalMiniLMEmbedder  # noqa: E402
 from retrieval.store.index import CreatorIndex  # noqa: E402
 from retrieval.tiers import DEFAULT_SCHEME  # noqa: E402
