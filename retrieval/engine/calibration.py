@@ -6,9 +6,9 @@ Each encoder's cosine (a vector may join several encoders' parts, see ``Embedder
 a z-score against the sample's cosines *for the same query*, and the parts' z-scores are fused
 with fixed weights. (Judging a bio against the bios of its own language as well was measured
 and left out: it lost 0.01-0.03 nDCG on the real-bio tuning set beside the multilingual
-encoder.) The same sample weighs a brief's sentences by how much each one singles out some bios from the rest (its
-specificity), so a sentence about the creators' subject outweighs one about the brand's goals,
-wherever it stands.
+encoder.) The same sample weighs a brief's sentences by how much each one singles out some
+bios from the rest (its specificity), so a sentence about the creators' subject outweighs one
+about the brand's goals, wherever it stands.
 """
 
 from __future__ import annotations
