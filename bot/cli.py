@@ -23,6 +23,7 @@ from bot.service import ImportReport, StoryfitService
 from bot.settings import Settings, SettingsError, load_settings
 from retrieval.counts import parse_count
 from retrieval.errors import StoryfitError
+from retrieval.index import UpsertInterrupted
 from retrieval.recommendation import OBJECTIVES, Recommendation, RecommendRequest
 from retrieval.roster import parse_column_mapping
 
@@ -37,6 +38,8 @@ out = Console()
 err = Console(stderr=True)
 
 SAMPLE_ROSTER = "sample_roster.csv"
+#: Exit status after Ctrl-C, as shells report a command ended by SIGINT.
+INTERRUPTED = 130
 DEMO_BRIEF = (
     "We're a small coffee roastery that pays growers fairly. We want people who make the "
     "morning brew a ritual, from the first grind to the last sip."
@@ -169,9 +172,22 @@ def ingest(
         mapping = parse_column_mapping(map_ or [])
     except ValueError as error:
         raise fail(str(error)) from None
-    with service_for(ctx) as service:
-        report = _import_with_progress(service, path, mapping, reindex=reindex)
-        _print_import_report(report)
+    try:
+        with service_for(ctx) as service:
+            report = _import_with_progress(service, path, mapping, reindex=reindex)
+    except UpsertInterrupted as stopped:
+        err.print(
+            f"Stopped: kept {stopped.kept:,} of {stopped.total:,} rows; run the same command "
+            "again to resume (unchanged rows are skipped).",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=INTERRUPTED) from None
+    except KeyboardInterrupt:
+        what = "the re-index was abandoned" if reindex else "nothing was imported"
+        err.print(f"Stopped: {what}; the index is as it was.", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=INTERRUPTED) from None
+    _print_import_report(report)
 
 
 @app.command()
