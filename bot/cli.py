@@ -178,7 +178,7 @@ def ingest(
     except UpsertInterrupted as stopped:
         err.print(
             f"Stopped: kept {stopped.kept:,} of {stopped.total:,} rows; run the same command "
-            "again to resume (unchanged rows are skipped).",
+            "again to resume — unchanged rows are skipped.",
             highlight=False,
             soft_wrap=True,
         )
