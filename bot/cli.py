@@ -25,6 +25,7 @@ from retrieval.counts import parse_count
 from retrieval.errors import StoryfitError
 from retrieval.index import UpsertInterrupted
 from retrieval.recommendation import OBJECTIVES, Recommendation, RecommendRequest
+from retrieval.redaction import redact
 from retrieval.roster import parse_column_mapping
 
 app = typer.Typer(
@@ -55,7 +56,7 @@ class Context:
 
 def fail(message: str) -> typer.Exit:
     """Print one line (or a few, for several bad settings) on stderr and exit non-zero."""
-    err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]Error:[/] {redact(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
 
 
