@@ -19,7 +19,6 @@ import re
 import shlex
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -137,7 +136,6 @@ class CreatorIndex:
         self._lock = lock
         self._server_url = server_url
         self._max_batch = max(1, client.get_max_batch_size())
-        self._checked_at = time.monotonic()
         self._catalog_stale = True
         self._closed = False
         # Held by writes and catalog rebuilds; readers never wait for it (see ``_sync``).
@@ -478,7 +476,6 @@ class CreatorIndex:
     def _check_revision(self) -> None:
         with _reaching(self._server_url):
             metadata = self._fresh_collection().metadata or {}
-            self._checked_at = time.monotonic()
             recorded = metadata.get(EMBEDDER_KEY)
             if recorded != self._embedder.identity:
                 raise EmbedderMismatchError(self._mismatch_message(recorded))
