@@ -185,8 +185,16 @@ def ingest(
         )
         raise typer.Exit(code=INTERRUPTED) from None
     except KeyboardInterrupt:
-        what = "the re-index was abandoned" if reindex else "nothing was imported"
-        err.print(f"Stopped: {what}; the index is as it was.", highlight=False, soft_wrap=True)
+        after = (
+            "until a re-index completes, the old index stays in use"
+            if reindex
+            else "unchanged rows are skipped"
+        )
+        err.print(
+            f"Stopped: run the same command again to finish; {after}.",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(code=INTERRUPTED) from None
     _print_import_report(report)
 
