@@ -4,36 +4,27 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.conftest import REPO, TIKTOK_CSV
+from tests.conftest import TIKTOK_CSV
+from tests.storyfit_process import run_storyfit, storyfit_command, storyfit_environment
 
 #: Enough creators for two embedding chunks (``UPSERT_CHUNK`` is 512).
 ROWS = 700
-MAPPING = ["username=handle", "signature=bio", "region=country", "platform:=tiktok"]
+MAPS = [
+    arg
+    for pair in ("username=handle", "signature=bio", "region=country", "platform:=tiktok")
+    for arg in ("--map", pair)
+]
 STOPPED = re.compile(
     r"Stopped: kept (?P<kept>[\d,]+) of (?P<total>[\d,]+) rows; run the same command again to "
     r"resume — unchanged rows are skipped\."
 )
-
-
-def _ingest_command(roster: Path) -> list[str]:
-    maps = [arg for pair in MAPPING for arg in ("--map", pair)]
-    return [sys.executable, "-m", "bot", "ingest", str(roster), *maps]
-
-
-def _environment(data_dir: Path) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "STORYFIT_DATA_DIR": str(data_dir)}
-    for name in ("OPENAI_API_KEY", "STORYFIT_CHROMA_URL", "STORYFIT_DATABASE_URL"):
-        env.pop(name, None)
-    return env
 
 
 def _indexed(catalog: Path) -> int:
@@ -63,13 +54,17 @@ def _tiktok_roster(folder: Path) -> Path:
     return roster
 
 
-def _interrupt_once_written(command: list[str], folder: Path, env: dict[str, str]) -> str:
-    """Run ``command``, send it SIGINT once a new catalog in the data dir holds a creator (the
-    import's own, or a re-index's build); return its stderr after checking the exit status."""
-    data_dir = Path(env["STORYFIT_DATA_DIR"])
+def _interrupt_once_written(data_dir: Path, *args: str) -> str:
+    """Run ``storyfit ARGS``, send it SIGINT once a new catalog in the data dir holds a creator
+    (the import's own, or a re-index's build); return its stderr after checking the exit status."""
     filled_before = {path for path in data_dir.glob("catalog*.sqlite3") if _indexed(path)}
     running = subprocess.Popen(
-        command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        storyfit_command(*args),
+        cwd=data_dir.parent,
+        env=storyfit_environment(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
     def written() -> bool:
@@ -83,30 +78,20 @@ def _interrupt_once_written(command: list[str], folder: Path, env: dict[str, str
     running.send_signal(signal.SIGINT)
     _, err = running.communicate(timeout=120)
     assert running.returncode == 130, err
-    return err
+    assert "Traceback" not in err and "Aborted" not in err
+    return " ".join(err.split())
 
 
 def test_ctrl_c_keeps_finished_rows_and_a_rerun_adds_only_the_rest(tmp_path: Path) -> None:
-    roster = _tiktok_roster(tmp_path)
-    env = _environment(tmp_path / "data")
-    err = _interrupt_once_written(_ingest_command(roster), tmp_path, env)
-
-    assert "Traceback" not in err and "Aborted" not in err
-    stopped = STOPPED.search(" ".join(err.split()))
-    assert stopped is not None, err
+    roster = str(_tiktok_roster(tmp_path))
+    data_dir = tmp_path / "data"
+    stopped = STOPPED.search(_interrupt_once_written(data_dir, "ingest", roster, *MAPS))
+    assert stopped is not None
     kept = int(stopped["kept"].replace(",", ""))
     total = int(stopped["total"].replace(",", ""))
     assert 0 < kept < total
 
-    rerun = subprocess.run(
-        _ingest_command(roster),
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    rerun = run_storyfit(data_dir, "ingest", roster, *MAPS)
     assert rerun.returncode == 0, rerun.stderr
     assert _added(rerun.stdout) == (total - kept, kept)
 
@@ -117,30 +102,13 @@ def test_ctrl_c_during_a_reindex_leaves_the_old_index_answering(tmp_path: Path) 
         "handle,followers,bio\njanecooks,8400,Weeknight vegetarian dinners for busy parents.\n",
         encoding="utf-8",
     )
-    env = _environment(tmp_path / "data")
-    first = subprocess.run(
-        [sys.executable, "-m", "bot", "ingest", str(old_roster)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert first.returncode == 0, first.stderr
+    data_dir = tmp_path / "data"
+    assert run_storyfit(data_dir, "ingest", str(old_roster)).returncode == 0
 
-    reindex = [*_ingest_command(_tiktok_roster(tmp_path)), "--reindex"]
-    err = _interrupt_once_written(reindex, tmp_path, env)
-    assert "old index stays in use" in " ".join(err.split()) and "Traceback" not in err
+    roster = str(_tiktok_roster(tmp_path))
+    stopped = _interrupt_once_written(data_dir, "ingest", roster, *MAPS, "--reindex")
+    assert "the old index stays in use" in stopped
 
-    answer = subprocess.run(
-        [sys.executable, "-m", "bot", "recommend", "vegetarian family dinners", "--json"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    answer = run_storyfit(data_dir, "recommend", "vegetarian family dinners", "--json")
     assert answer.returncode == 0, answer.stderr
     assert [pick["handle"] for pick in json.loads(answer.stdout)["picks"]] == ["janecooks"]

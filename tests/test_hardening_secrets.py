@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,25 +10,10 @@ import pytest
 
 from bot.server import RedactingFormatter
 from retrieval.redaction import redact
-from tests.conftest import REPO, free_port
+from tests.conftest import free_port
+from tests.storyfit_process import run_storyfit
 
 SECRET = "s3cretPa55"
-
-
-def run_storyfit(tmp_path: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
-    environment = {**os.environ, "PYTHONPATH": str(REPO), "STORYFIT_DATA_DIR": str(tmp_path)}
-    for name in ("OPENAI_API_KEY", "STORYFIT_CHROMA_URL", "STORYFIT_DATABASE_URL"):
-        environment.pop(name, None)
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env={**environment, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    return result.returncode, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize(
@@ -56,9 +39,11 @@ def test_an_unreachable_url_with_a_password_is_reported_masked(
 ) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_text("handle,followers,bio\njane,8400,Weeknight dinners.\n", encoding="utf-8")
-    env = {variable: url.format(port=free_port())}
-    code, output = run_storyfit(tmp_path, env, "ingest", str(roster))
-    assert code == 1, output
+    result = run_storyfit(
+        tmp_path / "data", "ingest", str(roster), **{variable: url.format(port=free_port())}
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
     assert SECRET not in output
     assert shown in output and "Traceback" not in output
 

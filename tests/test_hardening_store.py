@@ -6,9 +6,6 @@ Real embedded Chroma, a real ``chroma run`` server, the real model and the real 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -30,7 +27,8 @@ from tests.chroma_server import (  # noqa: F401 (chroma_server is a pytest fixtu
     chroma_server,
     running_chroma,
 )
-from tests.conftest import REPO, SAMPLE_ROSTER
+from tests.conftest import SAMPLE_ROSTER
+from tests.storyfit_process import run_storyfit
 from tests.test_index import ROSTER, FailingEmbedder, Store, _store
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -51,21 +49,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, embedder: LocalMiniLME
 @pytest.fixture(scope="module")
 def embedder(model_dir: Path) -> LocalMiniLMEmbedder:
     return LocalMiniLMEmbedder(model_dir=model_dir)
-
-
-def run_storyfit(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "STORYFIT_DATA_DIR": str(data_dir)}
-    for name in ("OPENAI_API_KEY", "STORYFIT_CHROMA_URL", "STORYFIT_DATABASE_URL"):
-        env.pop(name, None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=data_dir.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def write_behind_the_importer(data_dir: Path, key: str, metadata: dict[str, object]) -> None:
