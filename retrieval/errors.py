@@ -44,3 +44,13 @@ class EmptyRosterError(StoryfitError):
 
 class FilterError(StoryfitError):
     """The filters cannot be met as written (unknown country, min above max, ...)."""
+
+
+class UpsertInterrupted(KeyboardInterrupt):
+    """Ctrl-C during an upsert: ``kept`` of the ``total`` creators asked for are in the index
+    (finished chunks are written; a re-run embeds only the rest)."""
+
+    def __init__(self, kept: int, total: int) -> None:
+        super().__init__(f"kept {kept} of {total} creators")
+        self.kept = kept
+        self.total = total

@@ -1,0 +1,195 @@
+"""Chroma clients: the embedded store in a data dir (held under an exclusive lock, since it is
+not process-safe, chroma #7040) or a ``chroma run`` server (checked by a heartbeat first)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import cast
+from urllib.parse import urlsplit
+
+import chromadb
+import httpx
+from chromadb.api.client import Client as ChromaClient
+from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
+from filelock import FileLock, Timeout
+
+from retrieval.errors import StoryfitError
+
+#: Seconds to wait for a Chroma server's heartbeat before calling it unavailable.
+HEARTBEAT_TIMEOUT = 3.0
+
+
+class StoreBusyError(StoryfitError):
+    """Another process owns the embedded store in this data dir."""
+
+
+class ChromaUnavailableError(StoryfitError):
+    """The configured Chroma server cannot be reached."""
+
+
+def drop_collection(client: ChromaClient, name: str) -> None:
+    with suppress(NotFoundError):
+        client.delete_collection(name)
+
+
+def _chroma_settings() -> ChromaSettings:
+    return ChromaSettings(anonymized_telemetry=False)
+
+
+def embedded_client(data_dir: Path) -> ChromaClient:
+    client = chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=_chroma_settings())
+    return cast(ChromaClient, client)
+
+
+def server_client(url: str) -> ChromaClient:
+    """A client for the server at ``url``, after a quick heartbeat proves it is up."""
+    host, port, ssl = _server_address(url)
+    web_host = f"[{host}]" if ":" in host else host
+    heartbeat = f"{'https' if ssl else 'http'}://{web_host}:{port}/api/v2/heartbeat"
+    try:
+        with urllib.request.urlopen(heartbeat, timeout=HEARTBEAT_TIMEOUT) as response:
+            json.load(response)
+        client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=_chroma_settings())
+        return cast(ChromaClient, client)
+    except (OSError, ValueError) as error:
+        raise ChromaUnavailableError(_unavailable_message(url, error)) from error
+
+
+def _server_address(url: str) -> tuple[str, int, bool]:
+    """``(host, port, ssl)`` from ``http(s)://host[:port]``; Chroma's port 8000 by default."""
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+        raise ChromaUnavailableError(
+            f"STORYFIT_CHROMA_URL {url!r} is not a Chroma server address; write it like "
+            "http://localhost:8000, or unset it to use the embedded store in the data dir."
+        )
+    ssl = parts.scheme == "https"
+    return parts.hostname, port or (443 if ssl else 8000), ssl
+
+
+def _unavailable_message(url: str, error: BaseException) -> str:
+    if isinstance(error, urllib.error.HTTPError):
+        reason = f"it answered HTTP {error.code}; is it a Chroma server?"
+    elif isinstance(error, urllib.error.URLError):
+        reason = str(error.reason)
+    else:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return (
+        f"Cannot reach the Chroma server at {url} ({reason}). Start it (for example "
+        "`chroma run --host 0.0.0.0 --port 8000 --path /var/lib/storyfit/chroma`), or unset "
+        "STORYFIT_CHROMA_URL to use the embedded store in the data dir."
+    )
+
+
+@contextmanager
+def reaching(server_url: str | None) -> Iterator[None]:
+    """Turn a lost connection to a Chroma server into ``ChromaUnavailableError``."""
+    try:
+        yield
+    except httpx.TransportError as error:
+        if server_url is None:
+            raise
+        raise ChromaUnavailableError(_unavailable_message(server_url, error)) from error
+
+
+class StoreLock:
+    """An exclusive, non-blocking lock on a data dir, with the owner's pid and command beside it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._data_dir = data_dir
+        self._owner_file = data_dir / "store.lock.owner"
+        self._lock = FileLock(data_dir / "store.lock", thread_local=False, blocking=False)
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise StoreBusyError(self._busy_message()) from None
+        owner = {"pid": os.getpid(), "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])}
+        self._owner_file.write_text(json.dumps(owner), encoding="utf-8")
+
+    def release(self) -> None:
+        if self._lock.is_locked:
+            self._owner_file.unlink(missing_ok=True)
+            self._lock.release()
+
+    def _busy_message(self) -> str:
+        try:
+            owner = json.loads(self._owner_file.read_text(encoding="utf-8"))
+            who = f"process {owner['pid']} (`{owner['command']}`)"
+        except (OSError, ValueError, KeyError, TypeError):
+            who = "another process"
+        return (
+            f"The Storyfit store in {self._data_dir} is in use by {who}; the embedded Chroma "
+            "store serves one process at a time. Stop that process and retry, or run every "
+            "Storyfit process against one Chroma server: start `chroma run --path DIR` and set "
+            "STORYFIT_CHROMA_URL=http://localhost:8000."
+        )
+
+
+#: Characters kept free at the end of a collection name for a ``.build-``/``.old-`` suffix.
+_SIDE_SUFFIX_ROOM = 20
+
+
+def connect(data_dir: Path, chroma_url: str | None) -> tuple[ChromaClient, StoreLock | None]:
+    """A Chroma client: the embedded store (holding the data dir's lock) or the server."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if chroma_url is not None:
+        return server_client(chroma_url), None
+    lock = StoreLock(data_dir)
+    try:
+        return embedded_client(data_dir), lock
+    except BaseException:
+        lock.release()
+        raise
+
+
+def _side_prefix(collection: str, role: str) -> str:
+    """The name prefix of ``collection``'s side collections (``build`` and ``old``)."""
+    return f"{collection[: 512 - _SIDE_SUFFIX_ROOM]}.{role}-"
+
+
+def side_collection_name(collection: str, role: str) -> str:
+    """A new name beside ``collection`` for a re-index's ``build`` or a switched-out ``old``."""
+    return f"{_side_prefix(collection, role)}{uuid.uuid4().hex[:12]}"
+
+
+def _side_collections(client: ChromaClient, collection: str, role: str) -> list[str]:
+    prefix = _side_prefix(collection, role)
+    return [c.name for c in client.list_collections() if c.name.startswith(prefix)]
+
+
+def restore_interrupted_switch(client: ChromaClient, collection: str) -> None:
+    """Put the old collection back when a re-index stopped between its two renames."""
+    retired = _side_collections(client, collection, "old")
+    if retired and collection not in {c.name for c in client.list_collections()}:
+        client.get_collection(retired[0], embedding_function=None).modify(name=collection)
+
+
+def drop_side_collections(client: ChromaClient, collection: str) -> None:
+    """Drop what earlier re-indexes left: abandoned builds and switched-out collections."""
+    for role in ("build", "old"):
+        for name in _side_collections(client, collection, role):
+            drop_collection(client, name)
+
+
+def switch_collection(client: ChromaClient, built: str, collection: str) -> None:
+    """Make the collection ``built`` the one named ``collection``; the old one is dropped last,
+    so an interruption in between leaves it to ``restore_interrupted_switch``."""
+    retired = side_collection_name(collection, "old")
+    with suppress(NotFoundError):
+        client.get_collection(collection, embedding_function=None).modify(name=retired)
+    client.get_collection(built, embedding_function=None).modify(name=collection)
+    drop_collection(client, retired)

@@ -1,0 +1,757 @@
+"""The creator index: one Chroma record per creator, mirrored by a local SQLite catalog.
+
+Chroma (embedded in the data dir, or a ``chroma run`` server) is the source of truth. Each record
+holds the creator's vector, bio, filterable metadata and full JSON. The catalog (``catalog.py``)
+mirrors the records for handle lookups, tier counts and BM25; it follows the collection's
+``storyfit_revision`` and is rebuilt from Chroma whenever the two disagree.
+
+The embedded store is not process-safe (chroma #7040), so its owner holds an exclusive lock on the
+data dir and a second process fails at once with ``StoreBusyError`` instead of hanging.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar, cast
+
+import numpy as np
+import numpy.typing as npt
+from chromadb.api.client import Client as ChromaClient
+from chromadb.api.models.Collection import Collection
+from pydantic import BaseModel, ValidationError
+from rapidfuzz import fuzz, process, utils
+
+from retrieval.errors import StoryfitError, UpsertInterrupted
+from retrieval.ports import Embedder, FloatVector, Hit
+from retrieval.roster.creator import Creator, is_thin_bio
+from retrieval.store.catalog import (
+    MAX_FOLLOWERS,
+    Catalog,
+    CatalogEntry,
+    SkippedRecord,
+    StoredPage,
+)
+from retrieval.store.chroma import (
+    StoreLock,
+    connect,
+    drop_collection,
+    drop_side_collections,
+    reaching,
+    restore_interrupted_switch,
+    side_collection_name,
+    switch_collection,
+)
+from retrieval.tiers import TierScheme
+
+DEFAULT_COLLECTION = "storyfit-creators"
+#: Creators embedded and written per step: bounds memory; an interruption keeps finished chunks.
+UPSERT_CHUNK = 512
+#: Records per ``get`` when the catalog is rebuilt from Chroma.
+REBUILD_PAGE = 1000
+#: Minimum rapidfuzz ratio (0-100) for a handle to be offered as "did you mean".
+SUGGESTION_CUTOFF = 75.0
+#: Server mode: the background refresher never checks more often than this (seconds).
+MIN_REFRESH_WAIT = 0.05
+#: Seconds ``close`` waits for the background refresher to finish a check under way.
+REFRESHER_STOP_TIMEOUT = 10.0
+
+EMBEDDER_KEY = "storyfit_embedder"
+REVISION_KEY = "storyfit_revision"
+TIERS_KEY = "storyfit_tiers"
+
+_COLLECTION_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{1,510})[a-zA-Z0-9]$")
+_T = TypeVar("_T")
+log = logging.getLogger(__name__)
+
+
+class EmbedderMismatchError(StoryfitError):
+    """The collection was built with another embedder than the one configured."""
+
+
+class UpsertReport(BaseModel):
+    """Keys added, updated and left unchanged by an upsert; ``embedded`` vectors were computed."""
+
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    embedded: int
+
+
+class CreatorIndex:
+    """Creators in Chroma plus the local catalog; open with ``CreatorIndex.open``."""
+
+    #: Server mode: seconds between checks that another machine has not changed the collection.
+    revision_check_interval = 2.0
+
+    def __init__(
+        self,
+        *,
+        client: ChromaClient,
+        collection: Collection,
+        catalog: Catalog,
+        embedder: Embedder,
+        tiers: TierScheme,
+        lock: StoreLock | None,
+        server_url: str | None,
+    ) -> None:
+        self._client = client
+        self._collection = collection
+        self._catalog = catalog
+        self._embedder = embedder
+        self._tiers = tiers
+        self._lock = lock
+        self._server_url = server_url
+        self._max_batch = max(1, client.get_max_batch_size())
+        self._catalog_stale = True
+        self._closed = False
+        # Held by writes and catalog rebuilds; readers never wait for it (see ``_sync``).
+        self._mutex = threading.RLock()
+        self._stop_refresher = threading.Event()
+        self._refresher: threading.Thread | None = None
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path,
+        embedder: Embedder,
+        tiers: TierScheme,
+        chroma_url: str | None = None,
+        collection: str = DEFAULT_COLLECTION,
+    ) -> CreatorIndex:
+        """Open (creating if needed) the index."""
+        _check_collection_name(collection)
+        client, lock = connect(data_dir, chroma_url)
+        return cls._open_on(client, lock, data_dir, embedder, tiers, chroma_url, collection)
+
+    @classmethod
+    def reindex(
+        cls,
+        data_dir: Path,
+        embedder: Embedder,
+        tiers: TierScheme,
+        creators: Sequence[Creator],
+        chroma_url: str | None = None,
+        collection: str = DEFAULT_COLLECTION,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[CreatorIndex, UpsertReport]:
+        """Index ``creators`` alone with ``embedder``, in a new collection built beside the current
+        one, and switch to it once complete; return the opened index and what the build did.
+
+        Until the switch the current index is untouched and usable: a failure or Ctrl-C during the
+        build (raised as ``KeyboardInterrupt``) drops the partial build and changes nothing else.
+        """
+        _check_collection_name(collection)
+        client, lock = connect(data_dir, chroma_url)
+        try:
+            with reaching(chroma_url):
+                restore_interrupted_switch(client, collection)
+                drop_side_collections(client, collection)
+            build = _SideBuild(client, data_dir, chroma_url, collection)
+            report = build.run(cls, embedder, tiers, creators, progress)
+        except BaseException:
+            client.close()
+            if lock is not None:
+                lock.release()
+            raise
+        return cls._open_on(client, lock, data_dir, embedder, tiers, chroma_url, collection), report
+
+    @classmethod
+    def _open_on(
+        cls,
+        client: ChromaClient,
+        lock: StoreLock | None,
+        data_dir: Path,
+        embedder: Embedder,
+        tiers: TierScheme,
+        chroma_url: str | None,
+        collection: str,
+    ) -> CreatorIndex:
+        """The index over ``collection`` through ``client``; on failure both are released."""
+        try:
+            with reaching(chroma_url):
+                restore_interrupted_switch(client, collection)
+                chroma_collection = client.get_or_create_collection(
+                    collection,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata=_new_collection_metadata(embedder, tiers),
+                    embedding_function=None,
+                )
+            index = cls(
+                client=client,
+                collection=chroma_collection,
+                catalog=Catalog(data_dir / _catalog_name(chroma_url, collection)),
+                embedder=embedder,
+                tiers=tiers,
+                lock=lock,
+                server_url=chroma_url,
+            )
+        except BaseException:
+            client.close()
+            if lock is not None:
+                lock.release()
+            raise
+        try:
+            index._sync(force=True)
+            index._apply_tier_scheme()
+            index._report_skipped()
+            if index.is_server:
+                index._start_refresher()
+        except BaseException:
+            index.close()
+            raise
+        return index
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the catalog, the Chroma client and (embedded mode) the store lock."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop_refresher.set()
+        if self._refresher is not None:
+            self._refresher.join(timeout=REFRESHER_STOP_TIMEOUT)
+        try:
+            self._catalog.close()
+            self._client.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def embedder_identity(self) -> str:
+        return self._embedder.identity
+
+    @property
+    def is_server(self) -> bool:
+        return self._server_url is not None
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def upsert(
+        self, creators: Sequence[Creator], progress: Callable[[int, int], None] | None = None
+    ) -> UpsertReport:
+        """Add or update ``creators`` (the last of a repeated key wins), embedding only new text.
+
+        ``progress(done, total)`` counts vectors computed out of those needed. Ctrl-C raises
+        ``UpsertInterrupted``, saying how many creators were kept.
+        """
+        latest = {creator.key: creator for creator in creators}
+        too_big = [key for key, creator in latest.items() if creator.followers > MAX_FOLLOWERS]
+        if too_big:
+            raise ValueError(
+                f"{', '.join(too_big)}: more followers than the index can hold "
+                f"(at most {MAX_FOLLOWERS:,}); nothing was written"
+            )
+        with self._mutex:
+            return self._upsert(latest, progress)
+
+    def _upsert(
+        self, latest: dict[str, Creator], progress: Callable[[int, int], None] | None
+    ) -> UpsertReport:
+        self._sync(force=True)
+        stored = self._catalog.hashes(list(latest))
+        added: list[str] = []
+        updated: list[str] = []
+        unchanged: list[str] = []
+        to_embed: list[CatalogEntry] = []
+        to_restamp: list[CatalogEntry] = []
+        for key, creator in latest.items():
+            entry = CatalogEntry(
+                creator=creator,
+                tier=self._tiers.classify(creator.followers).name,
+                record_hash=creator.content_hash(),
+                embed_hash=self._embed_hash(creator),
+            )
+            before = stored.get(key)
+            if before is None:
+                added.append(key)
+                to_embed.append(entry)
+            elif before.embed_hash != entry.embed_hash:
+                updated.append(key)
+                to_embed.append(entry)
+            elif before.record_hash != entry.record_hash:
+                updated.append(key)
+                to_restamp.append(entry)
+            else:
+                unchanged.append(key)
+        kept = len(unchanged)
+        try:
+            if to_embed or to_restamp:
+                with self._writing():
+                    for chunk in _chunks(to_restamp, UPSERT_CHUNK):
+                        self._write(chunk, vectors=None)
+                        kept += len(chunk)
+                    for written in self._embed_and_write(to_embed, progress):
+                        kept += written
+        except KeyboardInterrupt:
+            raise UpsertInterrupted(kept, len(latest)) from None
+        return UpsertReport(
+            added=added, updated=updated, unchanged=unchanged, embedded=len(to_embed)
+        )
+
+    def _embed_and_write(
+        self, entries: list[CatalogEntry], progress: Callable[[int, int], None] | None
+    ) -> Iterator[int]:
+        """Embed and write ``entries`` a chunk at a time, yielding each finished chunk's size."""
+        total = len(entries)
+        done = 0
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            if progress is not None:
+                progress(done, total)
+
+        for chunk in _chunks(entries, UPSERT_CHUNK):
+            texts = [entry.creator.embedding_text() for entry in chunk]
+            self._write(chunk, vectors=self._embedder.embed(texts, progress=advance))
+            yield len(chunk)
+
+    def _write(
+        self, entries: Sequence[CatalogEntry], vectors: npt.NDArray[np.float32] | None
+    ) -> None:
+        """Write ``entries`` to Chroma in batches it accepts, then to the catalog."""
+        with reaching(self._server_url):
+            for start in range(0, len(entries), self._max_batch):
+                batch = entries[start : start + self._max_batch]
+                ids = [entry.creator.key for entry in batch]
+                metadatas: Any = [_chroma_metadata(entry) for entry in batch]
+                if vectors is None:
+                    # Same embed hash: the vector and the document (the bio) are already right.
+                    self._collection.update(ids=ids, metadatas=metadatas)
+                else:
+                    self._collection.upsert(
+                        ids=ids,
+                        embeddings=vectors[start : start + self._max_batch],
+                        metadatas=metadatas,
+                        documents=[entry.creator.bio for entry in batch],
+                    )
+        self._catalog.put(entries)
+
+    @contextmanager
+    def _writing(self, **collection_metadata: str) -> Iterator[None]:
+        """Bracket a change: the revision moves before (so a crash leaves the catalog visibly
+        stale) and after (so other catalogs that synced mid-change rebuild again)."""
+        _, started = self._stamp_revision()
+        try:
+            yield
+        except BaseException:
+            self._catalog_stale = True
+            self._catalog.set_revision(None)
+            raise
+        previous, final = self._stamp_revision(**collection_metadata)
+        # Another writer in between (server mode) means our catalog may lack its changes.
+        self._catalog_stale = previous != started
+        self._catalog.set_revision(None if self._catalog_stale else final)
+
+    def _stamp_revision(self, **extra: str) -> tuple[str | None, str]:
+        """Give the collection a new revision (and ``extra`` metadata); return (old, new)."""
+        revision = uuid.uuid4().hex
+        with reaching(self._server_url):
+            metadata = dict(self._fresh_collection().metadata or {})
+            previous = metadata.get(REVISION_KEY)
+            self._collection.modify(metadata={**metadata, **extra, REVISION_KEY: revision})
+        return (None if previous is None else str(previous)), revision
+
+    def _apply_tier_scheme(self) -> None:
+        """Re-tier every record when the index was built under another tier scheme."""
+        fingerprint = _tiers_fingerprint(self._tiers)
+        if (self._collection.metadata or {}).get(TIERS_KEY) == fingerprint:
+            return
+        with self._mutex:
+            self._retier(fingerprint)
+
+    def _retier(self, fingerprint: str) -> None:
+        changes = {
+            key: tier
+            for key, (followers, stored) in self._catalog.followers_by_key().items()
+            if (tier := self._tiers.classify(followers).name) != stored
+        }
+        with self._writing(**{TIERS_KEY: fingerprint}):
+            keys = list(changes)
+            with reaching(self._server_url):
+                for start in range(0, len(keys), self._max_batch):
+                    batch = keys[start : start + self._max_batch]
+                    metadatas: Any = [{"tier": changes[key]} for key in batch]
+                    self._collection.update(ids=batch, metadatas=metadatas)
+            self._catalog.set_tiers(changes)
+
+    # -- catalog sync -----------------------------------------------------------------------
+
+    def _fresh_collection(self) -> Collection:
+        """The collection as the store has it now (another process may have changed it)."""
+        collection = self._client.get_collection(self._collection.name, embedding_function=None)
+        self._collection = collection
+        return collection
+
+    def _sync(self, force: bool = False) -> None:
+        """Rebuild the catalog when the collection's revision has moved away from it.
+
+        Reads call it unforced and never wait for a write: they rebuild only a catalog this
+        process left stale, and in server mode not even that, as reads never reach the server
+        (the background refresher follows the collection; see ``_start_refresher``).
+        """
+        if force:
+            with self._mutex:
+                self._check_revision()
+        elif self._catalog_stale and not self.is_server:
+            self._check_unless_writing()
+
+    def _check_unless_writing(self) -> None:
+        if not self._mutex.acquire(blocking=False):
+            return
+        try:
+            self._check_revision()
+        finally:
+            self._mutex.release()
+
+    def _start_refresher(self) -> None:
+        """Server mode: follow the collection from a background thread, so reads stay local."""
+        self._refresher = threading.Thread(
+            target=self._refresh_until_closed, name="storyfit-index-refresher", daemon=True
+        )
+        self._refresher.start()
+
+    def _refresh_until_closed(self) -> None:
+        reported = ""
+        while not self._stop_refresher.wait(max(self.revision_check_interval, MIN_REFRESH_WAIT)):
+            try:
+                mirrored = self._catalog.revision
+                self._check_unless_writing()
+                if self._catalog.revision != mirrored:
+                    self._report_skipped()
+                reported = ""
+            except Exception as error:  # the thread must outlive a server outage; say it once
+                problem = str(error) if isinstance(error, StoryfitError) else repr(error)
+                if problem != reported and not self._stop_refresher.is_set():
+                    log.warning("The creator index could not be refreshed: %s", problem)
+                reported = problem
+
+    def _check_revision(self) -> None:
+        with reaching(self._server_url):
+            metadata = self._fresh_collection().metadata or {}
+            recorded = metadata.get(EMBEDDER_KEY)
+            if recorded != self._embedder.identity:
+                raise EmbedderMismatchError(self._mismatch_message(recorded))
+            revision = str(metadata.get(REVISION_KEY, ""))
+            if revision != self._catalog.revision:
+                self._catalog.replace_all(self._stored_pages(), revision)
+        self._catalog_stale = False
+
+    def _stored_pages(self) -> Iterator[StoredPage]:
+        """Every record, a page at a time; one the catalog cannot hold is skipped, not fatal."""
+        offset = 0
+        while True:
+            page = self._collection.get(include=["metadatas"], limit=REBUILD_PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            stored = StoredPage(entries=[], skipped=[])
+            for key, metadata in zip(page["ids"], page["metadatas"] or [], strict=True):
+                try:
+                    stored.entries.append(_catalog_entry(key, metadata))
+                except ValueError as error:
+                    stored.skipped.append(SkippedRecord(key, _one_line(error)))
+            yield stored
+            offset += len(page["ids"])
+
+    def _report_skipped(self) -> None:
+        """One warning line per record the catalog left out: which creator, and what to do."""
+        for skipped in self._catalog.skipped():
+            log.warning(
+                "The creator %s in the index was skipped: %s. Fix that row in your roster and "
+                "import it again (`storyfit ingest ROSTER`), or rebuild the index without it "
+                "(`storyfit ingest --reindex ROSTER`).",
+                skipped.key,
+                skipped.reason,
+            )
+
+    def _mismatch_message(self, recorded: object) -> str:
+        built_with = (
+            f"the embedder {recorded}" if recorded else "an unknown embedder (not by Storyfit)"
+        )
+        where = (
+            f"collection {self._collection.name!r} on {self._server_url}"
+            if self._server_url
+            else f"data dir {self._catalog.path.parent}"
+        )
+        start_over = (
+            f"delete the collection {self._collection.name!r} on that server"
+            if self._server_url
+            else f"delete {self._catalog.path.parent}"
+        )
+        return (
+            f"The creator index in the {where} was built with {built_with}, but "
+            f"{self._embedder.identity} is configured; their vectors cannot be compared. "
+            "Re-index with `storyfit ingest --reindex PATH` (PATH: your roster), or set "
+            f"STORYFIT_EMBEDDING back to the embedder that built it, or {start_over} to start over."
+        )
+
+    def _embed_hash(self, creator: Creator) -> str:
+        """Changes when the vector or the stored document (the bio) would change."""
+        payload = json.dumps([self._embedder.identity, creator.embedding_text(), creator.bio])
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        self._sync()
+        return self._catalog.count()
+
+    @property
+    def revision(self) -> str | None:
+        """The roster's version: it changes with every write, here or through a shared server
+        (``None`` while a write is under way)."""
+        self._sync()
+        return self._catalog.revision
+
+    def get(self, key: str) -> Creator | None:
+        return self.get_many([key]).get(key)
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Creator]:
+        self._sync()
+        return self._catalog.get_many(keys)
+
+    def find_handle(self, handle: str) -> list[Creator]:
+        """Creators whose handle is ``handle`` (case-insensitive, ``@`` tolerated), any platform."""
+        self._sync()
+        return self._catalog.find_handle(handle)
+
+    def suggest_handles(self, handle: str, limit: int = 5) -> list[str]:
+        """Known handles close to ``handle``, best first: a "did you mean" for typos."""
+        self._sync()
+        return suggest(handle, self._catalog.handles(), limit)
+
+    def tier_counts(self) -> dict[str, int]:
+        """Creators per tier of the scheme, lowest tier first; every tier present."""
+        self._sync()
+        stored = self._catalog.tier_counts()
+        return {tier.name: stored.get(tier.name, 0) for tier in self._tiers.tiers}
+
+    def iter_creators(self) -> Iterator[Creator]:
+        self._sync()
+        return self._catalog.iter_creators()
+
+    def vectors(self, keys: Sequence[str]) -> dict[str, FloatVector]:
+        """The stored vector of each known key."""
+        unique = list(dict.fromkeys(keys))
+        found: dict[str, FloatVector] = {}
+        with reaching(self._server_url):
+            for start in range(0, len(unique), self._max_batch):
+                got = self._collection.get(
+                    ids=unique[start : start + self._max_batch], include=["embeddings"]
+                )
+                embeddings = got["embeddings"]
+                if embeddings is None:
+                    continue
+                for key, vector in zip(got["ids"], embeddings, strict=True):
+                    found[key] = np.asarray(vector, dtype=np.float32)
+        return found
+
+    def dense_search(
+        self, vector: npt.NDArray[np.floating[Any]], n: int, where: Mapping[str, Any] | None = None
+    ) -> list[Hit]:
+        """The ``n`` nearest creators by cosine similarity, optionally filtered by metadata.
+
+        Keep ``where`` selective: broad filters are slow in local Chroma (chroma #7092).
+        """
+        query = np.asarray(vector, dtype=np.float32)
+        if query.shape != (self._embedder.dimensions,):
+            raise ValueError(
+                f"query vector has shape {query.shape}; {self._embedder.identity} "
+                f"vectors have {self._embedder.dimensions} dimensions"
+            )
+        if n <= 0:
+            return []
+        with reaching(self._server_url):
+            result = self._collection.query(
+                query_embeddings=[query.tolist()],
+                n_results=n,
+                where=cast(Any, dict(where)) if where else None,
+                include=["distances"],
+            )
+        ids = result["ids"][0]
+        distances = (result["distances"] or [[]])[0]
+        return [
+            Hit(key, 1.0 - float(distance)) for key, distance in zip(ids, distances, strict=True)
+        ]
+
+    def lexical_search(self, query: str, n: int) -> list[Hit]:
+        """BM25 over bio, name and topics; the query's words are OR-ed, never parsed as syntax."""
+        self._sync()
+        return [Hit(key, score) for key, score in self._catalog.lexical_search(query, n)]
+
+
+# -- module helpers ---------------------------------------------------------------------------
+
+
+def suggest(handle: str, handles: Sequence[str], limit: int) -> list[str]:
+    """Up to ``limit`` of ``handles`` that look like a typo of ``handle``, best first."""
+    matches = process.extract(
+        handle.strip().lstrip("@"),
+        handles,
+        scorer=fuzz.ratio,
+        processor=utils.default_process,
+        limit=limit,
+        score_cutoff=SUGGESTION_CUTOFF,
+    )
+    return [match for match, _, _ in matches]
+
+
+def _chroma_metadata(entry: CatalogEntry) -> dict[str, str | int | float | bool]:
+    creator = entry.creator
+    return {
+        "platform": creator.platform,
+        "handle": creator.handle,
+        "country": creator.country or "",
+        "language": creator.language or "",
+        "followers": creator.followers,
+        "tier": entry.tier,
+        "engagement_rate": -1.0 if creator.engagement_rate is None else creator.engagement_rate,
+        "thin": is_thin_bio(creator.bio),
+        "record": creator.model_dump_json(),
+        "record_hash": entry.record_hash,
+        "embed_hash": entry.embed_hash,
+    }
+
+
+def _catalog_entry(key: str, metadata: Mapping[str, Any] | None) -> CatalogEntry:
+    """The catalog row of the record ``key``; ``ValueError`` saying why when it cannot be one."""
+    missing = [
+        field
+        for field in ("record", "tier", "record_hash", "embed_hash")
+        if not isinstance((metadata or {}).get(field), str)
+    ]
+    if metadata is None or missing:
+        raise ValueError(f"its record lacks {', '.join(missing)} (not written by Storyfit?)")
+    creator = Creator.model_validate_json(metadata["record"])
+    if creator.key != key:
+        raise ValueError(f"its record describes another creator, {creator.key}")
+    if creator.followers > MAX_FOLLOWERS:
+        raise ValueError(
+            f"its follower count {creator.followers:,} is more than the index can hold "
+            f"(at most {MAX_FOLLOWERS:,})"
+        )
+    return CatalogEntry(
+        creator=creator,
+        tier=metadata["tier"],
+        record_hash=metadata["record_hash"],
+        embed_hash=metadata["embed_hash"],
+    )
+
+
+def _one_line(error: ValueError) -> str:
+    """A reason on one line: a pydantic error's first problem, else the message's first line."""
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        detail = f"{where}: {first['msg']}" if where else first["msg"]
+        return f"its record is not valid ({detail})"
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _tiers_fingerprint(tiers: TierScheme) -> str:
+    return ",".join(f"{tier.name}:{tier.min}" for tier in tiers.tiers)
+
+
+def _catalog_name(chroma_url: str | None, collection: str) -> str:
+    if chroma_url is None and collection == DEFAULT_COLLECTION:
+        return "catalog.sqlite3"
+    source = f"{(chroma_url or 'embedded').rstrip('/')}|{collection}"
+    return f"catalog-{hashlib.sha256(source.encode()).hexdigest()[:12]}.sqlite3"
+
+
+def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _check_collection_name(collection: str) -> None:
+    if not _COLLECTION_NAME.match(collection):
+        raise ValueError(
+            f"invalid Chroma collection name {collection!r}: use 3-512 letters, digits, '.', "
+            "'_' or '-', starting and ending with a letter or digit"
+        )
+
+
+def _new_collection_metadata(embedder: Embedder, tiers: TierScheme) -> Any:
+    return {
+        EMBEDDER_KEY: embedder.identity,
+        REVISION_KEY: uuid.uuid4().hex,
+        TIERS_KEY: _tiers_fingerprint(tiers),
+    }
+
+
+class _SideBuild:
+    """A re-index's new collection, with its own catalog, beside the collection in use."""
+
+    def __init__(
+        self, client: ChromaClient, data_dir: Path, chroma_url: str | None, collection: str
+    ) -> None:
+        self._client = client
+        self._chroma_url = chroma_url
+        self._collection = collection
+        self._name = side_collection_name(collection, "build")
+        self._catalog_path = data_dir / _catalog_name(chroma_url, self._name)
+
+    def run(
+        self,
+        index_class: type[CreatorIndex],
+        embedder: Embedder,
+        tiers: TierScheme,
+        creators: Sequence[Creator],
+        progress: Callable[[int, int], None] | None,
+    ) -> UpsertReport:
+        """Build, then switch; on any failure drop the build and leave the collection in use."""
+        catalog = Catalog(self._catalog_path)
+        try:
+            with reaching(self._chroma_url):
+                built = self._client.create_collection(
+                    self._name,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata=_new_collection_metadata(embedder, tiers),
+                    embedding_function=None,
+                )
+            builder = index_class(
+                client=self._client,
+                collection=built,
+                catalog=catalog,
+                embedder=embedder,
+                tiers=tiers,
+                lock=None,
+                server_url=self._chroma_url,
+            )
+            try:
+                report = builder.upsert(creators, progress)
+            except UpsertInterrupted:
+                raise KeyboardInterrupt from None  # nothing was kept: the build is dropped
+            with reaching(self._chroma_url):
+                switch_collection(self._client, self._name, self._collection)
+        except BaseException:
+            with suppress(Exception):
+                drop_collection(self._client, self._name)
+            raise
+        finally:
+            catalog.delete()
+        return report
