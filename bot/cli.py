@@ -19,7 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from retrieval.counts import parse_count
-from retrieval.errors import StoryfitError
+from retrieval.errors import StoryfitError, UpsertInterrupted
+from retrieval.redaction import redact
 
 if TYPE_CHECKING:
     from bot.service import ImportReport, StoryfitService
@@ -37,6 +38,8 @@ out = Console()
 err = Console(stderr=True)
 
 SAMPLE_ROSTER = "sample_roster.csv"
+#: Exit status after Ctrl-C, as shells report a command ended by SIGINT.
+INTERRUPTED = 130
 DEMO_BRIEF = (
     "We're a small coffee roastery that pays growers fairly. We want people who make the "
     "morning brew a ritual, from the first grind to the last sip."
@@ -52,7 +55,7 @@ class Context:
 
 def fail(message: str) -> typer.Exit:
     """Print one line (or a few, for several bad settings) on stderr and exit non-zero."""
-    err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]Error:[/] {redact(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
 
 
@@ -175,9 +178,30 @@ def ingest(
         mapping = parse_column_mapping(map_ or [])
     except ValueError as error:
         raise fail(str(error)) from None
-    with service_for(ctx) as service:
-        report = _import_with_progress(service, path, mapping, reindex=reindex)
-        _print_import_report(report)
+    try:
+        with service_for(ctx) as service:
+            report = _import_with_progress(service, path, mapping, reindex=reindex)
+    except UpsertInterrupted as stopped:
+        err.print(
+            f"Stopped: kept {stopped.kept:,} of {stopped.total:,} rows; run the same command "
+            "again to resume — unchanged rows are skipped.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=INTERRUPTED) from None
+    except KeyboardInterrupt:
+        after = (
+            "until a re-index completes, the old index stays in use"
+            if reindex
+            else "unchanged rows are skipped"
+        )
+        err.print(
+            f"Stopped: run the same command again to finish; {after}.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=INTERRUPTED) from None
+    _print_import_report(report)
 
 
 @app.command()

@@ -26,6 +26,7 @@ from bot.digest.delivery import DigestScheduler
 from bot.service import StoryfitService
 from bot.settings import Settings
 from bot.slack.client import SlackSetupError, digest_client
+from retrieval.redaction import redact
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -112,13 +113,20 @@ def uvicorn_config(asgi: Starlette, host: str, port: int) -> uvicorn.Config:
     )
 
 
+class RedactingFormatter(logging.Formatter):
+    """Log lines (tracebacks included) with every credential masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 def serve(settings: Settings, *, host: str, port: int) -> None:
     """Run until interrupted. Raises ``SlackSetupError`` for missing or refused settings."""
     mode = check_slack_settings(settings)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    console = logging.StreamHandler()
+    console.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[console])
     with StoryfitService(settings) as service, ExitStack() as background:
         app = open_app(settings, service)
         background.enter_context(DigestScheduler(service, digest_client(settings)))
