@@ -4,7 +4,8 @@
 
 - recall on ``bench/eval/injection_heldout.json``: bios that talk to a recommender, in six
   languages, written before the detector was last designed and never tuned on;
-- recall on ``bench/eval/injection_tuning.json`` (the phrasings the design looked at), if present;
+- recall on ``bench/eval/injection_tuning.json`` (the phrasings the design looked at), if present,
+  and how many of its benign bios (mentioning AI, bots, rankings) are flagged;
 - false positives on the real bios (the ``signature`` column of the shared TikTok data): every
   bio flagged there is a creator who could never be picked; ``--show`` prints them;
 - the detector's cost per bio over the real bios, and on a 50,000-character bio.
@@ -42,6 +43,12 @@ def recall(path: Path, show: bool) -> None:
     hits = sum(sum(flags) for flags in by_lang.values())
     per_lang = ", ".join(f"{lang} {sum(f)}/{len(f)}" for lang, f in sorted(by_lang.items()))
     print(f"{path.name}: recall {hits}/{len(phrasings)} = {hits / len(phrasings):.1%} ({per_lang})")
+    benign = json.loads(path.read_text(encoding="utf-8")).get("benign", [])
+    wrong = [bio for bio in benign if is_instruction_like(bio)]
+    if benign:
+        print(f"{path.name}: {len(wrong)} of {len(benign)} benign bios flagged")
+    for bio in wrong if show else []:
+        print(f"  flagged benign: {bio}")
 
 
 def false_positives(path: Path, show: bool) -> None:
