@@ -11,7 +11,7 @@ import openai
 from bot.settings import Settings
 from retrieval.brief import read_brief
 from retrieval.errors import StoryfitError
-from retrieval.llm_brief import merge_reading, read_brief_with_model
+from retrieval.llm_brief import read_brief_with_model, recommend_with_reading
 from retrieval.llm_call import Deadline, LlmSession
 from retrieval.llm_explain import creator_key, explain_with_model
 from retrieval.recommend import Recommender
@@ -64,9 +64,7 @@ class ModelAssist:
             reading = read_brief_with_model(
                 session, brief.text, session.deadline.share(BRIEF_SHARE)
             )
-            if reading is not None:
-                brief = merge_reading(brief, request, reading)
-            recommendation = recommender.recommend(request, brief)
+            recommendation = recommend_with_reading(recommender, request, brief, reading)
             keys = [f"{pick.platform}:{pick.handle}" for pick in recommendation.picks]
             bios = {
                 creator_key(creator.platform, creator.handle): creator.bio

@@ -2,9 +2,11 @@
 
 The model reads the brief into a ``BriefReading`` (structured output). Its values are checked
 (unknown country or language codes, odd platforms, impossible counts and bounds are dropped with a
-log line), then merged field by field: a flag the user gave always wins; otherwise the model's
-value, when it has one, replaces what the rules read from the text. The model's ``story`` becomes
-the retrieval query; the user's brief text stays the brief.
+log line; so is any number, country, language, platform or exclusion the brief's text does not
+say, see ``retrieval.brief_support``), then merged field by field: a flag the user gave always
+wins; otherwise the model's value, when it has one, replaces what the rules read from the text.
+The model's ``story`` becomes the retrieval query; the user's brief text stays the brief. A merged
+reading that leaves nothing to recommend gives way to the rules' reading.
 """
 
 from __future__ import annotations
@@ -25,9 +27,17 @@ from retrieval.brief import (
     normalize_platform,
     shown_value,
 )
+from retrieval.brief_support import BriefEvidence
 from retrieval.errors import FilterError
 from retrieval.llm_call import Deadline, LlmSession, prompt_data
-from retrieval.recommendation import Filters, Objective, RecommendRequest, Side
+from retrieval.recommend import Recommender
+from retrieval.recommendation import (
+    Filters,
+    Objective,
+    Recommendation,
+    RecommendRequest,
+    Side,
+)
 from retrieval.roster import normalize_country, normalize_language
 
 log = logging.getLogger(__name__)
@@ -64,7 +74,25 @@ def read_brief_with_model(
         brief_json=prompt_data(brief_text)
     )
     reading = session.ask("brief", prompt, BriefReading, MAX_COMPLETION_TOKENS, deadline)
-    return None if reading is None else checked_reading(reading)
+    return None if reading is None else supported_reading(checked_reading(reading), brief_text)
+
+
+def supported_reading(reading: BriefReading, brief_text: str) -> BriefReading:
+    """``reading`` without the values ``brief_text`` does not say (each one dropped is logged):
+    the model may not add a constraint the user never wrote."""
+    said = BriefEvidence.of(brief_text)
+    return reading.model_copy(
+        update={
+            "macro": _if_said("macro count", reading.macro, said.says_count),
+            "micro": _if_said("micro count", reading.micro, said.says_count),
+            "min_followers": _if_said("minimum", reading.min_followers, said.says_bound),
+            "max_followers": _if_said("maximum", reading.max_followers, said.says_bound),
+            "countries": _said_ones("country", reading.countries, said.countries.__contains__),
+            "languages": _said_ones("language", reading.languages, said.languages.__contains__),
+            "platforms": _said_ones("platform", reading.platforms, said.names_platform),
+            "exclude": _said_ones("exclusion", reading.exclude, said.names_handle),
+        }
+    )
 
 
 def checked_reading(reading: BriefReading) -> BriefReading:
@@ -142,6 +170,48 @@ def merge_reading(brief: Brief, request: RecommendRequest, reading: BriefReading
         exclude=exclude,
         notices=notices,
     )
+
+
+def _if_said(label: str, value: int | None, said: Callable[[int], bool]) -> int | None:
+    if value is None or said(value):
+        return value
+    log.info("model reading: dropped the %s %d, which the brief does not say", label, value)
+    return None
+
+
+def _said_ones(kind: str, values: list[str], said: Callable[[str], bool]) -> list[str]:
+    kept = [value for value in values if said(value)]
+    for value in values:
+        if value not in kept:
+            log.info(
+                "model reading: dropped the %s %r, which the brief does not say", kind, value[:40]
+            )
+    return kept
+
+
+def recommend_with_reading(
+    recommender: Recommender, request: RecommendRequest, rules: Brief, reading: BriefReading | None
+) -> Recommendation:
+    """The recommendation for ``rules`` (the rules' reading, flags included) merged with the
+    model's ``reading``; when that merged reading leaves nothing to recommend (its constraints
+    admit no slot or no creator), the rules' reading alone, with a notice. Never an error the
+    rules' reading would not raise."""
+    if reading is None:
+        return recommender.recommend(request, rules)
+    try:
+        answer = recommender.recommend(request, merge_reading(rules, request, reading))
+    except FilterError as error:
+        log.info("model reading discarded: %s", error)
+    else:
+        if answer.picks:
+            return answer
+        log.info("model reading discarded: no creator fits the constraints it read")
+    answer = recommender.recommend(request, rules)
+    notice = (
+        "The language model's reading of the brief left no creator to recommend, so the brief "
+        "was read without it."
+    )
+    return answer.model_copy(update={"notices": [*answer.notices, notice]})
 
 
 def _prefer(flag_given: bool, rules: _T, model: _T | None) -> _T:
