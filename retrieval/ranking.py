@@ -32,6 +32,7 @@ from retrieval.mix import SidePlan
 from retrieval.recommendation import Filters, Side
 from retrieval.roster import Creator
 from retrieval.roster_table import RosterTable
+from retrieval.stuffing import stuffing_penalty
 from retrieval.terms import Term, content_stems, terms
 
 FloatVector = npt.NDArray[np.float32]
@@ -383,10 +384,13 @@ def score(
     constraints: Constraints,
     tier_medians: Mapping[str, float],
 ) -> None:
-    """Set each candidate's ``fit`` (relevance alone) and ``score`` (fit plus marketing signals:
-    engagement against its tier's median rate, and the brief's soft preferences)."""
+    """Set each candidate's ``fit`` (relevance alone, damped for keyword-stuffed bios by
+    ``retrieval.stuffing``) and ``score`` (fit plus marketing signals: engagement against its
+    tier's median rate, and the brief's soft preferences)."""
     for candidate in candidates:
         candidate.fit = _fit(candidate, fusion)
+        if fusion == "product":  # a bio listing every niche is not a strong fit for any
+            candidate.fit *= 1 - stuffing_penalty(candidate.creator.bio)
         candidate.score = candidate.fit
     if fusion != "product":
         return
