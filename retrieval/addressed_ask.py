@@ -56,7 +56,7 @@ _DIRECTIVE = re.compile(
 )
 # The creator, as object or subject: "me", "this channel", "@handle", "mich", "ce compte"...
 _SELF = re.compile(
-    r"(?:\b(?:me|myself|us|i am|i'm|im|m[ií]|yo soy|moi|je suis|mich|ich bin|sou|sono|"
+    r"(?:\b(?:me|myself|i am|i'm|mí|yo soy|moi|je suis|mich|ich bin|sou|"
     r"(?:my|mi|mein\w{0,2}|meu|minha|mon|ma|il mio|la mia|this|these) "
     r"(?:name|handle|page|profile|channel|account|content|videos?|vids|posts?|reels?|nombre|"
     r"canal|perfil|cuenta|conta|profil|kanal|compte|nom|nome|chaîne|profilo|canale)|yo|"
