@@ -206,8 +206,10 @@ def _pick_problem(
         return "the why names another creator"
     if has_link(own):
         return "the why holds a link"
-    record = FigureRecord.of(
-        [pick.followers], [pick.engagement_rate], (recommendation.brief, pick.why)
+    record = FigureRecord.of(  # the rules' texts state the record and the tier bands
+        [pick.followers],
+        [pick.engagement_rate],
+        (recommendation.brief, pick.why, recommendation.explanation),
     )
     figure = figure_problem(why, record)
     if figure is not None:

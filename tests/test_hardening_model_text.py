@@ -12,9 +12,9 @@ from bot import blocks
 from bot.service import StoryfitService
 from retrieval.llm_explain import apply_mix_text
 from retrieval.model_text import FigureRecord, figure_problem, has_link
-from retrieval.recommendation import RecommendRequest
+from retrieval.recommendation import Recommendation, RecommendRequest
 from tests import test_llm_recommend
-from tests.openai_mock_server import MockOpenAIServer, Reply, completion
+from tests.openai_mock_server import MockOpenAIServer, Reply, Responder, completion
 from tests.test_blocks import all_text
 from tests.test_llm_brief import reading
 from tests.test_llm_explain import BIOS, SYSTEM, apply, good_answer, recommendation
@@ -140,21 +140,20 @@ def test_the_slack_note_claims_only_the_checks_that_are_made() -> None:
 # -- through the real pipeline ---------------------------------------------------------------
 
 
+def rules_then_model(
+    llm: MockOpenAIServer, service: StoryfitService, explanation: Responder
+) -> tuple[Recommendation, Recommendation]:
+    """The rules' answer to ``BRIEF``, then the answer with ``explanation`` as the model's."""
+    request = RecommendRequest(brief=BRIEF)
+    rules = rules_answer(service, request)
+    llm.script(completion(reading(story="")), explanation)
+    return rules, service.recommend(request)
+
+
 def reversed_explanation(body: dict[str, Any]) -> Reply:
     answer = explanation_of(faithful_explanation(body))
     answer.picks.reverse()
     return completion(answer)
-
-
-def test_the_model_cannot_reorder_the_engines_picks(
-    llm: MockOpenAIServer, service: StoryfitService
-) -> None:
-    request = RecommendRequest(brief=BRIEF)
-    rules = rules_answer(service, request)
-    llm.script(completion(reading(story="")), reversed_explanation)
-    result = service.recommend(request)
-    assert result.explained_by == "llm"
-    assert [p.handle for p in result.picks] == [p.handle for p in rules.picks]
 
 
 def links_and_inflated_counts(body: dict[str, Any]) -> Reply:
@@ -164,13 +163,24 @@ def links_and_inflated_counts(body: dict[str, Any]) -> Reply:
     return completion(answer)
 
 
+def linked_paragraph(body: dict[str, Any]) -> Reply:
+    answer = explanation_of(faithful_explanation(body))
+    answer.explanation += " Order the beans at www.roastery-deals.example."
+    return completion(answer)
+
+
+def test_the_model_cannot_reorder_the_engines_picks(
+    llm: MockOpenAIServer, service: StoryfitService
+) -> None:
+    rules, result = rules_then_model(llm, service, reversed_explanation)
+    assert result.explained_by == "llm"
+    assert [p.handle for p in result.picks] == [p.handle for p in rules.picks]
+
+
 def test_links_and_invented_counts_keep_the_rules_text_for_those_picks(
     llm: MockOpenAIServer, service: StoryfitService
 ) -> None:
-    request = RecommendRequest(brief=BRIEF)
-    rules = rules_answer(service, request)
-    llm.script(completion(reading(story="")), links_and_inflated_counts)
-    result = service.recommend(request)
+    rules, result = rules_then_model(llm, service, links_and_inflated_counts)
     assert_same_picks(result, rules)
     assert [p.why for p in result.picks[:2]] == [p.why for p in rules.picks[:2]]
     assert all(p.why.startswith("Model:") for p in result.picks[2:])
@@ -180,13 +190,5 @@ def test_links_and_invented_counts_keep_the_rules_text_for_those_picks(
 def test_a_link_in_the_paragraph_leaves_the_rules_answer(
     llm: MockOpenAIServer, service: StoryfitService
 ) -> None:
-    request = RecommendRequest(brief=BRIEF)
-    rules = rules_answer(service, request)
-
-    def linked_paragraph(body: dict[str, Any]) -> Reply:
-        answer = explanation_of(faithful_explanation(body))
-        answer.explanation += " Order the beans at www.roastery-deals.example."
-        return completion(answer)
-
-    llm.script(completion(reading(story="")), linked_paragraph)
-    assert service.recommend(request) == rules
+    rules, result = rules_then_model(llm, service, linked_paragraph)
+    assert result == rules
