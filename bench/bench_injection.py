@@ -23,7 +23,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from retrieval.bio_checks import is_instruction_like  # noqa: E402
+from retrieval.engine.bio_checks import is_instruction_like  # noqa: E402
 
 EVAL_DIR = REPO_ROOT / "bench" / "eval"
 DEFAULT_BIOS = REPO_ROOT.parent / "shared" / "data" / "tiktok_influencers.csv"

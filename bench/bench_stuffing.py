@@ -6,7 +6,7 @@ The sample roster plus ten stuffed micro-tier bios (lists of many unrelated nich
 it all", in four languages) in embedded Chroma; each of the 40 dev briefs of
 ``tests/eval/briefs.json`` is recommended as users get it (``Recommender.recommend``). Reported:
 the briefs in which at least one stuffed creator is picked, and the stuffed picks in all, with
-``retrieval.stuffing`` on and off.
+``retrieval.engine.stuffing`` on and off.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.bench_quality import request_for  # noqa: E402
-from retrieval import ranking  # noqa: E402
-from retrieval.embeddings import LocalMiniLMEmbedder  # noqa: E402
-from retrieval.index import CreatorIndex  # noqa: E402
-from retrieval.recommend import Recommender  # noqa: E402
-from retrieval.roster import Creator, load_roster  # noqa: E402
+from retrieval.engine import ranking  # noqa: E402
+from retrieval.engine.recommender import Recommender  # noqa: E402
+from retrieval.roster.creator import Creator  # noqa: E402
+from retrieval.roster.load import load_roster  # noqa: E402
+from retrieval.store.embeddings import LocalMiniLMEmbedder  # noqa: E402
+from retrieval.store.index import CreatorIndex  # noqa: E402
 from retrieval.tiers import DEFAULT_SCHEME  # noqa: E402
 
 EVAL = REPO / "tests" / "eval" / "briefs.json"

@@ -1,0 +1,77 @@
+"""The model-assisted recommendation: the model reads the brief and words the explanations.
+
+Retrieval alone decides who is picked; the model's parts are checked (``brief.py``,
+``explain.py``) and, whatever fails, that part of the answer is the deterministic one. A model's
+reading of the brief that leaves nothing to recommend gives way to the rules' reading.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import openai
+
+from retrieval.contract import Recommendation, RecommendRequest
+from retrieval.engine.brief import Brief, read_brief
+from retrieval.engine.recommender import Recommender
+from retrieval.errors import FilterError
+from retrieval.llm.brief import BriefReading, merge_reading, read_brief_with_model
+from retrieval.llm.call import Deadline, LlmSession
+from retrieval.llm.explain import creator_key, explain_with_model
+
+log = logging.getLogger(__name__)
+
+#: The brief call may use this share of the request's deadline; the rest is the explanation's.
+BRIEF_SHARE = 0.4
+
+
+def recommend_with_model(
+    client: openai.OpenAI,
+    model: str,
+    deadline_seconds: float,
+    request: RecommendRequest,
+    recommender: Recommender,
+) -> Recommendation:
+    """The engine's recommendation, with the brief read and the picks explained by ``model``.
+
+    One deadline covers both calls; whatever fails, that part of the answer is the
+    deterministic one. Retrieval alone decides who is picked.
+    """
+    session = LlmSession(client=client, model=model, deadline=Deadline.after(deadline_seconds))
+    try:
+        brief = read_brief(request)  # a user error is reported before any model call
+        reading = read_brief_with_model(session, brief.text, session.deadline.share(BRIEF_SHARE))
+        recommendation = recommend_with_reading(recommender, request, brief, reading)
+        keys = [pick.key for pick in recommendation.picks]
+        bios = {
+            creator_key(creator.platform, creator.handle): creator.bio
+            for creator in recommender.index.get_many(keys).values()
+        }
+        return explain_with_model(session, recommendation, bios)
+    finally:
+        session.log_usage()
+
+
+def recommend_with_reading(
+    recommender: Recommender, request: RecommendRequest, rules: Brief, reading: BriefReading | None
+) -> Recommendation:
+    """The recommendation for ``rules`` (the rules' reading, flags included) merged with the
+    model's ``reading``; when that merged reading leaves nothing to recommend (its constraints
+    admit no slot or no creator), the rules' reading alone, with a notice. Never an error the
+    rules' reading would not raise."""
+    if reading is None:
+        return recommender.recommend(request, rules)
+    try:
+        answer = recommender.recommend(request, merge_reading(rules, request, reading))
+    except FilterError as error:
+        log.info("model reading discarded: %s", error)
+    else:
+        if answer.picks:
+            return answer
+        log.info("model reading discarded: no creator fits the constraints it read")
+    answer = recommender.recommend(request, rules)
+    notice = (
+        "The language model's reading of the brief left no creator to recommend, so the brief "
+        "was read without it."
+    )
+    return answer.model_copy(update={"notices": [*answer.notices, notice]})
