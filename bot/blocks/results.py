@@ -89,7 +89,11 @@ _ROLE_HEADINGS = {
 }
 _EXPLAINED_BY = {
     "rules": "Reasons written by Storyfit's rules from each creator's bio (no AI).",
-    "llm": "Reasons worded by AI and checked against each creator's bio.",
+    # Only what apply_mix_text checks: quotes, links, handles and figures, not the reasoning.
+    "llm": (
+        "Reasons worded by AI. Storyfit checked that each quote is in the creator's bio and that "
+        "figures match the record; the AI's reasoning itself is not verified."
+    ),
 }
 
 

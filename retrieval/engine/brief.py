@@ -48,7 +48,8 @@ _CONVERSION_CUES = re.compile(
 
 # --- Counts ------------------------------------------------------------------------------------
 
-_NUMBER_WORDS = {
+#: How briefs write small counts in words ("a couple of macros").
+NUMBER_WORDS = {
     "one": 1,
     "a single": 1,
     "a": 1,
@@ -74,7 +75,7 @@ _NUMBER_WORDS = {
     "twelve": 12,
     "a dozen": 12,
 }
-_COUNT_WORD = "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=len, reverse=True))
+_COUNT_WORD = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
 _SIDE_COUNT = re.compile(
     rf"\b(?P<number>\d{{1,3}}|{_COUNT_WORD})\s+"
     r"(?:(?:more|big|bigger|large|larger|small|smaller|other|additional|extra|great|good|"
@@ -436,7 +437,7 @@ def _side_counts(text: str, found: _Found) -> tuple[int | None, int | None]:
     counts: dict[str, int] = {}
     for match in _SIDE_COUNT.finditer(text):
         number = match["number"].lower()
-        value = int(number) if number.isdigit() else _NUMBER_WORDS[number]
+        value = int(number) if number.isdigit() else NUMBER_WORDS[number]
         side = match["side"].lower()
         if side not in counts:
             counts[side] = value

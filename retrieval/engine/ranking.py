@@ -27,6 +27,7 @@ from retrieval.contract import Filters, FitLabel, Side
 from retrieval.engine.bio_checks import unpickable_reason
 from retrieval.engine.calibration import Background, Baselines, part_cosines, weighted_query
 from retrieval.engine.mix import SidePlan
+from retrieval.engine.stuffing import stuffing_penalty
 from retrieval.engine.table import RosterTable
 from retrieval.ports import Embedder, FloatVector, Hit, SearchIndex
 from retrieval.roster.creator import Creator
@@ -316,14 +317,17 @@ def score(
 ) -> None:
     """Set each candidate's ``fit`` (relevance alone: its encoders' cosines as z-scores against
     the roster sample, fused, so that the same fit means the same for every brief, language and
-    encoder) and ``score`` (fit plus marketing signals: engagement against its tier's median
-    rate, and the brief's soft preferences)."""
+    encoder; damped for keyword-stuffed bios by ``retrieval.engine.stuffing``) and ``score``
+    (fit plus marketing signals: engagement against its tier's median rate, and the brief's soft
+    preferences)."""
     if not candidates:
         return
     vectors = np.stack([candidate.vector for candidate in candidates])
     cosines = part_cosines(vectors, query.vector, baselines.parts)
     for candidate, row in zip(candidates, cosines, strict=True):
-        candidate.fit = baselines.fit(row, PART_WEIGHTS)
+        # A bio listing every niche is not a strong fit for any.
+        fused = baselines.fit(row, PART_WEIGHTS)
+        candidate.fit = min(fused, fused * (1 - stuffing_penalty(candidate.creator.bio)))
         candidate.score = candidate.fit + _engagement_nudge(candidate, tier_medians)
         if (candidate.creator.country or "") in constraints.preferred_countries:
             candidate.score += PREFERENCE_BONUS
