@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from bot.history import History
 from bot.settings import Settings
-from retrieval.counts import parse_count
+from retrieval.counts import looks_like_count, parse_count
 from retrieval.embeddings import Embedder, build_embedder
 from retrieval.errors import StoryfitError
 from retrieval.index import CreatorIndex, UpsertReport
@@ -66,15 +66,6 @@ class UnknownHandleError(StoryfitError):
         self.suggestions = suggestions
         hint = f" Did you mean {', '.join('@' + s for s in suggestions)}?" if suggestions else ""
         super().__init__(f"No creator with the handle @{handle} is on the roster.{hint}")
-
-
-def looks_like_count(query: str) -> bool:
-    """``8500``, ``12.3k`` and ``1,200`` are counts; ``@8500`` and ``janecooks`` are handles."""
-    try:
-        parse_count(query)
-    except ValueError:
-        return False
-    return not query.strip().startswith("@")
 
 
 class StoryfitService:

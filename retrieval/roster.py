@@ -16,8 +16,9 @@ import io
 import json
 import math
 import re
+import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -25,11 +26,14 @@ from typing import Any, Literal
 import pycountry
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from retrieval.counts import parse_count
+from retrieval.counts import MAX_COUNT_DIGITS, parse_count
 from retrieval.errors import StoryfitError
 
 #: A bio this short (after removing contact lines, links and emoji) says nothing about a story.
 THIN_BIO_WORDS = 3
+
+#: Longest text read as an engagement rate (``0.0453125`` or ``4.53125 %`` fit easily).
+MAX_RATE_CHARS = 24
 
 #: The fields a roster column can be mapped to, in the order the design lists them.
 ROSTER_FIELDS = (
@@ -233,6 +237,11 @@ def _engagement_rate(value: object) -> float | None:
         text = _text(value, "engagement_rate")
         if not text:
             return None
+        if len(text) > MAX_RATE_CHARS:
+            raise ValueError(
+                f"{text[:MAX_RATE_CHARS]!r}… ({len(text):,} characters) is too long to be an "
+                "engagement rate; write it like 0.045 or 4.5%"
+            )
         percent = text.endswith("%")
         try:
             rate = float(text.removesuffix("%").strip().replace(",", "."))
@@ -252,8 +261,8 @@ def _topics(value: object) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str) and value.strip().startswith("["):
-        with contextlib.suppress(json.JSONDecodeError):
-            value = json.loads(value)
+        with contextlib.suppress(json.JSONDecodeError, JsonTooDeepError):
+            value = json_loads(value)
     items: list[object] = (
         value if isinstance(value, list) else re.split(r"[;|]", _text(value, "topics"))
     )
@@ -270,7 +279,12 @@ def _followers(value: object) -> int:
         raise ValueError("followers is missing")
     if not isinstance(value, str | int | float):
         raise ValueError(f"followers must be a count, not {_json_kind(value)}")
-    if isinstance(value, str) and value.isascii() and value.isdigit():
+    if (
+        isinstance(value, str)
+        and len(value) <= MAX_COUNT_DIGITS
+        and value.isascii()
+        and value.isdigit()
+    ):
         return int(value)  # the common case, without parse_count's pattern
     return parse_count(value)
 
@@ -339,17 +353,25 @@ class Creator(BaseModel):
         return self.bio
 
 
+# An e-mail token is matched from the token's start only ("(?<!\S)"): without that anchor a long
+# run of non-space characters was tried from every position, in time quadratic in its length.
 _CONTACT = re.compile(
-    r"(\S+@\S+|https?://\S+|www\.\S+|\b(?:dm|email|e-mail|mail|contact|business|biz|collab|"
+    r"((?<!\S)\S+@\S+|https?://\S+|www\.\S+|\b(?:dm|email|e-mail|mail|contact|business|biz|collab|"
     r"inquiries|enquiries|booking|bookings|management|mgmt|link in bio|linktr\.ee\S*)\b)",
     re.I,
 )
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 
 
+#: Only this much of a bio is checked for words: plenty to find a story, and the check costs the
+#: same for a bio of any length.
+MAX_CHECKED_BIO_CHARS = 10_000
+
+
 def is_thin_bio(bio: str) -> bool:
     """True when the bio has too few words beyond contact lines and links to tell a story."""
-    return len(_WORD.findall(_CONTACT.sub(" ", bio))) < THIN_BIO_WORDS
+    checked = _CONTACT.sub(" ", bio[:MAX_CHECKED_BIO_CHARS])
+    return len(_WORD.findall(checked)) < THIN_BIO_WORDS
 
 
 # --- Loading ----------------------------------------------------------------------------------
@@ -588,6 +610,8 @@ class _Record:
     values: dict[str, Any]
     problem: str | None = None
     shown: str | None = None
+    field: str | None = None
+    too_long: bool = False
 
 
 def _parse(text: str, name: str) -> tuple[RosterFormat, list[str], list[_Record]]:
@@ -607,12 +631,15 @@ def _parse(text: str, name: str) -> tuple[RosterFormat, list[str], list[_Record]
 
 def _json_array(text: str, name: str) -> list[_Record]:
     try:
-        items: list[object] = json.loads(text)  # a "[" starts the text: a list or an error
+        items = json_loads(text)  # a "[" starts the text: a list or an error
     except json.JSONDecodeError as error:
         raise RosterFileError(
             f"{name} looks like JSON but is not valid JSON (line {error.lineno}, column "
             f"{error.colno}: {error.msg}); fix that spot or export the roster again."
         ) from None
+    except JsonTooDeepError as error:
+        raise RosterFileError(f"{name} {error}; {_FLAT_OBJECTS}") from None
+    assert isinstance(items, list)
     if not items:
         raise RosterFileError(f"{name} is an empty JSON array; put one object per creator in it.")
     if not any(isinstance(item, dict) for item in items):
@@ -624,6 +651,39 @@ def _json_array(text: str, name: str) -> list[_Record]:
     return [_json_record(number, item) for number, item in enumerate(items, start=1)]
 
 
+#: JSON integers with more digits than this stay text, so a count or rate that long is refused
+#: with its row (Python does not even convert integers of more than 4,300 digits).
+MAX_JSON_INT_DIGITS = 64
+_FLAT_OBJECTS = (
+    'write each creator as a flat object like {"handle": "janecooks", "followers": 8400}.'
+)
+
+
+class JsonTooDeepError(ValueError):
+    """JSON nested deeper than the parser goes; ``str(error)`` says so in words."""
+
+
+def _json_int(digits: str) -> int | str:
+    return int(digits) if len(digits) <= MAX_JSON_INT_DIGITS else digits
+
+
+def json_loads(text: str) -> object:
+    """``json.loads`` for untrusted text: very long integers stay text, and nesting too deep
+    for the parser raises ``JsonTooDeepError`` instead of ``RecursionError``."""
+    try:
+        return json.loads(text, parse_int=_json_int)
+    except RecursionError:
+        raise JsonTooDeepError("nests objects or lists too deeply to be read") from None
+
+
+def json_text(value: object) -> str:
+    """``value`` as JSON text to show or keep; a value nested too deeply to write is cut short."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except RecursionError:
+        return "[… nested too deeply to show …]"
+
+
 def _json_record(row: int, item: object) -> _Record:
     if isinstance(item, dict):
         return _Record(row, item)
@@ -631,15 +691,15 @@ def _json_record(row: int, item: object) -> _Record:
         row,
         {},
         f"is {_json_kind(item)}, not a creator object",
-        json.dumps(item, ensure_ascii=False),
+        json_text(item),
     )
 
 
 def _json_object_or_lines(text: str, name: str) -> list[_Record]:
     lines = text.split("\n")
     try:
-        whole = json.loads(text)
-    except json.JSONDecodeError:
+        whole = json_loads(text)
+    except (json.JSONDecodeError, JsonTooDeepError):
         whole = None
     if isinstance(whole, dict) and sum(1 for line in lines if line.strip()) > 1:
         wrapped = [key for key, value in whole.items() if _is_object_list(value)]
@@ -650,12 +710,14 @@ def _json_object_or_lines(text: str, name: str) -> list[_Record]:
         )
     first = next(line for line in lines if line.strip())
     try:
-        json.loads(first)
+        json_loads(first)
     except json.JSONDecodeError as error:
         raise RosterFileError(
             f"{name} looks like JSON Lines but its first line is not valid JSON (column "
             f"{error.colno}: {error.msg}); write one complete creator object per line."
         ) from None
+    except JsonTooDeepError as error:
+        raise RosterFileError(f"{name}: the first line {error}; {_FLAT_OBJECTS}") from None
     return [
         _jsonl_record(number, line) for number, line in enumerate(lines, start=1) if line.strip()
     ]
@@ -667,13 +729,21 @@ def _is_object_list(value: object) -> bool:
 
 def _jsonl_record(row: int, line: str) -> _Record:
     try:
-        item = json.loads(line)
+        item = json_loads(line)
     except json.JSONDecodeError as error:
         return _Record(row, {}, f"is not valid JSON (column {error.colno}: {error.msg})", line)
+    except JsonTooDeepError as error:
+        return _Record(row, {}, str(error), line)
     return _json_record(row, item)
 
 
 _DELIMITERS = {",": "','", ";": "';'", "\t": "a tab"}
+#: Longest CSV cell read (the csv module's default limit); a longer one rejects its row.
+MAX_CELL_CHARS = 131_072
+_UNCLOSED_QUOTE_HINT = (
+    "shorten it, or close the quote that opens it if it swallowed the rows after it"
+)
+_CSV_LIMIT_LOCK = threading.Lock()
 _SEP_LINE = re.compile(r"sep=(.)\s*", re.I)
 
 
@@ -691,12 +761,13 @@ def _csv(text: str, name: str) -> tuple[list[str], list[_Record]]:
     reader = csv.reader(lines, delimiter=delimiter)
     records: list[_Record] = []
     try:
-        header = next(reader, None)
-        start = reader.line_num + lines_before + 1
-        for cells in reader:
-            row, start = start, reader.line_num + lines_before + 1
-            if "".join(cells).strip():
-                records.append(_csv_record(row, cells, header or [], delimiter))
+        with _csv_fields_of_any_size(len(text)):
+            header = next(reader, None)
+            start = reader.line_num + lines_before + 1
+            for cells in reader:
+                row, start = start, reader.line_num + lines_before + 1
+                if "".join(cells).strip():
+                    records.append(_csv_record(row, cells, header or [], delimiter))
     except csv.Error as error:
         raise RosterFileError(
             f"{name} cannot be read as CSV near line {reader.line_num + lines_before} ({error}); "
@@ -708,7 +779,36 @@ def _csv(text: str, name: str) -> tuple[list[str], list[_Record]]:
         raise RosterFileError(
             f"{name} has a header row but no creator rows; add one row per creator under it."
         )
+    if records[-1].too_long and text.count('"') % 2:
+        raise RosterFileError(
+            f"{name} cannot be read as CSV: a quote opened on line {records[-1].row} is never "
+            "closed, so that value runs to the end of the file; check that every opening quote "
+            "is closed."
+        )
+    _check_header_cells(header, name)
     return header, records
+
+
+@contextlib.contextmanager
+def _csv_fields_of_any_size(text_length: int) -> Iterator[None]:
+    """Let the csv module read fields as long as the text, so an overlong cell is reported with
+    its row (by ``_csv_record``) instead of stopping the file at the module's own limit."""
+    with _CSV_LIMIT_LOCK:
+        previous = csv.field_size_limit()
+        csv.field_size_limit(max(previous, text_length + 1))
+        try:
+            yield
+        finally:
+            csv.field_size_limit(previous)
+
+
+def _check_header_cells(header: list[str], name: str) -> None:
+    for number, column in enumerate(header, start=1):
+        if len(column) > MAX_CELL_CHARS:
+            raise RosterFileError(
+                f"{name}: column {number} of the header row is {len(column):,} characters long "
+                f"(at most {MAX_CELL_CHARS:,}); {_UNCLOSED_QUOTE_HINT}"
+            )
 
 
 def _sniff_delimiter(header_line: str) -> str:
@@ -726,6 +826,17 @@ def _csv_record(row: int, cells: list[str], header: list[str], delimiter: str) -
             f"around values that contain {_DELIMITERS.get(delimiter, repr(delimiter))}",
             delimiter.join(cells),
         )
+    for column, cell in zip(header, cells, strict=False):
+        if len(cell) > MAX_CELL_CHARS:
+            return _Record(
+                row,
+                {},
+                f"its {column.strip() or 'unnamed'} value is {len(cell):,} characters long (at "
+                f"most {MAX_CELL_CHARS:,}); {_UNCLOSED_QUOTE_HINT}",
+                cell,
+                field=column.strip() or None,
+                too_long=True,
+            )
     return _Record(row, dict(zip(header, cells, strict=False)))
 
 
@@ -804,13 +915,13 @@ def _likely_source(field: str, names: list[str], placeholder: str) -> str:
 def _extra_text(value: object) -> str:
     if isinstance(value, str):
         return value.strip()
-    return "" if value is None else json.dumps(value, ensure_ascii=False)
+    return "" if value is None else json_text(value)
 
 
 def _shown(value: object, limit: int = 80) -> str | None:
     if value is None:
         return None
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = value if isinstance(value, str) else json_text(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -820,7 +931,10 @@ def _creator_or_rejections(
     if record.problem is not None:
         return [
             RejectedRow(
-                row=record.row, field=None, value=_shown(record.shown), reason=record.problem
+                row=record.row,
+                field=record.field,
+                value=_shown(record.shown),
+                reason=record.problem,
             )
         ]
     fields: dict[str, object] = {"handle": None, "followers": None}
