@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.app import SlackSetupError, build_app, lower_thread_priority
+from bot.app import SlackSetupError, build_app, lower_thread_priority, unreachable
 from bot.digest_delivery import DigestScheduler, digest_client
 from bot.service import StoryfitService
 from bot.settings import Settings
@@ -103,6 +103,8 @@ def open_app(settings: Settings, service: StoryfitService) -> App:
         return build_app(settings, service)
     except BoltError as error:
         raise SlackSetupError(f"Slack did not accept SLACK_BOT_TOKEN: {error}") from None
+    except OSError as error:  # urllib's URLError included: auth.test never got an answer
+        raise unreachable(settings, error) from None
 
 
 def uvicorn_config(asgi: Starlette, host: str, port: int) -> uvicorn.Config:
@@ -129,7 +131,10 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
 
         assert settings.slack_app_token is not None
         handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        handler.connect()  # type: ignore[no-untyped-call]
+        try:
+            handler.connect()  # type: ignore[no-untyped-call]
+        except OSError as error:
+            raise unreachable(settings, error) from None
         logger.info("Connected to Slack over Socket Mode; health on port %d", port)
         try:
             uvicorn.Server(uvicorn_config(build_asgi(None, mode), host, port)).run()
