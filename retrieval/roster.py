@@ -745,11 +745,13 @@ _UNCLOSED_QUOTE_HINT = (
 )
 _CSV_LIMIT_LOCK = threading.Lock()
 _SEP_LINE = re.compile(r"sep=(.)\s*", re.I)
+#: Where the csv module (reading with ``newline=""``) ends a line: a lone CR counts too.
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 def _csv(text: str, name: str) -> tuple[list[str], list[_Record]]:
     """The header and the records; a record's row is the line it starts on."""
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    first_line = _LINE_BREAK.split(text, maxsplit=1)[0]
     sep_line = _SEP_LINE.fullmatch(first_line)
     lines = io.StringIO(text, newline="")
     if sep_line:  # Excel's "sep=;" hint line
@@ -813,7 +815,8 @@ def _check_header_cells(header: list[str], name: str) -> None:
 
 def _sniff_delimiter(header_line: str) -> str:
     """The delimiter that splits the header into the most columns (a comma when none does)."""
-    counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in _DELIMITERS}
+    with _csv_fields_of_any_size(len(header_line)):
+        counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in _DELIMITERS}
     return max(counts, key=lambda d: counts[d])
 
 

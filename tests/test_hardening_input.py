@@ -150,3 +150,16 @@ def test_a_quote_never_closed_is_still_told_as_such() -> None:
     data = 'handle,followers,bio\njane,5,"starts here\n' + "more text, " * 15_000
     with pytest.raises(RosterFileError, match=r"quote opened on line 2 is never closed"):
         load_roster_text(data.encode(), "roster.csv")
+
+
+def test_a_header_with_a_carriage_return_or_a_huge_column_is_read_not_crashed() -> None:
+    quoted_cr = b'handle;followers;"odd\rname"\r\njane;5;x\r\n'
+    assert [creator.handle for creator in load_roster_text(quoted_cr, "r.csv").creators] == ["jane"]
+    mac = b"handle;followers\rjane;5\rbob;7\r"  # classic Mac line ends
+    assert [creator.handle for creator in load_roster_text(mac, "r.csv").creators] == [
+        "jane",
+        "bob",
+    ]
+    huge_column = b"handle,followers," + b"x" * (MAX_CELL_CHARS + 1) + b"\njane,5,x\n"
+    with pytest.raises(RosterFileError, match="column 3 of the header row is 131,073 characters"):
+        load_roster_text(huge_column, "r.csv")
