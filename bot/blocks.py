@@ -390,7 +390,7 @@ def lookalike_messages(seed: Pick, picks: Sequence[Pick]) -> list[SlackMessage]:
     title = f"Creators like @{seed.handle}"
     if not picks:
         body = f"No other creator on the roster has a bio close to @{escape(seed.handle)}'s."
-        return [SlackMessage(title, [section(body)])]
+        return [SlackMessage(truncate(title, limits.MAX_MESSAGE_TEXT), [section(body)])]
     units = [
         _Unit(
             [header(title), context(f"Same tier as @{escape(seed.handle)}: *{escape(seed.tier)}*")]
@@ -463,7 +463,7 @@ def tier_message(lookup: TierLookup) -> SlackMessage:
     if lookup.creator is not None:
         blocks.extend(creator_card(lookup.creator))
     plain_text = f"{lookup.followers:,} followers: {lookup.tier} ({lookup.role})"
-    return SlackMessage(plain_text, blocks)
+    return SlackMessage(truncate(plain_text, limits.MAX_MESSAGE_TEXT), blocks)
 
 
 def unknown_handle_message(handle: str, suggestions: Sequence[str]) -> SlackMessage:
@@ -473,7 +473,8 @@ def unknown_handle_message(handle: str, suggestions: Sequence[str]) -> SlackMess
         text += f"\nDid you mean one of these? {tries}"
     else:
         text += "\nCheck the spelling, or give a follower count like `/tier 8500`."
-    return SlackMessage(f"No creator @{handle} on the roster", [section(text)])
+    fallback = f"No creator @{handle} on the roster"
+    return SlackMessage(truncate(fallback, limits.MAX_MESSAGE_TEXT), [section(text)])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ def _former_is_thin_bio(bio: str) -> bool:
     return len(_WORD.findall(_FORMER_CONTACT.sub(" ", bio))) < THIN_BIO_WORDS
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(
     st.lists(
         st.sampled_from(["a", "b.c", "@", "@x", "x@y", "jo@ex.com", "http://x", "www.y", " ", "\n"])
