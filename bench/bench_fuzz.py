@@ -28,15 +28,16 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot import blocks
+from bot.blocks import kit, modal, replies, results
 from bot.service import TierLookup
-from retrieval.brief import read_brief
+from retrieval.contract import Filters, Pick, Recommendation, RecommendRequest
 from retrieval.counts import MAX_COUNT, parse_count
+from retrieval.engine.brief import read_brief
 from retrieval.errors import StoryfitError
-from retrieval.recommendation import Filters, Pick, Recommendation, RecommendRequest
-from retrieval.roster import Creator, load_roster_text
-from tests.block_kit_limits import block_problems, view_problems
-from tests.hostile_inputs import BRIEF_PIECES, COLUMN_NAMES, COUNT_CHARACTERS, MARKUP
+from retrieval.roster.creator import Creator
+from retrieval.roster.load import load_roster_text
+from tests.support.block_kit_limits import block_problems, view_problems
+from tests.support.hostile_inputs import BRIEF_PIECES, COLUMN_NAMES, COUNT_CHARACTERS, MARKUP
 
 #: Share of the inputs each target gets.
 WEIGHTS = {"parse_count": 40, "load_roster_text": 25, "read_brief": 20, "block_kit": 15}
@@ -220,7 +221,7 @@ def check_brief(gen: Generator) -> list[str]:
     return [f"bounds {low} > {high}"] if low is not None and high is not None and low > high else []
 
 
-def message_problems(messages: list[blocks.SlackMessage]) -> list[str]:
+def message_problems(messages: list[kit.SlackMessage]) -> list[str]:
     problems: list[str] = []
     for message in messages:
         problems.extend(block_problems(message.blocks))
@@ -233,10 +234,10 @@ def check_block_kit(gen: Generator) -> list[str]:
     rng = gen.rng
     kind = rng.random()
     if kind < 0.5:
-        return message_problems(blocks.result_messages(gen.recommendation(), rng.randint(0, 99)))
+        return message_problems(results.result_messages(gen.recommendation(), rng.randint(0, 99)))
     if kind < 0.65:
         similar = [gen.pick() for _ in range(rng.choice([0, 2, 30]))]
-        return message_problems(blocks.lookalike_messages(gen.pick(), similar))
+        return message_problems(results.lookalike_messages(gen.pick(), similar))
     if kind < 0.8:
         lookup = TierLookup(
             query=gen.text(),
@@ -247,18 +248,18 @@ def check_block_kit(gen: Generator) -> list[str]:
             role="action",
             creator=gen.creator(),
         )
-        return message_problems([blocks.tier_message(lookup)])
+        return message_problems([replies.tier_message(lookup)])
     if kind < 0.9:
         text = gen.text(300)
         return message_problems(
             [
-                blocks.error_message(text),
-                blocks.notice_message(text),
-                blocks.placeholder_message(text),
-                blocks.unknown_handle_message(text, [gen.text(10)]),
+                replies.error_message(text),
+                replies.notice_message(text),
+                results.placeholder_message(text),
+                replies.unknown_handle_message(text, [gen.text(10)]),
             ]
         )
-    return view_problems(blocks.brief_modal(gen.text(3_000)))
+    return view_problems(modal.brief_modal(gen.text(3_000)))
 
 
 TARGETS: dict[str, Callable[[Generator], list[str]]] = {

@@ -18,11 +18,11 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from retrieval.bio_checks import unpickable_reason
-from retrieval.brief import read_brief
+from retrieval.contract import MAX_BRIEF_CHARS, RecommendRequest
 from retrieval.counts import parse_count
+from retrieval.engine.bio_checks import unpickable_reason
+from retrieval.engine.brief import read_brief
 from retrieval.errors import StoryfitError
-from retrieval.recommendation import MAX_BRIEF_CHARS, RecommendRequest
 from retrieval.roster import is_thin_bio
 
 BIO_CHARS = 50_000

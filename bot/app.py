@@ -1,4 +1,4 @@
-"""``build_app``: the Bolt app, its Web API client, and every listener. Thin on purpose."""
+"""``build_app``: the Bolt app with its Web API client and every listener. Thin on purpose."""
 
 from __future__ import annotations
 
@@ -8,21 +8,20 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.http_retry import RateLimitErrorRetryHandler, default_retry_handlers
 
-from bot.listeners import register_listeners
+from bot.listeners import actions, commands, digest, events, home, shortcuts, views
 from bot.listeners.runtime import MAX_WAITING_BRIEFS, WORK_DEADLINE_SECONDS, ListenerDeps
 from bot.service import StoryfitService
 from bot.settings import Settings
-from bot.slack_retries import DropRepeatedEvents
+from bot.slack.client import build_client
+from bot.slack.retries import DropRepeatedEvents
 
+#: The Slack surfaces, one listener module each; every one has ``register(app, deps)``.
+SURFACES = (events, commands, actions, shortcuts, views, home, digest)
 #: Threads running lazy listeners: posting placeholders and results, waiting on the engine.
 LAZY_WORKERS = 16
 #: Engine calls (embedding, retrieval) running at once; more would only share the same cores.
 ENGINE_WORKERS = max(2, min(4, os.cpu_count() or 2))
-#: A 429 is waited out (``Retry-After``) up to this many times per call.
-RATE_LIMIT_RETRIES = 3
 #: Niceness of engine threads (and of the model's own threads, which they create): when briefs
 #: keep the cores busy, the threads acknowledging Slack's requests are scheduled first.
 ENGINE_NICENESS = 10
@@ -45,42 +44,6 @@ def started_pool(workers: int, name: str) -> ThreadPoolExecutor:
     for waited in [pool.submit(everyone.wait) for _ in range(workers)]:
         waited.result()
     return pool
-
-
-class SlackSetupError(Exception):
-    """The Slack settings are missing or wrong; the message names what to set."""
-
-
-def api_url(settings: Settings) -> str:
-    """The Web API base URL: ``STORYFIT_SLACK_API_URL`` or Slack's, ending in ``/``."""
-    url = settings.slack_api_url or WebClient.BASE_URL
-    return url if url.endswith("/") else url + "/"
-
-
-def unreachable(settings: Settings, error: OSError) -> SlackSetupError:
-    """The one-line error for a network failure on the way to Slack's Web API."""
-    reason = getattr(error, "reason", None) or error
-    return SlackSetupError(
-        f"Slack could not be reached at {api_url(settings)} ({reason}); check the network "
-        "connection (and STORYFIT_SLACK_API_URL, if set) and try again."
-    )
-
-
-def build_client(settings: Settings) -> WebClient:
-    """The one Web API client of the app: our base URL, rate limits waited out."""
-    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
-        raise SlackSetupError(
-            "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your "
-            "Slack app's OAuth & Permissions page."
-        )
-    return WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=api_url(settings),
-        retry_handlers=[
-            *default_retry_handlers(),
-            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        ],
-    )
 
 
 def build_app(
@@ -111,5 +74,7 @@ def build_app(
     engine = ThreadPoolExecutor(
         ENGINE_WORKERS, thread_name_prefix="storyfit-engine", initializer=lower_thread_priority
     )
-    register_listeners(app, ListenerDeps(service, engine, deadline_seconds, max_waiting_briefs))
+    deps = ListenerDeps(service, engine, deadline_seconds, max_waiting_briefs)
+    for surface in SURFACES:
+        surface.register(app, deps)
     return app

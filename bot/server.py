@@ -21,10 +21,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.app import SlackSetupError, build_app, lower_thread_priority, unreachable
-from bot.digest_delivery import DigestScheduler, digest_client
+from bot.app import build_app, lower_thread_priority
+from bot.digest.delivery import DigestScheduler
 from bot.service import StoryfitService
 from bot.settings import Settings
+from bot.slack.client import SlackSetupError, digest_client, unreachable
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"

@@ -15,27 +15,23 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.blocks import (
+from bot.blocks.kit import (
     EXPORT_CSV,
     MORE_LIKE_THIS,
     SWAP,
     THUMBS_DOWN,
     THUMBS_UP,
     SlackMessage,
-    error_message,
     gist,
-    lookalike_messages,
-    notice_message,
-    parse_pick_button_value,
-    pick_key,
-    result_messages,
 )
+from bot.blocks.replies import error_message, notice_message
+from bot.blocks.results import lookalike_messages, parse_pick_button_value, result_messages
 from bot.csv_export import picks_csv
-from bot.history import FeedbackKind, StoredRequest
-from bot.listeners.delivery import Place, asked_by, post, update
+from bot.history.store import FeedbackKind, StoredRequest
+from bot.listeners.answer import Place, asked_by, post, update
 from bot.listeners.runtime import ListenerDeps, acknowledge, failures_told
+from retrieval.contract import Pick
 from retrieval.errors import StoryfitError
-from retrieval.recommendation import Pick
 
 #: Creators shown by "More like this".
 LOOKALIKES = 5
@@ -79,7 +75,7 @@ class Click:
 
 def _find_pick(stored: StoredRequest, key: str) -> Pick:
     for pick in stored.recommendation.picks:
-        if pick_key(pick) == key:
+        if pick.key == key:
             return pick
     raise StoryfitError(PICK_GONE.format(handle=key.partition(":")[2] or key))
 
@@ -118,7 +114,7 @@ def register(app: App, deps: ListenerDeps) -> None:
             request_id, key = parse_pick_button_value(click.value)
             stored = load(request_id)
             seed = _find_pick(stored, key)
-            shown = [pick_key(pick) for pick in stored.recommendation.picks]
+            shown = [pick.key for pick in stored.recommendation.picks]
             picks = deps.run(lambda: service.lookalikes(key, LOOKALIKES, exclude=shown))
             for message in lookalike_messages(seed, picks):
                 post(client, Place(click.channel_id, click.thread_ts), message)

@@ -8,19 +8,19 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks import (
-    SlackMessage,
+from bot.blocks.kit import SlackMessage
+from bot.blocks.replies import (
     empty_brief_message,
     error_message,
     help_message,
     tier_message,
     unknown_handle_message,
 )
-from bot.listeners.delivery import Place, answer_brief, brief_from_slack_text
+from bot.listeners.answer import Place, answer_brief, brief_from_slack_text
 from bot.listeners.runtime import ListenerDeps, describe_failure, failures_told
 from bot.listeners.subcommands import SubcommandCall, find_subcommand, help_lines
 from bot.service import StoryfitService, UnknownHandleError
-from retrieval.recommendation import RecommendRequest
+from retrieval.contract import RecommendRequest
 
 ADMINS_ONLY = (
     "Only Storyfit admins can use `/storyfit {name}`. Ask whoever runs Storyfit to add your "

@@ -8,12 +8,12 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.blocks import empty_brief_message, error_message, help_message
-from bot.history import RequestSource
-from bot.listeners.delivery import Place, answer_brief, brief_from_slack_text, post
+from bot.blocks.replies import empty_brief_message, error_message, help_message
+from bot.history.store import RequestSource
+from bot.listeners.answer import Place, answer_brief, brief_from_slack_text, post
 from bot.listeners.runtime import ListenerDeps, acknowledge, failures_told
 from bot.listeners.subcommands import help_lines
-from retrieval.recommendation import RecommendRequest
+from retrieval.contract import RecommendRequest
 
 #: A message that is only one of these asks for help, not for creators.
 HELP_WORDS = frozenset({"help", "?", "hi", "hello", "hey"})

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.blocks import HOME_RECENT_BRIEFS, RecentBrief, home_view
+from bot.blocks.home import HOME_RECENT_BRIEFS, RecentBrief, home_view
 from bot.listeners.runtime import ListenerDeps, acknowledge, describe_failure
 
 

@@ -10,8 +10,8 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.blocks import brief_modal
-from bot.listeners.delivery import brief_from_slack_text
+from bot.blocks.modal import brief_modal
+from bot.listeners.answer import brief_from_slack_text
 from bot.listeners.runtime import ListenerDeps
 
 #: The shortcuts' callback_ids, as in manifest.yml.

@@ -10,8 +10,8 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.blocks import (
-    BRIEF_MODAL,
+from bot.blocks.kit import BRIEF_MODAL
+from bot.blocks.modal import (
     CHANNEL_INPUT,
     COUNTRIES_INPUT,
     LANGUAGES_INPUT,
@@ -22,11 +22,11 @@ from bot.blocks import (
     OBJECTIVE_INPUT,
     PLATFORMS_INPUT,
     STORY_INPUT,
-    error_message,
 )
-from bot.listeners.delivery import Place, answer_brief, post
+from bot.blocks.replies import error_message
+from bot.listeners.answer import Place, answer_brief, post
 from bot.listeners.runtime import ListenerDeps, failures_told
-from retrieval.recommendation import OBJECTIVES, RecommendRequest
+from retrieval.contract import OBJECTIVES, RecommendRequest
 
 _SEPARATORS = re.compile(r"[,;\s]+")
 _CODE = re.compile(r"^[A-Za-z]{2}$")
