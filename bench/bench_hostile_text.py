@@ -23,7 +23,7 @@ from retrieval.counts import parse_count
 from retrieval.engine.bio_checks import unpickable_reason
 from retrieval.engine.brief import read_brief
 from retrieval.errors import StoryfitError
-from retrieval.roster import is_thin_bio
+from retrieval.roster.creator import is_thin_bio
 
 BIO_CHARS = 50_000
 BIOS = {
