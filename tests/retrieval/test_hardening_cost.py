@@ -1,9 +1,10 @@
 """Text crafted to make the patterns backtrack costs no more than ordinary text (issue 10).
 
-Before the fix a 50,000-character bio took 21 s in ``is_thin_bio`` and a 4,000-character brief
-about 1.4 s in ``read_brief``. The timeouts below are guards, generous by a factor of more than 20
-over what these inputs take now (figures: ``python bench/bench_hostile_text.py``); the equivalence
-check against the former pattern is exact.
+Before the fix a 50,000-character bio took 6 to 21 s in ``is_thin_bio`` (quadratic: four times
+that at 100,000) and a 4,000-character brief about 1.4 s in ``read_brief``. The timeouts below
+are guards, generous by a factor of more than 5 over what these inputs take now on a loaded
+machine (figures: ``python bench/bench_hostile_text.py``); the equivalence check against the
+former pattern is exact.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from retrieval.engine.brief import read_brief
 from retrieval.errors import StoryfitError
 from retrieval.roster.creator import THIN_BIO_WORDS, is_thin_bio
 
+BIO_CHARS = 100_000
 HOSTILE_BIOS = {
-    "one long word": "a" * 50_000,
-    "one long word, then @": "a" * 50_000 + "@",
-    "hashes": "#" * 50_000 + " instruction",
-    "dots and letters": "x." * 25_000,
+    "one long word": "a" * BIO_CHARS,
+    "one long word, then @": "a" * BIO_CHARS + "@",
+    "hashes": "#" * BIO_CHARS + " instruction",
+    "dots and letters": "x." * (BIO_CHARS // 2),
 }
 # Each unit repeated to the length read_brief reads.
 HOSTILE_BRIEF_UNITS = ["100 ", "999 ", "100,", "In Spain, ", "UK-based ", "in ", "1.5 ", "under "]
@@ -39,7 +41,7 @@ def test_a_long_crafted_bio_is_checked_in_bounded_time(bio: str) -> None:
 
 @pytest.mark.timeout(5)
 def test_crafted_briefs_at_the_length_limit_are_read_in_bounded_time() -> None:
-    for unit in HOSTILE_BRIEF_UNITS:
+    for unit in HOSTILE_BRIEF_UNITS * 3:  # about 15 s before the fix
         text = ("coffee " + unit * MAX_BRIEF_CHARS)[:MAX_BRIEF_CHARS]
         # A brief that is all constraints, or a count out of range, is one clear sentence.
         with contextlib.suppress(StoryfitError):
