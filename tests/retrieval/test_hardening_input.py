@@ -13,6 +13,7 @@ import pytest
 from retrieval.counts import MAX_COUNT, CountError, parse_count
 from retrieval.errors import StoryfitError
 from retrieval.roster.load import MAX_CELL_CHARS, RosterFileError, load_roster_text
+from retrieval.roster.untrusted_json import json_text
 
 HUGE_COUNTS = [
     "1e999999",  # a million-digit number: 278 s holding the GIL before the bound
@@ -150,3 +151,11 @@ def test_a_header_with_a_carriage_return_or_a_huge_column_is_read_not_crashed() 
     huge_column = b"handle,followers," + b"x" * (MAX_CELL_CHARS + 1) + b"\njane,5,x\n"
     with pytest.raises(RosterFileError, match="column 3 of the header row is 131,073 characters"):
         load_roster_text(huge_column, "r.csv")
+
+
+def test_a_value_too_deep_to_write_back_is_cut_short() -> None:
+    nested: list[object] = []
+    for _ in range(10_000):
+        nested = [nested]
+    assert json_text(nested) == "[… nested too deeply to show …]"
+    assert json_text({"a": [1, "x"]}) == '{"a": [1, "x"]}'
