@@ -18,13 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.blocks import home, kit, modal, replies, results
-from bot.service import TierLookup
+from bot.cli import _print_import_report, out
+from bot.service import ImportReport, TierLookup
 from retrieval.contract import Filters, Pick, Recommendation, RecommendRequest, Shortfall
 from retrieval.counts import MAX_COUNT, CountError, parse_count
 from retrieval.engine.brief import read_brief
 from retrieval.errors import StoryfitError
 from retrieval.roster.creator import Creator
-from retrieval.roster.load import RosterLoad, load_roster_text
+from retrieval.roster.load import DuplicateRow, RejectedRow, RosterLoad, load_roster_text
+from retrieval.store.index import UpsertReport
 from retrieval.tiers import DEFAULT_SCHEME
 from tests.support.block_kit_limits import block_problems, view_problems
 from tests.support.hostile_inputs import BRIEF_PIECES, COLUMN_NAMES, COUNT_CHARACTERS, MARKUP
@@ -312,3 +314,42 @@ def test_views_keep_slack_limits(
     assert view_problems(modal.brief_modal(story)) == []
     home_tab: dict[str, Any] = home.home_view(tier_counts, DEFAULT_SCHEME, recent, problem)
     assert view_problems(home_tab) == []
+
+
+# --- The terminal ------------------------------------------------------------------------------
+
+
+@FAST
+@given(
+    texts,
+    st.lists(
+        st.builds(DuplicateRow, row=st.integers(1, 99), kept_row=st.integers(1, 99), key=texts),
+        max_size=3,
+    ),
+    st.lists(
+        st.builds(
+            RejectedRow,
+            row=st.integers(1, 99),
+            field=st.none() | texts,
+            value=st.none() | texts,
+            reason=texts,
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_the_import_report_prints_any_user_text_as_text(
+    source: str, duplicates: list[DuplicateRow], rejected: list[RejectedRow]
+) -> None:
+    load = RosterLoad(
+        format="csv",
+        creators=[],
+        rejected=rejected,
+        duplicates=duplicates,
+        thin=[],
+        total_rows=len(rejected) + len(duplicates),
+    )
+    upsert = UpsertReport(added=[], updated=[], unchanged=[], embedded=0)
+    with out.capture() as captured:
+        _print_import_report(ImportReport(source=source, load=load, upsert=upsert))
+    assert f"Rejected row {rejected[0].row}" in captured.get()
