@@ -25,7 +25,7 @@ from bot.app import build_app, lower_thread_priority
 from bot.digest.delivery import DigestScheduler
 from bot.service import StoryfitService
 from bot.settings import Settings
-from bot.slack.client import SlackSetupError, digest_client
+from bot.slack.client import SlackSetupError, digest_client, unreachable
 from retrieval.redaction import redact
 
 EVENTS_PATH = "/slack/events"
@@ -105,6 +105,8 @@ def open_app(settings: Settings, service: StoryfitService) -> App:
         return build_app(settings, service)
     except BoltError as error:
         raise SlackSetupError(f"Slack did not accept SLACK_BOT_TOKEN: {error}") from None
+    except OSError as error:  # urllib's URLError included: auth.test never got an answer
+        raise unreachable(settings, error) from None
 
 
 def uvicorn_config(asgi: Starlette, host: str, port: int) -> uvicorn.Config:
@@ -138,7 +140,10 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
 
         assert settings.slack_app_token is not None
         handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        handler.connect()  # type: ignore[no-untyped-call]
+        try:
+            handler.connect()  # type: ignore[no-untyped-call]
+        except OSError as error:
+            raise unreachable(settings, error) from None
         logger.info("Connected to Slack over Socket Mode; health on port %d", port)
         try:
             uvicorn.Server(uvicorn_config(build_asgi(None, mode), host, port)).run()

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from bot.history.store import History
 from bot.settings import Settings
 from retrieval.contract import Pick, Recommendation, RecommendRequest
-from retrieval.counts import parse_count
+from retrieval.counts import looks_like_count, parse_count
 from retrieval.engine.recommender import Recommender
 from retrieval.errors import StoryfitError
 from retrieval.ports import Embedder
@@ -68,15 +68,6 @@ class UnknownHandleError(StoryfitError):
         self.suggestions = suggestions
         hint = f" Did you mean {', '.join('@' + s for s in suggestions)}?" if suggestions else ""
         super().__init__(f"No creator with the handle @{handle} is on the roster.{hint}")
-
-
-def looks_like_count(query: str) -> bool:
-    """``8500``, ``12.3k`` and ``1,200`` are counts; ``@8500`` and ``janecooks`` are handles."""
-    try:
-        parse_count(query)
-    except ValueError:
-        return False
-    return not query.strip().startswith("@")
 
 
 class StoryfitService:

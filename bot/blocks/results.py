@@ -230,7 +230,7 @@ def lookalike_messages(seed: Pick, picks: Sequence[Pick]) -> list[SlackMessage]:
     title = f"Creators like @{seed.handle}"
     if not picks:
         body = f"No other creator on the roster has a bio close to @{escape(seed.handle)}'s."
-        return [SlackMessage(title, [section(body)])]
+        return [SlackMessage(truncate(title, limits.MAX_MESSAGE_TEXT), [section(body)])]
     units = [
         _Unit(
             [header(title), context(f"Same tier as @{escape(seed.handle)}: *{escape(seed.tier)}*")]
