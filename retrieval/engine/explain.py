@@ -41,6 +41,8 @@ _CONTACT = re.compile(
 )
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 
+FIT_WORDING = {"strong": "Strong fit", "good": "Good fit", "weak": "Weak fit"}
+
 SIDE_PURPOSE = {
     "macro": "for awareness: a wide audience hears the story",
     "micro": "for action: a close audience that acts on a recommendation",
@@ -117,15 +119,15 @@ def explain_pick(
     ``reference`` names what was matched: "the brief", or "@jane's bio" for lookalikes.
     """
     creator = candidate.creator
+    label = fit_label(candidate.fit)
     quotes, bio_words = evidence(creator.bio, query)
     if quotes:
-        fit = f"Its bio shares {_named(query, bio_words)} with {reference}."
+        fit = f"{FIT_WORDING[label]}: its bio shares {_named(query, bio_words)} with {reference}."
     else:
         quotes = opening_segments(creator.bio)
         fit = (
-            f"Its bio shares no words with {reference} but is close to it in meaning "
-            f"(fit {candidate.fit:.1f} standard deviations above the roster); quoted is how "
-            "the bio opens."
+            f"{FIT_WORDING[label]}: its bio says it in other words (or another language), close "
+            f"to {reference} in meaning; quoted is how the bio opens."
         )
     tier = scheme.classify(creator.followers)
     where = f" on {creator.platform}" if creator.platform != "unknown" else ""
@@ -140,7 +142,7 @@ def explain_pick(
         tier=tier.name,
         role=plan.role,
         score=round(candidate.score, 3),
-        fit=fit_label(candidate.fit),
+        fit=label,
         why=f"{fit} {reach}",
         evidence=quotes,
         engagement_rate=creator.engagement_rate,
