@@ -13,7 +13,7 @@ from retrieval.engine.brief import read_brief
 from retrieval.engine.recommender import Recommender
 from retrieval.llm.brief import merge_reading, read_brief_with_model
 from retrieval.llm.call import Deadline, LlmSession
-from retrieval.llm.explain import creator_key, explain_with_model
+from retrieval.llm.explain import answer_key, explain_with_model
 
 #: The brief call may use this share of the request's deadline; the rest is the explanation's.
 BRIEF_SHARE = 0.4
@@ -40,7 +40,7 @@ def recommend_with_model(
         recommendation = recommender.recommend(request, brief)
         keys = [pick.key for pick in recommendation.picks]
         bios = {
-            creator_key(creator.platform, creator.handle): creator.bio
+            answer_key(creator.platform, creator.handle): creator.bio
             for creator in recommender.index.get_many(keys).values()
         }
         return explain_with_model(session, recommendation, bios)

@@ -45,8 +45,9 @@ MIN_EVIDENCE_CHARS = 3
 LEAK_SENTENCE_CHARS = 30
 _MENTION = re.compile(r"(?<![\w.])@([A-Za-z0-9_.]+[A-Za-z0-9_])")
 
-CreatorKey = tuple[str, str]
-"""``(platform, handle)``, lower-case, ``@`` dropped: a creator's identity."""
+AnswerKey = tuple[str, str]
+"""``(platform, handle)``, lower-case, ``@`` dropped: matches the model's spelling of a pick to
+the pick (``Pick.key`` is the exact ``platform:handle``)."""
 
 
 class PickText(BaseModel):
@@ -63,14 +64,14 @@ class MixText(BaseModel):
     explanation: str
 
 
-def creator_key(platform: str, handle: str) -> CreatorKey:
+def answer_key(platform: str, handle: str) -> AnswerKey:
     return platform.strip().casefold(), handle.strip().lstrip("@").casefold()
 
 
 def explain_with_model(
     session: LlmSession,
     recommendation: Recommendation,
-    bios: Mapping[CreatorKey, str],
+    bios: Mapping[AnswerKey, str],
     deadline: Deadline | None = None,
 ) -> Recommendation:
     """``recommendation`` explained by the model when its answer passes the checks; else as is."""
@@ -91,19 +92,19 @@ def explain_with_model(
 
 def apply_mix_text(
     recommendation: Recommendation,
-    bios: Mapping[CreatorKey, str],
+    bios: Mapping[AnswerKey, str],
     answer: MixText,
     system_prompt: str,
 ) -> Recommendation | None:
     """``recommendation`` with the answer's checked texts, or ``None`` when the whole answer is
     discarded (the reason is logged)."""
-    picks = {creator_key(pick.platform, pick.handle): pick for pick in recommendation.picks}
+    picks = {answer_key(pick.platform, pick.handle): pick for pick in recommendation.picks}
     problem = _whole_answer_problem(answer, picks, system_prompt)
     if problem is not None:
         log.warning("openai explanation discarded: %s; the rules' text is used", problem)
         return None
-    texts = {creator_key(text.platform, text.handle): text for text in answer.picks}
-    explained: dict[CreatorKey, Pick] = {}
+    texts = {answer_key(text.platform, text.handle): text for text in answer.picks}
+    explained: dict[AnswerKey, Pick] = {}
     for key, pick in picks.items():
         text = texts.get(key)
         reason = (
@@ -123,7 +124,7 @@ def apply_mix_text(
         log.warning("openai explanation discarded: no pick passed its checks")
         return None
     order = _reordered(
-        recommendation.picks, [creator_key(t.platform, t.handle) for t in answer.picks]
+        recommendation.picks, [answer_key(t.platform, t.handle) for t in answer.picks]
     )
     return recommendation.model_copy(
         update={
@@ -134,7 +135,7 @@ def apply_mix_text(
     )
 
 
-def _candidates(picks: Sequence[Pick], bios: Mapping[CreatorKey, str]) -> list[dict[str, object]]:
+def _candidates(picks: Sequence[Pick], bios: Mapping[AnswerKey, str]) -> list[dict[str, object]]:
     return [
         {
             "handle": pick.handle,
@@ -146,16 +147,16 @@ def _candidates(picks: Sequence[Pick], bios: Mapping[CreatorKey, str]) -> list[d
             "engagement_rate": pick.engagement_rate,
             "country": pick.country,
             "language": pick.language,
-            "bio": bios.get(creator_key(pick.platform, pick.handle), ""),
+            "bio": bios.get(answer_key(pick.platform, pick.handle), ""),
         }
         for pick in picks
     ]
 
 
 def _whole_answer_problem(
-    answer: MixText, picks: Mapping[CreatorKey, Pick], system_prompt: str
+    answer: MixText, picks: Mapping[AnswerKey, Pick], system_prompt: str
 ) -> str | None:
-    named = [creator_key(text.platform, text.handle) for text in answer.picks]
+    named = [answer_key(text.platform, text.handle) for text in answer.picks]
     strangers = [
         f"{platform}:@{handle}" for platform, handle in named if (platform, handle) not in picks
     ]
@@ -191,10 +192,10 @@ def _pick_problem(text: PickText, bio: str) -> str | None:
     return None
 
 
-def _reordered(picks: Sequence[Pick], answer_order: Sequence[CreatorKey]) -> list[CreatorKey]:
+def _reordered(picks: Sequence[Pick], answer_order: Sequence[AnswerKey]) -> list[AnswerKey]:
     """Pick keys in the rules' order, except that each tier whose picks the answer all names
     takes the answer's order within that tier's positions."""
-    keys = [creator_key(pick.platform, pick.handle) for pick in picks]
+    keys = [answer_key(pick.platform, pick.handle) for pick in picks]
     slot_of = {key: (pick.role, pick.tier) for key, pick in zip(keys, picks, strict=True)}
     result = list(keys)
     for slot in dict.fromkeys(slot_of.values()):
