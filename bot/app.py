@@ -6,11 +6,14 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Literal
 
+from pydantic import SecretStr
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RateLimitErrorRetryHandler, default_retry_handlers
 
+from bot.admins import Admins
 from bot.listeners import register_listeners
 from bot.listeners.runtime import MAX_WAITING_BRIEFS, WORK_DEADLINE_SECONDS, ListenerDeps
 from bot.service import StoryfitService
@@ -51,6 +54,39 @@ class SlackSetupError(Exception):
     """The Slack settings are missing or wrong; the message names what to set."""
 
 
+Mode = Literal["http", "socket"]
+MISSING_BOT_TOKEN = (
+    "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your "
+    "Slack app's OAuth & Permissions page."
+)
+MISSING_SIGNING_SECRET = (
+    "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's "
+    "Basic Information page (or set SLACK_APP_TOKEN to use Socket Mode instead)."
+)
+
+
+def _is_set(secret: SecretStr | None) -> bool:
+    return secret is not None and bool(secret.get_secret_value().strip())
+
+
+def slack_mode(settings: Settings) -> Mode:
+    return "socket" if _is_set(settings.slack_app_token) else "http"
+
+
+def check_slack_settings(settings: Settings) -> Mode:
+    """The mode to run in; ``SlackSetupError`` naming the first missing variable.
+
+    Over HTTP every request is checked against the signing secret: without one, anyone who can
+    reach the port could act as Slack, so the app is never built without it.
+    """
+    mode = slack_mode(settings)
+    if not _is_set(settings.slack_bot_token):
+        raise SlackSetupError(MISSING_BOT_TOKEN)
+    if mode == "http" and not _is_set(settings.slack_signing_secret):
+        raise SlackSetupError(MISSING_SIGNING_SECRET)
+    return mode
+
+
 def api_url(settings: Settings) -> str:
     """The Web API base URL: ``STORYFIT_SLACK_API_URL`` or Slack's, ending in ``/``."""
     url = settings.slack_api_url or WebClient.BASE_URL
@@ -59,13 +95,11 @@ def api_url(settings: Settings) -> str:
 
 def build_client(settings: Settings) -> WebClient:
     """The one Web API client of the app: our base URL, rate limits waited out."""
-    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
-        raise SlackSetupError(
-            "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your "
-            "Slack app's OAuth & Permissions page."
-        )
+    token = settings.slack_bot_token
+    if token is None or not _is_set(token):
+        raise SlackSetupError(MISSING_BOT_TOKEN)
     return WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
+        token=token.get_secret_value(),
         base_url=api_url(settings),
         retry_handlers=[
             *default_retry_handlers(),
@@ -83,11 +117,14 @@ def build_app(
 ) -> App:
     """The Bolt app with every listener registered; calls ``auth.test`` once to check the token.
 
+    ``SlackSetupError`` when the token, or in HTTP mode the signing secret, is missing.
+
     ``process_before_response=True``: each ack function runs on the request thread and the
     response leaves as soon as it returns, while lazy listeners carry on in the executor. (With
     ``False``, Bolt polls for the ack every 10 ms from a pool shared with the lazy work, so a busy
     pool would delay acknowledgements.)
     """
+    check_slack_settings(settings)
     client = build_client(settings)
     secret = settings.slack_signing_secret
     app = App(
@@ -102,5 +139,7 @@ def build_app(
     engine = ThreadPoolExecutor(
         ENGINE_WORKERS, thread_name_prefix="storyfit-engine", initializer=lower_thread_priority
     )
-    register_listeners(app, ListenerDeps(service, engine, deadline_seconds, max_waiting_briefs))
+    admins = Admins(settings.admin_users)
+    deps = ListenerDeps(service, engine, admins, deadline_seconds, max_waiting_briefs)
+    register_listeners(app, deps)
     return app

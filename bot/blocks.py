@@ -57,11 +57,19 @@ _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
 
 @dataclass(frozen=True)
 class SlackMessage:
-    """One message to post or update: fallback text, blocks, and the creators it shows."""
+    """One message to post or update: fallback text, blocks, and the creators it shows.
+
+    ``text`` is given as plain text and escaped here, the one place every fallback text Slack
+    receives passes through (Slack parses it as mrkdwn: a raw ``<!channel>`` would ping).
+    """
 
     text: str
     blocks: list[Block]
     pick_keys: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        fallback = truncate_mrkdwn(escape(self.text), limits.MAX_MESSAGE_TEXT)
+        object.__setattr__(self, "text", fallback)
 
 
 @dataclass(frozen=True)
@@ -381,7 +389,7 @@ def result_messages(
             label = f"Creators for “{escape(brief)}”, part {number} of {len(pages)}"
             blocks = [context(label), *blocks]
             text = f"{first_text} (part {number} of {len(pages)})"
-        messages.append(SlackMessage(truncate(text, limits.MAX_MESSAGE_TEXT), blocks, page.keys))
+        messages.append(SlackMessage(text, blocks, page.keys))
     return messages
 
 
@@ -398,10 +406,7 @@ def lookalike_messages(seed: Pick, picks: Sequence[Pick]) -> list[SlackMessage]:
     ]
     units.extend(_Unit(_pick_blocks(pick, None), (pick_key(pick),)) for pick in picks)
     pages = _pack(units, limits.MAX_BLOCKS_PER_MESSAGE)
-    return [
-        SlackMessage(truncate(title, limits.MAX_MESSAGE_TEXT), page.blocks, page.keys)
-        for page in pages
-    ]
+    return [SlackMessage(title, page.blocks, page.keys) for page in pages]
 
 
 def placeholder_message(brief: str) -> SlackMessage:
@@ -426,14 +431,18 @@ def empty_brief_message(how_to_ask: str) -> SlackMessage:
 
 def error_message(message: str) -> SlackMessage:
     """A problem told plainly; ``message`` is a user-facing sentence (escaped here)."""
-    return SlackMessage(
-        truncate(message, limits.MAX_MESSAGE_TEXT), [section(f":warning: {escape(message)}")]
-    )
+    return SlackMessage(message, [section(f":warning: {escape(message)}")])
+
+
+def refusal_message(summary: str, detail_mrkdwn: str) -> SlackMessage:
+    """Something the user may not do: ``summary`` as the plain fallback text, ``detail_mrkdwn``
+    (already escaped, may mention users) in the message."""
+    return SlackMessage(summary, [section(f":lock: {detail_mrkdwn}")])
 
 
 def notice_message(message: str) -> SlackMessage:
     """A short confirmation (feedback stored, file uploaded)."""
-    return SlackMessage(truncate(message, limits.MAX_MESSAGE_TEXT), [section(escape(message))])
+    return SlackMessage(message, [section(escape(message))])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from bot.blocks import (
     fields_sections,
     header,
     section,
-    truncate,
     truncate_mrkdwn,
 )
 from bot.digest import Digest
@@ -86,4 +85,4 @@ def digest_message(digest: Digest, *, chart_attached: bool = False) -> SlackMess
     if len(blocks) > room:
         blocks = [*blocks[: room - 1], context("Some parts were left out to fit one message.")]
     text = f"{title}: {plural(digest.briefs, 'brief')}"
-    return SlackMessage(truncate(text, limits.MAX_MESSAGE_TEXT), [*blocks, *footer])
+    return SlackMessage(text, [*blocks, *footer])

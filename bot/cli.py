@@ -365,8 +365,8 @@ def digest(
     """Post the last seven days' digest to --channel, or --print it; or --send-due for cron."""
     from slack_sdk.errors import SlackApiError
 
-    from bot.app import SlackSetupError, build_client
-    from bot.digest_delivery import post_digest, recent_digest, send_due_digests
+    from bot.app import SlackSetupError
+    from bot.digest_delivery import digest_client, post_digest, recent_digest, send_due_digests
     from bot.digest_text import render_digest_text
 
     context: Context = ctx.obj
@@ -391,7 +391,7 @@ def digest(
             else:
                 assert channel is not None
                 digest = recent_digest(service, channel, now)
-                posted = post_digest(build_client(context.settings), channel, digest)
+                posted = post_digest(digest_client(context.settings), channel, digest)
                 note = f" ({posted.chart_error})" if posted.chart_error else ""
                 out.print(f"Posted the digest to {channel} (ts {posted.ts}){note}.")
         except SlackSetupError as error:

@@ -32,6 +32,7 @@ from bot.digest import Digest, compose_digest
 from bot.digest_schedule import DuePeriod, due_period, schedule_for
 from bot.history import DigestDelivery, DigestSubscription, History
 from bot.settings import Settings
+from retrieval.errors import StoryfitError
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,14 @@ MAX_ATTEMPTS = 3
 RECENT_WINDOW = timedelta(days=7)
 #: How often the scheduler inside ``storyfit serve`` looks for due digests.
 SCHEDULER_INTERVAL_SECONDS = 60.0
+
+
+class FutureDigestError(StoryfitError):
+    def __init__(self, moment: datetime) -> None:
+        super().__init__(
+            f"{moment:%Y-%m-%d %H:%M %Z} is in the future: a digest is sent only once its "
+            "period has begun, never claimed early. Leave out --at, or give a past time."
+        )
 
 
 class DigestDeps(Protocol):
@@ -157,21 +166,29 @@ def post_digest(client: WebClient, channel_id: str, digest: Digest) -> PostedDig
     return PostedDigest(ts, chart_error)
 
 
-def digest_client(settings: Settings) -> WebClient:
-    """The app's client without its connection-error retry, keeping the rate-limit one.
+def sending_once(client: WebClient) -> WebClient:
+    """A copy of ``client`` without its connection-error retry, keeping the rate-limit one.
 
     Re-sending a ``chat.postMessage`` whose answer was lost could post the digest twice; a 429 is
     safe to wait out and retry, since Slack refused the first call.
     """
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        retry_handlers=[
+            handler
+            for handler in client.retry_handlers
+            if isinstance(handler, RateLimitErrorRetryHandler)
+        ],
+    )
+
+
+def digest_client(settings: Settings) -> WebClient:
+    """The app's client, sending each call once (``sending_once``)."""
     from bot.app import build_client
 
-    client = build_client(settings)
-    client.retry_handlers = [
-        handler
-        for handler in client.retry_handlers
-        if isinstance(handler, RateLimitErrorRetryHandler)
-    ]
-    return client
+    return sending_once(build_client(settings))
 
 
 def _never_reached_slack(error: Exception) -> bool:
@@ -245,6 +262,10 @@ def _due(deps: DigestDeps, now: datetime) -> list[tuple[DigestSubscription, DueP
     due = []
     for subscription in deps.history.active_subscriptions():
         schedule = schedule_for(subscription, deps.settings)
+        if subscription.cron is None or subscription.timezone is None:
+            channel = subscription.channel_id
+            subscription = deps.history.pin_schedule(channel, schedule.cron, schedule.zone.key)
+            schedule = schedule_for(subscription, deps.settings)
         period = due_period(schedule, now, since=subscription.subscribed_at)
         if period is None:
             continue
@@ -269,6 +290,8 @@ def send_due_digests(
     """
     if now.tzinfo is None:
         raise ValueError("send_due_digests needs a timezone-aware time")
+    if now > datetime.now(UTC):
+        raise FutureDigestError(now)
     history = deps.history
     results = [
         DeliveryResult(

@@ -257,8 +257,11 @@ def test_subcommands_run_lazily_and_admin_ones_are_refused_to_others(slack: Slac
         call.respond(f"echo {call.args} from {call.user_id} in {call.channel_id}")
 
     register_subcommand("echo-test", echo, usage="echo-test WORDS", summary="echo", admin_only=True)
-    refused = command_blocks(slack, "/storyfit", "echo-test hi")
-    assert "Only Storyfit admins" in refused
+    assert slack.command("/storyfit", "echo-test hi").body == ""
+    [refused] = slack.mock.wait_for("response_url")
+    assert "Only Storyfit admins" in text_of(refused) and f"<@{ADMIN}>" in text_of(refused)
+    assert "echo hi" not in json.dumps(refused.body)
+    slack.mock.reset()
     reply = slack.command("/storyfit", "echo-test hi there", user=ADMIN)
     assert reply.status == 200 and reply.body == ""
     [answer] = slack.mock.wait_for("response_url")

@@ -12,18 +12,26 @@ from bot.blocks import (
     SlackMessage,
     empty_brief_message,
     error_message,
+    escape,
     help_message,
+    refusal_message,
     tier_message,
     unknown_handle_message,
 )
 from bot.listeners.delivery import Place, answer_brief, brief_from_slack_text
 from bot.listeners.runtime import ListenerDeps, describe_failure, failures_told
-from bot.listeners.subcommands import SubcommandCall, find_subcommand, help_lines
+from bot.listeners.subcommands import (
+    Subcommand,
+    SubcommandCall,
+    find_subcommand,
+    help_lines,
+)
 from bot.service import StoryfitService, UnknownHandleError
 from retrieval.recommendation import RecommendRequest
 
+ADMINS_ONLY_SUMMARY = "Only Storyfit admins can use `/storyfit {name}`."
 ADMINS_ONLY = (
-    "Only Storyfit admins can use `/storyfit {name}`. Ask whoever runs Storyfit to add your "
+    ADMINS_ONLY_SUMMARY + " Ask {admins} to run it, or whoever runs Storyfit to add your "
     "Slack user id to STORYFIT_ADMIN_USERS."
 )
 
@@ -43,10 +51,16 @@ def _command_text(command: dict[str, Any]) -> str:
     return brief_from_slack_text(str(command.get("text") or ""))
 
 
-def _refused(service: StoryfitService, command: dict[str, Any], admin_only: bool) -> bool:
-    """An admin-only subcommand from someone not listed, when STORYFIT_ADMIN_USERS is set."""
-    admins = service.settings.admin_users
-    return admin_only and bool(admins) and command.get("user_id") not in admins
+def run_subcommand(subcommand: Subcommand, call: SubcommandCall) -> None:
+    """Run a subcommand, or tell a non-admin that an admin-only one is not theirs to run."""
+    if not subcommand.admin_only or call.caller_is_admin():
+        subcommand.handler(call)
+        return
+    refusal = refusal_message(
+        ADMINS_ONLY_SUMMARY.format(name=subcommand.name),
+        ADMINS_ONLY.format(name=escape(subcommand.name), admins=call.admins.describe()),
+    )
+    call.respond(text=refusal.text, blocks=refusal.blocks)
 
 
 def register(app: App, deps: ListenerDeps) -> None:
@@ -57,15 +71,13 @@ def register(app: App, deps: ListenerDeps) -> None:
         ack(text=message.text, blocks=message.blocks)
 
     def ack_storyfit(ack: Ack, command: dict[str, Any]) -> None:
-        """Instant answers (help, an empty brief, a refusal) here; everything else is lazy."""
+        """Instant answers (help, an empty brief) here; everything else, refusals too, is lazy
+        (whether someone is an admin may take a ``users.info`` call)."""
         text = _command_text(command)
-        found = find_subcommand(text)
         if not text:
             message = empty_brief_message("`/storyfit`")
         elif text.lower() == "help":
             message = help_message(help_lines())
-        elif found is not None and _refused(service, command, found[0].admin_only):
-            message = error_message(ADMINS_ONLY.format(name=found[0].name))
         else:
             ack()
             return
@@ -85,20 +97,20 @@ def register(app: App, deps: ListenerDeps) -> None:
         found = find_subcommand(text)
         if found is not None:
             subcommand, args = found
-            if _refused(service, command, subcommand.admin_only):
-                return
+            call = SubcommandCall(
+                args=args,
+                user_id=command["user_id"],
+                channel_id=command["channel_id"],
+                team_id=str(command.get("team_id") or ""),
+                trigger_id=str(command.get("trigger_id") or ""),
+                service=service,
+                client=client,
+                respond=respond,
+                logger=logger,
+                admins=deps.admins,
+            )
             with failures_told(tell, logger, f"running /storyfit {subcommand.name}"):
-                subcommand.handler(
-                    SubcommandCall(
-                        args=args,
-                        user_id=command["user_id"],
-                        channel_id=command["channel_id"],
-                        service=service,
-                        client=client,
-                        respond=respond,
-                        logger=logger,
-                    )
-                )
+                run_subcommand(subcommand, call)
             return
         with failures_told(tell, logger, "starting on your brief"):
             answer_brief(

@@ -13,6 +13,7 @@ from typing import TypeVar
 from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError
 
+from bot.admins import Admins
 from bot.service import StoryfitService
 from retrieval.errors import StoryfitError
 
@@ -51,6 +52,7 @@ class ListenerDeps:
 
     service: StoryfitService
     work: Executor
+    admins: Admins
     deadline_seconds: float = WORK_DEADLINE_SECONDS
     max_waiting: int = MAX_WAITING_BRIEFS
     _slots: threading.Semaphore = field(init=False, repr=False)
