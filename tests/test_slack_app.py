@@ -16,11 +16,14 @@ from sqlalchemy import select
 from bot import blocks
 from bot.app import build_app
 from bot.history_models import FeedbackRow
+from bot.listeners.actions import LOOKALIKES
 from bot.listeners.shortcuts import BRIEF_FROM_MESSAGE_SHORTCUT, NEW_BRIEF_SHORTCUT
 from bot.listeners.subcommands import SubcommandCall, register_subcommand
 from bot.server import build_asgi
 from bot.service import StoryfitService
 from bot.settings import Settings
+from retrieval.recommendation import Pick
+from tests.history_samples import brief_and_answer
 from tests.slack_harness import (
     ADMIN,
     CHANNEL,
@@ -283,18 +286,34 @@ def result(slack: SlackRequests) -> Iterator[RecordedCall]:
 def test_more_like_this_posts_lookalikes_in_the_thread(
     slack: SlackRequests, slack_service: StoryfitService, result: RecordedCall
 ) -> None:
-    value = buttons_of(result)[blocks.MORE_LIKE_THIS][0]
-    request_id, key = blocks.parse_pick_button_value(value)
+    values = buttons_of(result)[blocks.MORE_LIKE_THIS]
+    request_id, _ = blocks.parse_pick_button_value(values[0])
+    stored = slack_service.history.get_request(request_id)
+    assert stored is not None
+    shown = stored.recommendation.picks
+    shown_keys = [blocks.pick_key(pick) for pick in shown]
+
+    def card(pick: Pick) -> str:  # a pick's first line, as the renderer writes it
+        return json.dumps(blocks.pick_text(pick).splitlines()[0], ensure_ascii=False)[1:-1]
+
+    def close_to_other_picks(value: str) -> bool:
+        key = blocks.parse_pick_button_value(value)[1]
+        nearest = slack_service.lookalikes(key, LOOKALIKES, exclude=[key])
+        return bool({blocks.pick_key(pick) for pick in nearest} & set(shown_keys))
+
+    # A seed whose nearest bios include picks already shown, so leaving those out is tested.
+    value = next(filter(close_to_other_picks, values))
+    key = blocks.parse_pick_button_value(value)[1]
     reply = slack.click(blocks.MORE_LIKE_THIS, value, message_ts=result.body["ts"], thread_ts="1.0")
     assert reply.status == 200
     [posted] = slack.mock.wait_for(
         "chat.postMessage", where=lambda c: "Creators like" in text_of(c)
     )
     assert posted.body["thread_ts"] == "1.0"
-    shown = {
-        pick.handle for pick in slack_service.history.get_request(request_id).recommendation.picks
-    }  # type: ignore[union-attr]
-    assert not any(f'"*@{handle}' in text_of(posted) for handle in shown)
+    posted_text = text_of(posted)
+    lookalikes = slack_service.lookalikes(key, LOOKALIKES, exclude=shown_keys)
+    assert lookalikes and all(card(pick) in posted_text for pick in lookalikes)
+    assert not any(card(pick) in posted_text for pick in shown)
     assert stored_feedback(slack_service, (request_id, USER, "lookalikes", key))
 
 
@@ -447,6 +466,10 @@ def test_a_huge_mix_is_split_across_messages_in_the_thread(
 def test_app_home_shows_the_roster_the_scheme_and_recent_briefs(
     slack: SlackRequests, slack_service: StoryfitService
 ) -> None:
+    request, answer = brief_and_answer("Home-tab check: oat milk for night-shift nurses", [])
+    slack_service.history.record_request(
+        user_id=USER, channel_id=CHANNEL, source="command", request=request, recommendation=answer
+    )
     slack.event({"type": "app_home_opened", "user": USER, "channel": "D0HOME", "tab": "home"})
     [published] = slack.mock.wait_for("views.publish")
     assert published.body["user_id"] == USER
@@ -454,9 +477,7 @@ def test_app_home_shows_the_roster_the_scheme_and_recent_briefs(
     total = sum(slack_service.tier_counts().values())
     assert f"*Roster:* {total:,} creators" in home and total > 200
     assert "Tier scheme in force" in home and "micro" in home
-    recent = slack_service.history.recent_requests(USER, 1)
-    if recent:
-        assert blocks.gist(recent[0].request.brief, 200)[:40] in home
+    assert "Home-tab check: oat milk for night-shift nurses" in home
 
 
 # -- failures told plainly --------------------------------------------------------------------
