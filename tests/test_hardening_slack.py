@@ -256,3 +256,11 @@ def test_a_modal_aimed_at_a_channel_without_the_bot_is_refused_by_dm(slack: Slac
     slack.mock.settle()
     posted = [call.body["channel"] for call in slack.mock.calls("chat.postMessage") if call.ok]
     assert "C0NOTINVITED" not in posted
+
+
+@pytest.mark.parametrize("query", ["@", "@two words", "@@"])
+def test_tier_with_something_that_is_not_a_handle_says_what_works(
+    slack: SlackRequests, query: str
+) -> None:
+    answer = slack.command("/tier", query).json()
+    assert "is not a handle" in answer["text"] and "Something went wrong" not in answer["text"]
