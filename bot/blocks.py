@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot import slack_limits as limits
+from retrieval.errors import StoryfitError
 from retrieval.recommendation import OBJECTIVES, Pick, Recommendation
 from retrieval.roster import Creator
 from retrieval.tiers import TierScheme
@@ -231,9 +232,30 @@ def pick_button_value(request_id: int, key: str) -> str:
     return f"{request_id}|{key}"
 
 
+class StaleButtonError(StoryfitError):
+    def __init__(self) -> None:
+        super().__init__(
+            "I can't read that button any more (it may come from an older version of me). "
+            "Send the brief again for a fresh answer."
+        )
+
+
+_REQUEST_ID = re.compile(r"[0-9]{1,18}")
+
+
+def parse_request_button_value(value: str) -> int:
+    """The stored request a result-wide button (export, thumbs) carries."""
+    if not _REQUEST_ID.fullmatch(value):
+        raise StaleButtonError()
+    return int(value)
+
+
 def parse_pick_button_value(value: str) -> tuple[int, str]:
+    """The stored request and the creator (``platform:handle``) a per-pick button carries."""
     request_id, _, key = value.partition("|")
-    return int(request_id), key
+    if not key:
+        raise StaleButtonError()
+    return parse_request_button_value(request_id), key
 
 
 def _pick_blocks(pick: Pick, request_id: int | None) -> list[Block]:

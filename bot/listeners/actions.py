@@ -27,6 +27,7 @@ from bot.blocks import (
     lookalike_messages,
     notice_message,
     parse_pick_button_value,
+    parse_request_button_value,
     pick_key,
     result_messages,
 )
@@ -142,7 +143,7 @@ def register(app: App, deps: ListenerDeps) -> None:
     def export_csv(body: dict[str, Any], client: WebClient, logger: logging.Logger) -> None:
         click = Click.of(body)
         with telling(client, click, logger, "exporting the picks"):
-            request_id = int(click.value)
+            request_id = parse_request_button_value(click.value)
             stored = load(request_id)
             recommendation = stored.recommendation
             client.files_upload_v2(
@@ -161,7 +162,8 @@ def register(app: App, deps: ListenerDeps) -> None:
         def record_thumbs(body: dict[str, Any], client: WebClient, logger: logging.Logger) -> None:
             click = Click.of(body)
             with telling(client, click, logger, "saving your feedback"):
-                feedback(click, int(click.value), kind)
+                request_id = load(parse_request_button_value(click.value)).id
+                feedback(click, request_id, kind)
                 tell(client, click, notice_message(THANKS[kind]))
 
         return record_thumbs
