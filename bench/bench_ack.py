@@ -49,7 +49,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.conftest import free_port  # noqa: E402
-from tests.slack_mock_server import BOT_USER_ID, TEAM_ID, SlackMockServer  # noqa: E402
+from tests.support.slack_mock_server import BOT_USER_ID, TEAM_ID, SlackMockServer  # noqa: E402
 
 SECRET = "bench-signing-secret"
 BRIEFS = (

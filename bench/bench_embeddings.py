@@ -25,7 +25,7 @@ import numpy.typing as npt
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from retrieval.embeddings import LOCAL_BATCH_SIZE, LocalMiniLMEmbedder  # noqa: E402
+from retrieval.store.embeddings import LOCAL_BATCH_SIZE, LocalMiniLMEmbedder  # noqa: E402
 
 SAMPLE_ROSTER = REPO_ROOT / "bot" / "data" / "sample_roster.csv"
 SPEEDUP_TARGET = 4.0

@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.bench_ack import Client, mock_slack, start_server, summarise  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
-from tests.slack_mock_server import TEAM_ID  # noqa: E402
+from tests.support.slack_mock_server import TEAM_ID  # noqa: E402
 
 HEALTH_P99_GOAL_MS = 100.0
 OVERSIZED_DECLARED = 8 * 1024 * 1024

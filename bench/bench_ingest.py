@@ -28,9 +28,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from retrieval.embeddings import FloatMatrix, FloatVector, LocalMiniLMEmbedder  # noqa: E402
-from retrieval.index import CreatorIndex  # noqa: E402
-from retrieval.roster import load_roster  # noqa: E402
+from retrieval.ports import FloatMatrix, FloatVector  # noqa: E402
+from retrieval.roster.load import load_roster  # noqa: E402
+from retrieval.store.embeddings import LocalMiniLMEmbedder  # noqa: E402
+from retrieval.store.index import CreatorIndex  # noqa: E402
 from retrieval.tiers import DEFAULT_SCHEME  # noqa: E402
 
 PLATFORMS = ("tiktok", "instagram", "youtube")

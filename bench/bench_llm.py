@@ -38,9 +38,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from prompts import load_prompt  # noqa: E402
-from retrieval.llm_brief import BriefReading, read_brief_with_model  # noqa: E402
-from retrieval.llm_call import Deadline, LlmSession  # noqa: E402
-from retrieval.llm_explain import (  # noqa: E402
+from retrieval.contract import Filters, Pick, Recommendation  # noqa: E402
+from retrieval.llm.brief import BriefReading, read_brief_with_model  # noqa: E402
+from retrieval.llm.call import Deadline, LlmSession  # noqa: E402
+from retrieval.llm.explain import (  # noqa: E402
     CreatorKey,
     MixText,
     PickText,
@@ -48,10 +49,10 @@ from retrieval.llm_explain import (  # noqa: E402
     creator_key,
     explain_with_model,
 )
-from retrieval.recommendation import Filters, Pick, Recommendation  # noqa: E402
-from retrieval.roster import Creator, load_roster  # noqa: E402
+from retrieval.roster.creator import Creator  # noqa: E402
+from retrieval.roster.load import load_roster  # noqa: E402
 from retrieval.tiers import Role  # noqa: E402
-from tests.openai_mock_server import MockOpenAIServer, Reply, completion  # noqa: E402
+from tests.support.openai_mock_server import MockOpenAIServer, Reply, completion  # noqa: E402
 
 SAMPLE_ROSTER = REPO_ROOT / "bot" / "data" / "sample_roster.csv"
 BRIEF = (

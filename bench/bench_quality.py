@@ -37,15 +37,16 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from retrieval.brief import read_brief  # noqa: E402
-from retrieval.embeddings import LocalMiniLMEmbedder  # noqa: E402
-from retrieval.index import CreatorIndex  # noqa: E402
-from retrieval.mix import DEFAULT_SLOTS, SidePlan, plan_slots  # noqa: E402
-from retrieval.ranking import Constraints, Fusion, Query, gather, score, select  # noqa: E402
-from retrieval.recommend import Recommender  # noqa: E402
-from retrieval.recommendation import RecommendRequest  # noqa: E402
-from retrieval.roster import Creator, load_roster  # noqa: E402
-from retrieval.roster_table import RosterTable  # noqa: E402
+from retrieval.contract import RecommendRequest  # noqa: E402
+from retrieval.engine.brief import read_brief  # noqa: E402
+from retrieval.engine.mix import DEFAULT_SLOTS, SidePlan, plan_slots  # noqa: E402
+from retrieval.engine.ranking import Constraints, Fusion, Query, gather, score, select  # noqa: E402
+from retrieval.engine.recommender import Recommender  # noqa: E402
+from retrieval.engine.table import RosterTable  # noqa: E402
+from retrieval.roster.creator import Creator  # noqa: E402
+from retrieval.roster.load import load_roster  # noqa: E402
+from retrieval.store.embeddings import LocalMiniLMEmbedder  # noqa: E402
+from retrieval.store.index import CreatorIndex  # noqa: E402
 from retrieval.terms import terms  # noqa: E402
 from retrieval.tiers import DEFAULT_SCHEME  # noqa: E402
 
@@ -78,7 +79,7 @@ def product_picker(engine: Recommender) -> Picker:
         sides = {"awareness": "macro", "action": "micro"}
         picks: dict[str, list[str]] = {"macro": [], "micro": []}
         for p in result.picks:
-            picks[sides[p.role]].append(f"{p.platform}:{p.handle}")
+            picks[sides[p.role]].append(p.key)
         return picks
 
     return pick

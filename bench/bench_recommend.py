@@ -35,11 +35,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from retrieval.embeddings import FloatMatrix, FloatVector, LocalMiniLMEmbedder  # noqa: E402
-from retrieval.index import CreatorIndex  # noqa: E402
-from retrieval.recommend import Recommender  # noqa: E402
-from retrieval.recommendation import RecommendRequest  # noqa: E402
-from retrieval.roster import Creator, normalize_language  # noqa: E402
+from retrieval.contract import RecommendRequest  # noqa: E402
+from retrieval.engine.recommender import Recommender  # noqa: E402
+from retrieval.ports import FloatMatrix, FloatVector  # noqa: E402
+from retrieval.roster.creator import Creator, normalize_language  # noqa: E402
+from retrieval.store.embeddings import LocalMiniLMEmbedder  # noqa: E402
+from retrieval.store.index import CreatorIndex  # noqa: E402
 from retrieval.tiers import DEFAULT_SCHEME  # noqa: E402
 
 CACHE = REPO / "bench" / ".cache"

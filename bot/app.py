@@ -1,4 +1,4 @@
-"""``build_app``: the Bolt app, its Web API client, and every listener. Thin on purpose."""
+"""``build_app``: the Bolt app with its Web API client and every listener. Thin on purpose."""
 
 from __future__ import annotations
 
@@ -6,26 +6,23 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Literal
 
-from pydantic import SecretStr
 from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.http_retry import RateLimitErrorRetryHandler, default_retry_handlers
 
-from bot.admins import Admins
-from bot.listeners import register_listeners
+from bot.listeners import actions, commands, digest, events, home, shortcuts, views
 from bot.listeners.runtime import MAX_WAITING_BRIEFS, WORK_DEADLINE_SECONDS, ListenerDeps
 from bot.service import StoryfitService
 from bot.settings import Settings
-from bot.slack_retries import DropRepeatedEvents
+from bot.slack.admins import Admins
+from bot.slack.client import build_client, check_slack_settings
+from bot.slack.retries import DropRepeatedEvents
 
+#: The Slack surfaces, one listener module each; every one has ``register(app, deps)``.
+SURFACES = (events, commands, actions, shortcuts, views, home, digest)
 #: Threads running lazy listeners: posting placeholders and results, waiting on the engine.
 LAZY_WORKERS = 16
 #: Engine calls (embedding, retrieval) running at once; more would only share the same cores.
 ENGINE_WORKERS = max(2, min(4, os.cpu_count() or 2))
-#: A 429 is waited out (``Retry-After``) up to this many times per call.
-RATE_LIMIT_RETRIES = 3
 #: Niceness of engine threads (and of the model's own threads, which they create): when briefs
 #: keep the cores busy, the threads acknowledging Slack's requests are scheduled first.
 ENGINE_NICENESS = 10
@@ -48,64 +45,6 @@ def started_pool(workers: int, name: str) -> ThreadPoolExecutor:
     for waited in [pool.submit(everyone.wait) for _ in range(workers)]:
         waited.result()
     return pool
-
-
-class SlackSetupError(Exception):
-    """The Slack settings are missing or wrong; the message names what to set."""
-
-
-Mode = Literal["http", "socket"]
-MISSING_BOT_TOKEN = (
-    "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your "
-    "Slack app's OAuth & Permissions page."
-)
-MISSING_SIGNING_SECRET = (
-    "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's "
-    "Basic Information page (or set SLACK_APP_TOKEN to use Socket Mode instead)."
-)
-
-
-def _is_set(secret: SecretStr | None) -> bool:
-    return secret is not None and bool(secret.get_secret_value().strip())
-
-
-def slack_mode(settings: Settings) -> Mode:
-    return "socket" if _is_set(settings.slack_app_token) else "http"
-
-
-def check_slack_settings(settings: Settings) -> Mode:
-    """The mode to run in; ``SlackSetupError`` naming the first missing variable.
-
-    Over HTTP every request is checked against the signing secret: without one, anyone who can
-    reach the port could act as Slack, so the app is never built without it.
-    """
-    mode = slack_mode(settings)
-    if not _is_set(settings.slack_bot_token):
-        raise SlackSetupError(MISSING_BOT_TOKEN)
-    if mode == "http" and not _is_set(settings.slack_signing_secret):
-        raise SlackSetupError(MISSING_SIGNING_SECRET)
-    return mode
-
-
-def api_url(settings: Settings) -> str:
-    """The Web API base URL: ``STORYFIT_SLACK_API_URL`` or Slack's, ending in ``/``."""
-    url = settings.slack_api_url or WebClient.BASE_URL
-    return url if url.endswith("/") else url + "/"
-
-
-def build_client(settings: Settings) -> WebClient:
-    """The one Web API client of the app: our base URL, rate limits waited out."""
-    token = settings.slack_bot_token
-    if token is None or not _is_set(token):
-        raise SlackSetupError(MISSING_BOT_TOKEN)
-    return WebClient(
-        token=token.get_secret_value(),
-        base_url=api_url(settings),
-        retry_handlers=[
-            *default_retry_handlers(),
-            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        ],
-    )
 
 
 def build_app(
@@ -141,5 +80,6 @@ def build_app(
     )
     admins = Admins(settings.admin_users)
     deps = ListenerDeps(service, engine, admins, deadline_seconds, max_waiting_briefs)
-    register_listeners(app, deps)
+    for surface in SURFACES:
+        surface.register(app, deps)
     return app

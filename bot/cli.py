@@ -9,22 +9,22 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from bot.service import ImportReport, StoryfitService
-from bot.settings import Settings, SettingsError, load_settings
 from retrieval.counts import parse_count
 from retrieval.errors import StoryfitError
-from retrieval.recommendation import OBJECTIVES, Recommendation, RecommendRequest
-from retrieval.roster import parse_column_mapping
+
+if TYPE_CHECKING:
+    from bot.service import ImportReport, StoryfitService
+    from bot.settings import Settings
+    from retrieval.contract import Recommendation, RecommendRequest
 
 app = typer.Typer(
     name="storyfit",
@@ -59,6 +59,8 @@ def fail(message: str) -> typer.Exit:
 @contextmanager
 def service_for(ctx: typer.Context) -> Iterator[StoryfitService]:
     """The service for one command, with every user-facing error turned into one clear line."""
+    from bot.service import StoryfitService  # the store and the model: not for `--help`
+
     context: Context = ctx.obj
     try:
         with StoryfitService(context.settings) as service:
@@ -77,6 +79,8 @@ def main_options(
         typer.Option(help="Where Storyfit keeps its stores (default: STORYFIT_DATA_DIR)."),
     ] = None,
 ) -> None:
+    from bot.settings import SettingsError, load_settings  # pydantic-settings: not for `--help`
+
     try:
         settings = load_settings(**({"data_dir": data_dir} if data_dir else {}))
     except SettingsError as error:
@@ -165,6 +169,8 @@ def ingest(
     """Import or update a roster; prints what changed and every rejected row."""
     if not path.is_file():
         raise fail(f"{path} is not a file. Give the path of a CSV, JSON or JSON Lines roster.")
+    from retrieval.roster.load import parse_column_mapping
+
     try:
         mapping = parse_column_mapping(map_ or [])
     except ValueError as error:
@@ -199,6 +205,8 @@ def tier(
 @app.command()
 def demo(ctx: typer.Context) -> None:
     """Load the bundled sample roster and show what was loaded; no accounts or keys needed."""
+    from retrieval.contract import RecommendRequest
+
     sample = resources.files("bot") / "data" / SAMPLE_ROSTER
     with resources.as_file(sample) as path, service_for(ctx) as service:
         out.print(
@@ -222,6 +230,10 @@ def _follower_bound(option: str, value: str | None) -> int | None:
 
 def _request(brief: str, **options: object) -> RecommendRequest:
     """The request, or one line naming the option that is out of range."""
+    from pydantic import ValidationError
+
+    from retrieval.contract import RecommendRequest  # pydantic models: not for `--help`
+
     try:
         return RecommendRequest.model_validate({"brief": brief, **options})
     except ValidationError as error:
@@ -291,6 +303,8 @@ def recommend(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """An explained mix of creators for a brand story: awareness picks, then action picks."""
+    from retrieval.contract import OBJECTIVES
+
     if objective is not None and objective.strip().lower() not in OBJECTIVES:
         raise fail(f"--objective {objective!r}: use {', '.join(OBJECTIVES)}.")
     request = _request(
@@ -321,8 +335,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
 ) -> None:
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
-    from bot.app import SlackSetupError
     from bot.server import serve as run_server
+    from bot.slack.client import SlackSetupError
 
     context: Context = ctx.obj
     try:
@@ -365,9 +379,9 @@ def digest(
     """Post the last seven days' digest to --channel, or --print it; or --send-due for cron."""
     from slack_sdk.errors import SlackApiError
 
-    from bot.app import SlackSetupError
-    from bot.digest_delivery import digest_client, post_digest, recent_digest, send_due_digests
-    from bot.digest_text import render_digest_text
+    from bot.digest.delivery import post_digest, recent_digest, send_due_digests
+    from bot.digest.text import render_digest_text
+    from bot.slack.client import SlackSetupError, digest_client
 
     context: Context = ctx.obj
     now = _digest_time(at, context.settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from retrieval.recommendation import Pick, Recommendation
+from retrieval.contract import Pick, Recommendation
 
 COLUMNS = (
     "role",

@@ -9,16 +9,10 @@ from __future__ import annotations
 import openai
 
 from bot.settings import Settings
-from retrieval.brief import read_brief
+from retrieval.contract import Recommendation, RecommendRequest
+from retrieval.engine.recommender import Recommender
 from retrieval.errors import StoryfitError
-from retrieval.llm_brief import merge_reading, read_brief_with_model
-from retrieval.llm_call import Deadline, LlmSession
-from retrieval.llm_explain import creator_key, explain_with_model
-from retrieval.recommend import Recommender
-from retrieval.recommendation import Recommendation, RecommendRequest
-
-#: The brief call may use this share of the request's deadline; the rest is the explanation's.
-BRIEF_SHARE = 0.4
+from retrieval.llm.assist import recommend_with_model
 
 
 def openai_client(settings: Settings) -> openai.OpenAI:
@@ -49,29 +43,12 @@ class ModelAssist:
         self.client = openai_client(settings)
 
     def recommend(self, request: RecommendRequest, recommender: Recommender) -> Recommendation:
-        """The engine's recommendation, with the brief read and the picks explained by the model.
-
-        One deadline (``STORYFIT_OPENAI_DEADLINE``) covers both calls; whatever fails, that part
-        of the answer is the deterministic one. Retrieval alone decides who is picked.
-        """
-        session = LlmSession(
-            client=self.client,
-            model=self.settings.openai_model,
-            deadline=Deadline.after(self.settings.openai_deadline_seconds),
+        """The engine's recommendation, with the brief read and the picks explained by the model
+        within one deadline (``STORYFIT_OPENAI_DEADLINE``)."""
+        return recommend_with_model(
+            self.client,
+            self.settings.openai_model,
+            self.settings.openai_deadline_seconds,
+            request,
+            recommender,
         )
-        try:
-            brief = read_brief(request)  # a user error is reported before any model call
-            reading = read_brief_with_model(
-                session, brief.text, session.deadline.share(BRIEF_SHARE)
-            )
-            if reading is not None:
-                brief = merge_reading(brief, request, reading)
-            recommendation = recommender.recommend(request, brief)
-            keys = [f"{pick.platform}:{pick.handle}" for pick in recommendation.picks]
-            bios = {
-                creator_key(creator.platform, creator.handle): creator.bio
-                for creator in recommender.index.get_many(keys).values()
-            }
-            return explain_with_model(session, recommendation, bios)
-        finally:
-            session.log_usage()

@@ -20,16 +20,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.app import (
-    Mode,
-    SlackSetupError,
-    build_app,
-    check_slack_settings,
-    lower_thread_priority,
-)
-from bot.digest_delivery import DigestScheduler, digest_client
+from bot.app import build_app, lower_thread_priority
+from bot.digest.delivery import DigestScheduler
 from bot.service import StoryfitService
 from bot.settings import Settings
+from bot.slack.client import Mode, SlackSetupError, check_slack_settings, digest_client
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"

@@ -12,15 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from bot.history import History
+from bot.history.store import History
 from bot.settings import Settings
+from retrieval.contract import Pick, Recommendation, RecommendRequest
 from retrieval.counts import parse_count
-from retrieval.embeddings import Embedder, build_embedder
+from retrieval.engine.recommender import Recommender
 from retrieval.errors import StoryfitError
-from retrieval.index import CreatorIndex, UpsertReport
-from retrieval.recommend import Recommender
-from retrieval.recommendation import Pick, Recommendation, RecommendRequest
-from retrieval.roster import Creator, RosterLoad, load_roster, normalize_handle
+from retrieval.ports import Embedder
+from retrieval.roster.creator import Creator, normalize_handle
+from retrieval.roster.load import RosterLoad, load_roster
+from retrieval.store.embeddings import build_embedder
+from retrieval.store.index import CreatorIndex, UpsertReport
 
 if TYPE_CHECKING:
     from bot.llm import ModelAssist

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks import (
-    SlackMessage,
+from bot.blocks.kit import SlackMessage, escape
+from bot.blocks.replies import (
     empty_brief_message,
     error_message,
-    escape,
     help_message,
     refusal_message,
     tier_message,
     unknown_handle_message,
 )
-from bot.listeners.delivery import Place, answer_brief, brief_from_slack_text
+from bot.listeners.answer import Place, answer_brief, brief_from_slack_text
 from bot.listeners.runtime import ListenerDeps, describe_failure, failures_told
 from bot.listeners.subcommands import (
     Subcommand,
@@ -27,7 +27,7 @@ from bot.listeners.subcommands import (
     help_lines,
 )
 from bot.service import StoryfitService, UnknownHandleError
-from retrieval.recommendation import RecommendRequest
+from retrieval.contract import RecommendRequest
 
 ADMINS_ONLY_SUMMARY = "Only Storyfit admins can use `/storyfit {name}`."
 ADMINS_ONLY = (
@@ -63,66 +63,74 @@ def run_subcommand(subcommand: Subcommand, call: SubcommandCall) -> None:
     call.respond(text=refusal.text, blocks=refusal.blocks)
 
 
+def answer_tier(
+    deps: ListenerDeps, ack: Ack, command: dict[str, Any], logger: logging.Logger
+) -> None:
+    message = tier_reply(deps.service, str(command.get("text") or ""), logger)
+    ack(text=message.text, blocks=message.blocks)
+
+
+def ack_storyfit(deps: ListenerDeps, ack: Ack, command: dict[str, Any]) -> None:
+    """Instant answers (help, an empty brief) here; everything else, refusals too, is lazy
+    (whether someone is an admin may take a ``users.info`` call)."""
+    text = _command_text(command)
+    if not text:
+        message = empty_brief_message("`/storyfit`")
+    elif text.lower() == "help":
+        message = help_message(help_lines())
+    else:
+        ack()
+        return
+    ack(text=message.text, blocks=message.blocks)
+
+
+def run_storyfit(
+    deps: ListenerDeps,
+    command: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    logger: logging.Logger,
+) -> None:
+    text = _command_text(command)
+    if not text or text.lower() == "help":
+        return
+
+    def tell(message: str) -> None:
+        reply = error_message(message)
+        respond(text=reply.text, blocks=reply.blocks)
+
+    found = find_subcommand(text)
+    if found is not None:
+        subcommand, args = found
+        call = SubcommandCall(
+            args=args,
+            user_id=command["user_id"],
+            channel_id=command["channel_id"],
+            team_id=str(command.get("team_id") or ""),
+            trigger_id=str(command.get("trigger_id") or ""),
+            service=deps.service,
+            client=client,
+            respond=respond,
+            logger=logger,
+            admins=deps.admins,
+        )
+        with failures_told(tell, logger, f"running /storyfit {subcommand.name}"):
+            run_subcommand(subcommand, call)
+        return
+    with failures_told(tell, logger, "starting on your brief"):
+        answer_brief(
+            client,
+            deps,
+            logger,
+            place=Place(command["channel_id"]),
+            user_id=command.get("user_id"),
+            source="command",
+            request=RecommendRequest(brief=text),
+            cannot_post=tell,
+        )
+
+
 def register(app: App, deps: ListenerDeps) -> None:
-    service = deps.service
-
-    def answer_tier(ack: Ack, command: dict[str, Any], logger: logging.Logger) -> None:
-        message = tier_reply(service, str(command.get("text") or ""), logger)
-        ack(text=message.text, blocks=message.blocks)
-
-    def ack_storyfit(ack: Ack, command: dict[str, Any]) -> None:
-        """Instant answers (help, an empty brief) here; everything else, refusals too, is lazy
-        (whether someone is an admin may take a ``users.info`` call)."""
-        text = _command_text(command)
-        if not text:
-            message = empty_brief_message("`/storyfit`")
-        elif text.lower() == "help":
-            message = help_message(help_lines())
-        else:
-            ack()
-            return
-        ack(text=message.text, blocks=message.blocks)
-
-    def run_storyfit(
-        command: dict[str, Any], client: WebClient, respond: Respond, logger: logging.Logger
-    ) -> None:
-        text = _command_text(command)
-        if not text or text.lower() == "help":
-            return
-
-        def tell(message: str) -> None:
-            reply = error_message(message)
-            respond(text=reply.text, blocks=reply.blocks)
-
-        found = find_subcommand(text)
-        if found is not None:
-            subcommand, args = found
-            call = SubcommandCall(
-                args=args,
-                user_id=command["user_id"],
-                channel_id=command["channel_id"],
-                team_id=str(command.get("team_id") or ""),
-                trigger_id=str(command.get("trigger_id") or ""),
-                service=service,
-                client=client,
-                respond=respond,
-                logger=logger,
-                admins=deps.admins,
-            )
-            with failures_told(tell, logger, f"running /storyfit {subcommand.name}"):
-                run_subcommand(subcommand, call)
-            return
-        with failures_told(tell, logger, "starting on your brief"):
-            answer_brief(
-                client,
-                deps,
-                logger,
-                place=Place(command["channel_id"]),
-                user_id=command.get("user_id"),
-                source="command",
-                request=RecommendRequest(brief=text),
-                cannot_post=tell,
-            )
-
-    app.command("/tier")(answer_tier)
-    app.command("/storyfit")(ack=ack_storyfit, lazy=[run_storyfit])
+    """Each handler gets ``deps`` bound first; Bolt injects the rest by parameter name."""
+    app.command("/tier")(partial(answer_tier, deps))
+    app.command("/storyfit")(ack=partial(ack_storyfit, deps), lazy=[partial(run_storyfit, deps)])

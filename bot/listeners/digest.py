@@ -13,12 +13,14 @@ from datetime import UTC, datetime
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import SlackMessage, notice_message, refusal_message
-from bot.blocks_digest import digest_message
-from bot.digest_delivery import post_digest, recent_digest, sending_once
-from bot.digest_schedule import parse_schedule_words, schedule_for
+from bot.blocks.kit import SlackMessage
+from bot.blocks.replies import notice_message, refusal_message
+from bot.digest.blocks import digest_message
+from bot.digest.delivery import post_digest, recent_digest
+from bot.digest.schedule import parse_schedule_words, schedule_for
 from bot.listeners.runtime import ListenerDeps
 from bot.listeners.subcommands import SubcommandCall, register_subcommand
+from bot.slack.client import sending_once
 
 USAGE = "digest subscribe [day] [hour] | unsubscribe | now | preview"
 SUMMARY = (

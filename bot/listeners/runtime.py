@@ -13,8 +13,8 @@ from typing import TypeVar
 from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError
 
-from bot.admins import Admins
 from bot.service import StoryfitService
+from bot.slack.admins import Admins
 from retrieval.errors import StoryfitError
 
 T = TypeVar("T")

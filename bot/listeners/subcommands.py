@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.admins import Admins
 from bot.service import StoryfitService
+from bot.slack.admins import Admins
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The periodic digest: composed from history, worded, charted, scheduled and delivered."""

@@ -1,0 +1,1 @@
+"""The history database: briefs, picks, feedback, roster snapshots, digest subscriptions."""

@@ -1,0 +1,193 @@
+"""The history tables as SQLAlchemy 2 typed ORM classes.
+
+The schema itself is owned by the Alembic migrations in ``bot/history/migrations/versions``; these
+classes must describe the same tables (a test compares them).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+#: Alembic's own table, named so it cannot clash with another application's in a shared database.
+VERSION_TABLE = "storyfit_alembic_version"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes stored as UTC, read back as UTC on every backend (SQLite too)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("history timestamps must be timezone-aware")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class RequestRow(Base):
+    """One brief someone asked about, with the full request and the recommendation shown."""
+
+    __tablename__ = "requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    channel_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    brief: Mapped[str] = mapped_column(Text)
+    objective: Mapped[str] = mapped_column(String(16))
+    filters: Mapped[dict[str, Any]]
+    request: Mapped[dict[str, Any]]
+    recommendation: Mapped[dict[str, Any]]
+
+    picks: Mapped[list[PickRow]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="PickRow.rank"
+    )
+
+
+class PickRow(Base):
+    """One creator in a recommendation, in the order shown (awareness picks first)."""
+
+    __tablename__ = "picks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    creator_key: Mapped[str] = mapped_column(String(300), index=True)
+    tier: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))
+    rank: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+
+    request: Mapped[RequestRow] = relationship(back_populates="picks")
+
+
+class FeedbackRow(Base):
+    """A reaction to a recommendation: thumbs, a swap, an export, a lookalike search."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    creator_key: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RosterSnapshotRow(Base):
+    """The whole roster as it stood after one import."""
+
+    __tablename__ = "roster_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(index=True)
+    tier_scheme: Mapped[str] = mapped_column(String(32))
+    creator_count: Mapped[int] = mapped_column(Integer)
+
+
+class RosterEntryRow(Base):
+    """One creator in a roster snapshot."""
+
+    __tablename__ = "roster_snapshot_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("roster_snapshots.id", ondelete="CASCADE"), index=True
+    )
+    creator_key: Mapped[str] = mapped_column(String(300))
+    followers: Mapped[int] = mapped_column(Integer)
+    tier: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class DigestSubscriptionRow(Base):
+    """A channel that receives the digest; no schedule fields means the deployment's default."""
+
+    __tablename__ = "digest_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    weekday: Mapped[int | None] = mapped_column(Integer)
+    hour: Mapped[int | None] = mapped_column(Integer)
+    cron: Mapped[str | None] = mapped_column(String(100))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    subscribed_at: Mapped[datetime]
+
+
+class DigestDeliveryRow(Base):
+    """One channel's digest for one period: claimed before posting, so it is sent at most once."""
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (UniqueConstraint("channel_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(64))
+    period_start: Mapped[datetime]
+    claimed_at: Mapped[datetime]
+    claimed_by: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    posted_ts: Mapped[str | None] = mapped_column(String(32))
+    posted_at: Mapped[datetime | None]
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class DigestRequestRow(Base):
+    """One ``/storyfit digest now``: claimed under Slack's id of the command before posting, so a
+    redelivered command posts nothing more."""
+
+    __tablename__ = "digest_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel_id: Mapped[str] = mapped_column(String(64))
+    requested_by: Mapped[str | None] = mapped_column(String(64))
+    requested_at: Mapped[datetime]
+    posted_ts: Mapped[str | None] = mapped_column(String(32))

@@ -1,0 +1,1 @@
+"""Talking to Slack: the one Web API client and the retry middleware."""

@@ -1,0 +1,88 @@
+"""The recommendation contract: what a caller asks for and what comes back.
+
+``Recommendation`` serialises to exactly the ``recommend --json`` shape in the design; keys may be
+added, never renamed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from retrieval.tiers import Role
+
+Objective = Literal["awareness", "conversion", "balanced"]
+OBJECTIVES: tuple[Objective, ...] = ("awareness", "conversion", "balanced")
+Side = Literal["macro", "micro"]
+
+#: Longest brief we read; longer ones are truncated with a notice.
+MAX_BRIEF_CHARS = 4_000
+
+
+class Filters(BaseModel):
+    """Hard constraints: a pick never violates one."""
+
+    platform: list[str] = Field(default_factory=list)
+    country: list[str] = Field(default_factory=list)
+    language: list[str] = Field(default_factory=list)
+    min_followers: int | None = None
+    max_followers: int | None = None
+
+
+class RecommendRequest(BaseModel):
+    """A brief and the options a user gave explicitly (``None`` means "not given")."""
+
+    brief: str
+    objective: Objective | None = None
+    macro: int | None = Field(default=None, ge=0, le=20)
+    micro: int | None = Field(default=None, ge=0, le=50)
+    platform: list[str] = Field(default_factory=list)
+    country: list[str] = Field(default_factory=list)
+    language: list[str] = Field(default_factory=list)
+    min_followers: int | None = Field(default=None, ge=0)
+    max_followers: int | None = Field(default=None, ge=0)
+    exclude: list[str] = Field(default_factory=list)
+
+
+def creator_key(platform: str, handle: str) -> str:
+    """A creator's id in every store, message and button: ``platform:handle``."""
+    return f"{platform}:{handle}"
+
+
+class Pick(BaseModel):
+    handle: str
+    platform: str
+    name: str | None
+    followers: int
+    tier: str
+    role: Role
+    score: float
+    why: str
+    evidence: list[str]
+    engagement_rate: float | None = None
+    country: str | None = None
+    language: str | None = None
+
+    @property
+    def key(self) -> str:
+        return creator_key(self.platform, self.handle)
+
+
+class Shortfall(BaseModel):
+    tier: Side
+    requested: int
+    found: int
+    reason: str
+
+
+class Recommendation(BaseModel):
+    brief: str
+    objective: Objective
+    filters: Filters
+    picks: list[Pick]
+    shortfall: list[Shortfall]
+    explanation: str
+    explained_by: Literal["rules", "llm"]
+    notices: list[str] = Field(default_factory=list)
+    """Things the user should know about how the brief was read (truncation, inferred filters)."""

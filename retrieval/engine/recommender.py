@@ -1,0 +1,272 @@
+"""The recommendation engine: a brief in, an explained macro/micro mix out, without a model.
+
+``Recommender.recommend`` reads the brief (``brief.py``), plans the slots (``mix.py``), gathers
+and ranks candidates per side (``ranking.py``) and explains each pick and the mix
+(``explain.py``). ``lookalikes`` finds creators like one creator, in its tier; ``swap`` replaces
+one pick of a recommendation with the next best of the same side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from retrieval.contract import Filters, Pick, Recommendation, RecommendRequest, Shortfall, Side
+from retrieval.engine.brief import Brief, normalize_exclude, read_brief
+from retrieval.engine.explain import explain_mix, explain_pick
+from retrieval.engine.mix import SIDE_ROLES, Band, SidePlan, SlotPlan, plan_slots
+from retrieval.engine.ranking import (
+    Candidate,
+    ConceptVectors,
+    Constraints,
+    Query,
+    build_query,
+    gather,
+    relevance_floor,
+    score,
+    select,
+)
+from retrieval.engine.table import RosterTable
+from retrieval.errors import EmptyRosterError, StoryfitError
+from retrieval.ports import Embedder, RosterIndex
+from retrieval.roster.creator import Creator
+from retrieval.terms import terms
+from retrieval.tiers import TierScheme
+
+
+class UnknownCreatorError(StoryfitError):
+    """No creator on the roster has that key or handle."""
+
+
+class NotAPickError(StoryfitError):
+    """``swap`` was asked to replace a creator the recommendation does not contain."""
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """Everything one brief's ranking produced; ``recommend`` and ``swap`` both start here."""
+
+    brief: Brief
+    plan: SlotPlan
+    query: Query
+    candidates: list[Candidate]
+    floor: float
+
+    def side(self, side: Side) -> list[Candidate]:
+        return [candidate for candidate in self.candidates if candidate.side == side]
+
+
+class Recommender:
+    """Recommendations over one index; safe to keep for the life of the process."""
+
+    def __init__(
+        self, index: RosterIndex, tiers: TierScheme, embedder: Embedder, *, glossary: bool = True
+    ) -> None:
+        """``glossary=False`` turns off the multilingual glossary (for measuring what it adds)."""
+        self.index = index
+        self.tiers = tiers
+        self.embedder = embedder
+        self._concepts = ConceptVectors(embedder) if glossary else None
+        self._roster_table: RosterTable | None = None
+        self._table_revision: str | None = None
+
+    def recommend(self, request: RecommendRequest, brief: Brief | None = None) -> Recommendation:
+        """The mix for ``request``; ``brief`` is the request already read (e.g. by a language
+        model) when the caller has it, else the rules read it."""
+        ranked = self._rank(request, brief)
+        chosen: dict[Side, list[Candidate]] = {}
+        picked: list[Candidate] = []
+        for plan in ranked.plan.sides:
+            chosen[plan.side] = select(
+                ranked.side(plan.side), plan.slots, floor=ranked.floor, diverse=True, picked=picked
+            )
+            picked.extend(chosen[plan.side])
+        return self._answer(request, ranked, chosen)
+
+    def swap(
+        self,
+        request: RecommendRequest,
+        current: Recommendation,
+        key: str,
+        brief: Brief | None = None,
+    ) -> Recommendation:
+        """``current`` with the pick ``key`` (``platform:handle``) replaced by the next best
+        creator of the same side that is neither picked nor excluded; the other picks stay.
+
+        To swap again later, add ``key`` to the request's ``exclude`` so it cannot come back.
+        """
+        keys = [pick.key for pick in current.picks]
+        wanted = key.strip().casefold()
+        if wanted not in keys:
+            shown = ", ".join(f"@{pick.handle}" for pick in current.picks) or "none"
+            raise NotAPickError(
+                f"{key} is not one of this recommendation's picks (picks: {shown})."
+            )
+        ranked = self._rank(request, brief)
+        removed = current.picks[keys.index(wanted)]
+        side: Side = "macro" if removed.role == SIDE_ROLES["macro"] else "micro"
+        by_key = {candidate.key: candidate for candidate in ranked.candidates}
+        chosen: dict[Side, list[Candidate]] = {"macro": [], "micro": []}
+        for pick_key, pick in zip(keys, current.picks, strict=True):
+            if pick_key != wanted and pick_key in by_key:
+                chosen["macro" if pick.role == SIDE_ROLES["macro"] else "micro"].append(
+                    by_key[pick_key]
+                )
+        kept = [c for group in chosen.values() for c in group]
+        replacement = select(
+            ranked.side(side), 1, floor=ranked.floor, diverse=True, taken=keys, picked=kept
+        )
+        side_keys = [k for k, p in zip(keys, current.picks, strict=True) if p.role == removed.role]
+        slot = sum(1 for k in side_keys[: side_keys.index(wanted)] if k in by_key)
+        chosen[side][slot:slot] = replacement
+        return self._answer(request, ranked, chosen)
+
+    def lookalikes(self, key: str, n: int = 5, exclude: Iterable[str] = ()) -> list[Pick]:
+        """Up to ``n`` creators in the same tier as ``key`` whose bios are closest to its bio."""
+        creator = self._creator(key)
+        vector = self.index.vectors([creator.key]).get(creator.key)
+        if vector is None or not any(terms(creator.bio)):
+            raise StoryfitError(
+                f"@{creator.handle}'s bio is empty or only a contact line, so there is nothing "
+                "to find lookalikes by."
+            )
+        tier = self.tiers.classify(creator.followers)
+        side: Side = "macro" if tier.role == SIDE_ROLES["macro"] else "micro"
+        plan = SidePlan(side=side, slots=n, tiers=(tier,), bands=(Band(tier.min, tier.max),))
+        query = Query(
+            story=creator.bio,
+            vector=vector,
+            terms=tuple(terms(creator.bio)),
+        )
+        skipped = frozenset({creator.key.casefold(), *(normalize_exclude(h) for h in exclude)})
+        constraints = Constraints(filters=Filters(), exclude=skipped)
+        table = self._table()
+        candidates = gather(self.index, query, [plan], constraints, table)
+        score(candidates, "product", constraints, table.tier_medians)
+        chosen = select(candidates, n, floor=relevance_floor(candidates), diverse=True)
+        reference = f"@{creator.handle}'s bio"
+        return [explain_pick(c, query, plan, self.tiers, reference) for c in chosen]
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _rank(self, request: RecommendRequest, brief: Brief | None) -> _Ranked:
+        brief = brief or read_brief(request)
+        table = self._table()
+        filters = brief.filters
+        plan = plan_slots(
+            brief.objective,
+            self.tiers,
+            macro=brief.macro,
+            micro=brief.micro,
+            min_followers=filters.min_followers,
+            max_followers=filters.max_followers,
+        )
+        constraints = Constraints(
+            filters=filters,
+            exclude=brief.exclude,
+            preferred_countries=frozenset(brief.preferred_countries),
+            preferred_languages=frozenset(brief.preferred_languages),
+        )
+        query = build_query(brief.story, self.embedder, self._concepts)
+        candidates = gather(self.index, query, plan.sides, constraints, table)
+        score(candidates, "product", constraints, table.tier_medians)
+        return _Ranked(brief, plan, query, candidates, relevance_floor(candidates))
+
+    def _table(self) -> RosterTable:
+        """The roster's filter table, rebuilt whenever the roster has changed."""
+        if self.index.count() == 0:
+            raise EmptyRosterError()
+        revision = self.index.revision
+        if self._roster_table is None or revision is None or revision != self._table_revision:
+            self._roster_table = RosterTable.build(self.index.iter_creators(), self.tiers)
+            self._table_revision = revision
+        return self._roster_table
+
+    def _answer(
+        self, request: RecommendRequest, ranked: _Ranked, chosen: dict[Side, list[Candidate]]
+    ) -> Recommendation:
+        brief, plan = ranked.brief, ranked.plan
+        picks = [
+            explain_pick(candidate, ranked.query, side, self.tiers, "the brief")
+            for side in plan.sides
+            for candidate in chosen[side.side]
+        ]
+        shortfalls = [
+            shortfall
+            for side in plan.sides
+            if (shortfall := self._shortfall(side, chosen[side.side], ranked)) is not None
+        ]
+        notices = [*brief.notices, *plan.notices, *self._unknown_excludes(request.exclude)]
+        return Recommendation(
+            brief=brief.text,
+            objective=plan.objective,
+            filters=brief.filters,
+            picks=picks,
+            shortfall=shortfalls,
+            explanation=explain_mix(plan, picks, shortfalls, _objective_reason(request, brief)),
+            explained_by="rules",
+            notices=notices,
+        )
+
+    @staticmethod
+    def _shortfall(
+        side: SidePlan, chosen: Sequence[Candidate], ranked: _Ranked
+    ) -> Shortfall | None:
+        if len(chosen) >= side.slots:
+            return None
+        on_side = [c for c in ranked.side(side.side) if c.pickable]
+        if not on_side:
+            where = _filters_text(ranked.brief.filters)
+            reason = (
+                f"no {side.side}-side creator ({side.bands_text()}) on the roster{where} has a "
+                "bio to match"
+            )
+        else:
+            reason = (
+                f"no other {side.side}-side creator fits the story well enough; weaker fits "
+                "were left out rather than padding the mix"
+            )
+        return Shortfall(tier=side.side, requested=side.slots, found=len(chosen), reason=reason)
+
+    def _unknown_excludes(self, excluded: Sequence[str]) -> list[str]:
+        notices = []
+        for handle in excluded:
+            bare = normalize_exclude(handle).rpartition(":")[2]
+            if not self.index.find_handle(bare):
+                notices.append(f"@{bare} is not on the roster, so excluding it changes nothing.")
+        return notices
+
+    def _creator(self, key: str) -> Creator:
+        text = key.strip()
+        creator = self.index.get(text.casefold()) if ":" in text else None
+        if creator is None:
+            bare = text.rpartition(":")[2].lstrip("@").casefold()
+            matches = self.index.find_handle(bare)
+            if not matches:
+                near = self.index.suggest_handles(bare)
+                hint = f" Did you mean {', '.join('@' + h for h in near)}?" if near else ""
+                raise UnknownCreatorError(f"No creator {text} is on the roster.{hint}")
+            creator = max(matches, key=lambda match: match.followers)
+        return creator
+
+
+def _filters_text(filters: Filters) -> str:
+    parts = [
+        f"{name} {', '.join(values)}"
+        for name, values in (
+            ("on", filters.platform),
+            ("in country", filters.country),
+            ("writing in", filters.language),
+        )
+        if values
+    ]
+    return (" " + " and ".join(parts)) if parts else ""
+
+
+def _objective_reason(request: RecommendRequest, brief: Brief) -> str:
+    if request.objective is not None:
+        return "chosen explicitly"
+    if brief.objective_cues:
+        cues = ", ".join(f"“{cue}”" for cue in brief.objective_cues[:3])
+        return f"read from {cues} in the brief"
+    return "the default when the brief names no objective"

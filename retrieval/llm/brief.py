@@ -1,0 +1,189 @@
+"""Brief understanding by the model, merged into the rules' reading (``retrieval.engine.brief``).
+
+The model reads the brief into a ``BriefReading`` (structured output). Its values are checked
+(unknown country or language codes, odd platforms, impossible counts and bounds are dropped with a
+log line), then merged field by field: a flag the user gave always wins; otherwise the model's
+value, when it has one, replaces what the rules read from the text. The model's ``story`` becomes
+the retrieval query; the user's brief text stays the brief.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Callable
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from prompts import load_prompt
+from retrieval.contract import Filters, Objective, RecommendRequest, Side
+from retrieval.engine.brief import (
+    MAX_SLOTS,
+    Brief,
+    normalize_exclude,
+    normalize_platform,
+    shown_value,
+)
+from retrieval.errors import FilterError
+from retrieval.llm.call import Deadline, LlmSession, prompt_data
+from retrieval.roster.creator import normalize_country, normalize_language
+
+log = logging.getLogger(__name__)
+
+PROMPT_VERSION = "v1"
+#: The reading is short; this bounds its cost and time.
+MAX_COMPLETION_TOKENS = 500
+#: Longest story (retrieval query) taken from the model; a longer one is cut at a word.
+MAX_STORY_CHARS = 600
+_PLATFORM = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,29}$")
+_T = TypeVar("_T")
+
+
+class BriefReading(BaseModel):
+    """What the model read from a brief: the structured-output schema, every field required."""
+
+    objective: Objective | None
+    macro: int | None
+    micro: int | None
+    platforms: list[str]
+    countries: list[str]
+    languages: list[str]
+    min_followers: int | None
+    max_followers: int | None
+    exclude: list[str]
+    story: str
+
+
+def read_brief_with_model(
+    session: LlmSession, brief_text: str, deadline: Deadline | None = None
+) -> BriefReading | None:
+    """The model's checked reading of ``brief_text``, or ``None`` when the call failed."""
+    prompt = load_prompt("brief_understanding", PROMPT_VERSION).render(
+        brief_json=prompt_data(brief_text)
+    )
+    reading = session.ask("brief", prompt, BriefReading, MAX_COMPLETION_TOKENS, deadline)
+    return None if reading is None else checked_reading(reading)
+
+
+def checked_reading(reading: BriefReading) -> BriefReading:
+    """``reading`` with every value we cannot use dropped (and logged), codes normalised."""
+    low, high = _non_negative(reading.min_followers), _non_negative(reading.max_followers)
+    if low is not None and high is not None and low > high:
+        log.info("model reading: dropped follower bounds %d > %d", low, high)
+        low = high = None
+    return BriefReading(
+        objective=reading.objective,
+        macro=_slots("macro", reading.macro),
+        micro=_slots("micro", reading.micro),
+        platforms=_valid("platform", reading.platforms, _platform),
+        countries=_valid("country", reading.countries, normalize_country),
+        languages=_valid("language", reading.languages, normalize_language),
+        min_followers=low,
+        max_followers=high,
+        exclude=_valid("exclusion", reading.exclude, normalize_exclude),
+        story=_story(reading.story),
+    )
+
+
+def merge_reading(brief: Brief, request: RecommendRequest, reading: BriefReading) -> Brief:
+    """``brief`` (flags over rules) with the model's reading in place of the rules' where the
+    user gave no flag; a notice lists what the model changed."""
+    old = brief.filters
+    objective = _prefer(request.objective is not None, brief.objective, reading.objective)
+    macro = _prefer(request.macro is not None, brief.macro, reading.macro)
+    micro = _prefer(request.micro is not None, brief.micro, reading.micro)
+    if macro == 0 and micro == 0:
+        log.info("model reading: dropped counts that ask for no creator at all")
+        macro, micro = brief.macro, brief.micro
+    low = _prefer(request.min_followers is not None, old.min_followers, reading.min_followers)
+    high = _prefer(request.max_followers is not None, old.max_followers, reading.max_followers)
+    if low is not None and high is not None and low > high:
+        log.info("model reading: dropped follower bounds that contradict the flags")
+        low, high = old.min_followers, old.max_followers
+    filters = Filters(
+        platform=_prefer(bool(request.platform), old.platform, reading.platforms or None),
+        country=_prefer(bool(request.country), old.country, reading.countries or None),
+        language=_prefer(bool(request.language), old.language, reading.languages or None),
+        min_followers=low,
+        max_followers=high,
+    )
+    exclude = brief.exclude | frozenset(reading.exclude)
+    changes = [
+        f"{label} {shown_value(new)}"
+        for label, new, before in (
+            ("objective", objective, brief.objective),
+            ("macro count", macro, brief.macro),
+            ("micro count", micro, brief.micro),
+            ("platform", filters.platform, old.platform),
+            ("country", filters.country, old.country),
+            ("language", filters.language, old.language),
+            ("minimum followers", low, old.min_followers),
+            ("maximum followers", high, old.max_followers),
+            ("excluded", sorted(exclude - brief.exclude) or None, None),
+        )
+        if new != before
+    ]
+    notices = brief.notices
+    if changes:
+        notices = (
+            *notices,
+            "Read from the brief by the language model: " + "; ".join(changes) + ".",
+        )
+    return dataclasses.replace(
+        brief,
+        story=reading.story or brief.story,
+        objective=objective,
+        objective_cues=brief.objective_cues if objective == brief.objective else (),
+        macro=macro,
+        micro=micro,
+        filters=filters,
+        exclude=exclude,
+        notices=notices,
+    )
+
+
+def _prefer(flag_given: bool, rules: _T, model: _T | None) -> _T:
+    """The rules' value (flags included) when a flag was given or the model has none."""
+    return rules if flag_given or model is None else model
+
+
+def _valid(kind: str, values: list[str], normalize: Callable[[str], str | None]) -> list[str]:
+    kept: list[str] = []
+    for value in values:
+        try:
+            code = normalize(value)
+        except (ValueError, FilterError):
+            code = None
+        if code is None:
+            log.info("model reading: dropped unknown %s %r", kind, value[:40])
+        elif code not in kept:
+            kept.append(code)
+    return kept
+
+
+def _platform(value: str) -> str | None:
+    platform = normalize_platform(value)
+    return platform if _PLATFORM.match(platform) else None
+
+
+def _slots(side: Side, count: int | None) -> int | None:
+    if count is not None and count < 0:
+        log.info("model reading: dropped a negative %s count", side)
+        return None
+    return count if count is None else min(count, MAX_SLOTS[side])
+
+
+def _non_negative(value: int | None) -> int | None:
+    if value is not None and value < 0:
+        log.info("model reading: dropped a negative follower bound")
+        return None
+    return value
+
+
+def _story(text: str) -> str:
+    story = " ".join(text.split())
+    if len(story) <= MAX_STORY_CHARS:
+        return story
+    return story[: story.rfind(" ", 0, MAX_STORY_CHARS) or MAX_STORY_CHARS]

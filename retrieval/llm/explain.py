@@ -1,0 +1,213 @@
+"""Explanations by the model for picks retrieval already chose, checked before they replace ours.
+
+The model sees the brief and the picks (handle, tier, role, metrics, bio as delimited JSON data)
+and writes each pick's ``why``, chooses its ``evidence`` and writes the mix paragraph; it may
+reorder creators within a tier. Nothing it says can change who is picked.
+
+What is checked, and what a failure costs:
+
+- The whole answer is discarded (every text stays the rules' text, ``explained_by`` stays
+  ``rules``) when the call fails (timeout, 429/5xx, refusal, content filter, malformed answer),
+  when the answer names a creator who is not a pick (also as an ``@handle`` in any text) or names
+  a pick twice, when it repeats a sentence of the system prompt, when the mix paragraph is empty
+  or too long, or when no pick passes its own checks.
+- One pick's text is discarded (that pick keeps the rules' ``why`` and ``evidence``) when the
+  answer leaves it out, its ``why`` is empty or too long, or its evidence is empty, too long, or
+  not an exact substring of that creator's bio.
+- A tier is reordered only when the answer covers every pick of that tier.
+
+``explained_by`` is ``llm`` exactly when a validated answer was used (paragraph and at least one
+pick); the per-pick fallbacks are logged at info.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+
+from pydantic import BaseModel
+
+from prompts import load_prompt
+from retrieval.contract import Pick, Recommendation
+from retrieval.llm.call import Deadline, LlmSession, prompt_data
+
+log = logging.getLogger(__name__)
+
+PROMPT_VERSION = "v1"
+MAX_WHY_CHARS = 400
+MAX_EXPLANATION_CHARS = 1_200
+MAX_EVIDENCE_ITEMS = 3
+MAX_EVIDENCE_CHARS = 200
+#: Shorter evidence ("a", "in") proves nothing.
+MIN_EVIDENCE_CHARS = 3
+#: A sentence of the system prompt this long that shows up in an answer is a leak.
+LEAK_SENTENCE_CHARS = 30
+_MENTION = re.compile(r"(?<![\w.])@([A-Za-z0-9_.]+[A-Za-z0-9_])")
+
+CreatorKey = tuple[str, str]
+"""``(platform, handle)``, lower-case, ``@`` dropped: a creator's identity."""
+
+
+class PickText(BaseModel):
+    handle: str
+    platform: str
+    why: str
+    evidence: list[str]
+
+
+class MixText(BaseModel):
+    """The model's answer: the structured-output schema."""
+
+    picks: list[PickText]
+    explanation: str
+
+
+def creator_key(platform: str, handle: str) -> CreatorKey:
+    return platform.strip().casefold(), handle.strip().lstrip("@").casefold()
+
+
+def explain_with_model(
+    session: LlmSession,
+    recommendation: Recommendation,
+    bios: Mapping[CreatorKey, str],
+    deadline: Deadline | None = None,
+) -> Recommendation:
+    """``recommendation`` explained by the model when its answer passes the checks; else as is."""
+    if not recommendation.picks:
+        return recommendation
+    prompt = load_prompt("explain_mix", PROMPT_VERSION).render(
+        brief_json=prompt_data(recommendation.brief),
+        objective=recommendation.objective,
+        shortfall_json=prompt_data([s.model_dump() for s in recommendation.shortfall]),
+        candidates_json=prompt_data(_candidates(recommendation.picks, bios)),
+    )
+    budget = 300 + 160 * len(recommendation.picks)
+    answer = session.ask("explain", prompt, MixText, budget, deadline)
+    if answer is None:
+        return recommendation
+    return apply_mix_text(recommendation, bios, answer, prompt.system) or recommendation
+
+
+def apply_mix_text(
+    recommendation: Recommendation,
+    bios: Mapping[CreatorKey, str],
+    answer: MixText,
+    system_prompt: str,
+) -> Recommendation | None:
+    """``recommendation`` with the answer's checked texts, or ``None`` when the whole answer is
+    discarded (the reason is logged)."""
+    picks = {creator_key(pick.platform, pick.handle): pick for pick in recommendation.picks}
+    problem = _whole_answer_problem(answer, picks, system_prompt)
+    if problem is not None:
+        log.warning("openai explanation discarded: %s; the rules' text is used", problem)
+        return None
+    texts = {creator_key(text.platform, text.handle): text for text in answer.picks}
+    explained: dict[CreatorKey, Pick] = {}
+    for key, pick in picks.items():
+        text = texts.get(key)
+        reason = (
+            "missing from the answer" if text is None else _pick_problem(text, bios.get(key, ""))
+        )
+        if text is None or reason is not None:
+            log.info("openai explanation for @%s not used: %s", pick.handle, reason)
+            explained[key] = pick
+            continue
+        explained[key] = pick.model_copy(
+            update={
+                "why": " ".join(text.why.split()),
+                "evidence": list(dict.fromkeys(item.strip() for item in text.evidence)),
+            }
+        )
+    if all(explained[key] is pick for key, pick in picks.items()):
+        log.warning("openai explanation discarded: no pick passed its checks")
+        return None
+    order = _reordered(
+        recommendation.picks, [creator_key(t.platform, t.handle) for t in answer.picks]
+    )
+    return recommendation.model_copy(
+        update={
+            "picks": [explained[key] for key in order],
+            "explanation": " ".join(answer.explanation.split()),
+            "explained_by": "llm",
+        }
+    )
+
+
+def _candidates(picks: Sequence[Pick], bios: Mapping[CreatorKey, str]) -> list[dict[str, object]]:
+    return [
+        {
+            "handle": pick.handle,
+            "platform": pick.platform,
+            "name": pick.name,
+            "tier": pick.tier,
+            "role": pick.role,
+            "followers": pick.followers,
+            "engagement_rate": pick.engagement_rate,
+            "country": pick.country,
+            "language": pick.language,
+            "bio": bios.get(creator_key(pick.platform, pick.handle), ""),
+        }
+        for pick in picks
+    ]
+
+
+def _whole_answer_problem(
+    answer: MixText, picks: Mapping[CreatorKey, Pick], system_prompt: str
+) -> str | None:
+    named = [creator_key(text.platform, text.handle) for text in answer.picks]
+    strangers = [
+        f"{platform}:@{handle}" for platform, handle in named if (platform, handle) not in picks
+    ]
+    if strangers:
+        return f"it names creators who are not picks ({', '.join(strangers[:3])})"
+    if len(set(named)) != len(named):
+        return "it names a pick twice"
+    handles = {handle for _, handle in picks}
+    texts = [answer.explanation, *(text.why for text in answer.picks)]
+    mentioned = {m.casefold() for text in texts for m in _MENTION.findall(text)} - handles
+    if mentioned:
+        return f"it mentions creators who are not picks (@{', @'.join(sorted(mentioned)[:3])})"
+    if _leaks(system_prompt, texts):
+        return "it repeats the system prompt"
+    paragraph = answer.explanation.strip()
+    if not paragraph or len(paragraph) > MAX_EXPLANATION_CHARS:
+        return f"the mix paragraph is {'empty' if not paragraph else 'too long'}"
+    return None
+
+
+def _pick_problem(text: PickText, bio: str) -> str | None:
+    why = text.why.strip()
+    if not why or len(why) > MAX_WHY_CHARS:
+        return f"the why is {'empty' if not why else 'too long'}"
+    evidence = [item.strip() for item in text.evidence]
+    if not evidence or len(evidence) > MAX_EVIDENCE_ITEMS:
+        return f"{len(evidence)} evidence items (1 to {MAX_EVIDENCE_ITEMS} are allowed)"
+    for item in evidence:
+        if not MIN_EVIDENCE_CHARS <= len(item) <= MAX_EVIDENCE_CHARS:
+            return f"an evidence item of {len(item)} characters"
+        if item not in bio:
+            return "evidence that is not an exact substring of the bio"
+    return None
+
+
+def _reordered(picks: Sequence[Pick], answer_order: Sequence[CreatorKey]) -> list[CreatorKey]:
+    """Pick keys in the rules' order, except that each tier whose picks the answer all names
+    takes the answer's order within that tier's positions."""
+    keys = [creator_key(pick.platform, pick.handle) for pick in picks]
+    slot_of = {key: (pick.role, pick.tier) for key, pick in zip(keys, picks, strict=True)}
+    result = list(keys)
+    for slot in dict.fromkeys(slot_of.values()):
+        positions = [i for i, key in enumerate(keys) if slot_of[key] == slot]
+        members = {keys[i] for i in positions}
+        proposed = [key for key in answer_order if key in members]
+        if set(proposed) == members:
+            for position, key in zip(positions, proposed, strict=True):
+                result[position] = key
+    return result
+
+
+def _leaks(system_prompt: str, texts: Sequence[str]) -> bool:
+    answer = " ".join(" ".join(texts).split()).casefold()
+    sentences = re.split(r"(?<=[.:;])\s+", " ".join(system_prompt.split()).casefold())
+    return any(len(s) >= LEAK_SENTENCE_CHARS and s in answer for s in sentences)

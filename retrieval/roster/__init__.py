@@ -1,0 +1,1 @@
+"""Creator rosters: the ``Creator`` model, column mapping, and loading roster files."""

@@ -1,0 +1,565 @@
+"""Loading roster files (CSV / JSON / JSON Lines) into ``Creator``s, with the column mapping.
+
+A roster row becomes a ``Creator`` or a ``RejectedRow`` that says which row, which field and why;
+one bad row never costs the valid rows around it. A file that is not a roster at all (binary, not
+UTF-8, empty, no handle column...) raises ``RosterFileError`` with one sentence a user can act on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from retrieval.errors import StoryfitError
+from retrieval.roster.creator import (
+    CONSTANT_FIELDS,
+    CONSTANT_MARK,
+    FIELD_CLEANERS,
+    ROSTER_FIELDS,
+    Creator,
+    RosterFormat,
+    is_thin_bio,
+    json_kind,
+)
+
+# --- Loading ----------------------------------------------------------------------------------
+
+
+class RejectedRow(BaseModel):
+    """A row that did not import. ``row`` is what the user finds in the file: the CSV line the
+    record starts on (the header is line 1), the 1-based item of a JSON array, the JSONL line.
+    A row with several bad fields is reported once per field."""
+
+    row: int
+    field: str | None
+    value: str | None
+    reason: str
+
+
+class DuplicateRow(BaseModel):
+    """A row superseded by a later row for the same ``platform:handle`` (the last one wins)."""
+
+    row: int
+    kept_row: int
+    key: str
+
+
+class RosterLoad(BaseModel):
+    """What a roster file held: creators to import and a report of everything else."""
+
+    format: RosterFormat
+    #: Valid creators, one per key, in the file order of the rows that were kept (for a duplicated
+    #: key that is the position of its last occurrence).
+    creators: list[Creator]
+    rejected: list[RejectedRow]
+    duplicates: list[DuplicateRow]
+    #: Keys of kept creators whose bio is thin (``is_thin_bio``); they are imported all the same.
+    thin: list[str]
+    #: Data rows read (blank lines excluded): creators + rejected rows + duplicates.
+    total_rows: int
+
+    @property
+    def rejected_count(self) -> int:
+        """Rows rejected (a row with several bad fields counts once)."""
+        return len({rejected.row for rejected in self.rejected})
+
+
+class RosterFileError(StoryfitError):
+    """The whole file is refused; ``str(error)`` is one sentence: what is wrong, what to do."""
+
+
+@dataclass(frozen=True)
+class _ColumnPlan:
+    """A validated column mapping: column renames (folded source -> field) and constants."""
+
+    renames: dict[str, str]
+    constants: dict[str, str]
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, str] | None) -> _ColumnPlan:
+        renames: dict[str, str] = {}
+        constants: dict[str, str] = {}
+        for source, target in (mapping or {}).items():
+            if source.endswith(CONSTANT_MARK):
+                field, value = _constant(source.removesuffix(CONSTANT_MARK), target)
+                constants[field] = value
+                continue
+            column, field = _fold(source), _fold(target)
+            if not column:
+                raise ValueError(f"the column mapping {source}={target} names no source column")
+            if field not in ROSTER_FIELDS:
+                raise ValueError(_unknown_field_message(source, target))
+            if column in renames:
+                raise ValueError(f"the column mapping maps {source!r} twice")
+            renames[column] = field
+        targets = list(renames.values()) + list(constants)
+        for field in ROSTER_FIELDS:
+            if targets.count(field) > 1:
+                raise ValueError(
+                    f"the column mapping sets {field} more than once; keep one of them"
+                )
+        return cls(renames, constants)
+
+    def as_mapping(self) -> dict[str, str]:
+        constants = {f"{field}{CONSTANT_MARK}": value for field, value in self.constants.items()}
+        return {**self.renames, **constants}
+
+
+def _fold(name: str) -> str:
+    return name.strip().casefold()
+
+
+def _unknown_field_message(source: str, target: str) -> str:
+    known = ", ".join(ROSTER_FIELDS)
+    message = f"{target.strip()!r} is not a roster field (fields: {known})"
+    if _fold(source) in CONSTANT_FIELDS:
+        message += f"; to give every row the same value write {source.strip()}:={target.strip()}"
+    elif _fold(source) in ROSTER_FIELDS:
+        message += f"; did you mean {target.strip()}={source.strip()}?"
+    return message
+
+
+def _constant(field_text: str, value: str) -> tuple[str, str]:
+    field = _fold(field_text)
+    if field not in CONSTANT_FIELDS:
+        raise ValueError(
+            f"{field_text.strip()!r} cannot be set for every row; "
+            f"constants work for {', '.join(CONSTANT_FIELDS)}"
+        )
+    value = value.strip()
+    if not value:
+        raise ValueError(f"{field}{CONSTANT_MARK} needs a value, e.g. platform:=tiktok")
+    try:
+        FIELD_CLEANERS[field](value)
+    except ValueError as error:
+        raise ValueError(f"{field}{CONSTANT_MARK}{value}: {error}") from None
+    return field, value
+
+
+def parse_column_mapping(pairs: Sequence[str]) -> dict[str, str]:
+    """Parse ``--map`` values into a mapping for ``load_roster``.
+
+    Each value is one or more comma-separated entries:
+
+    - ``SRC=DST`` or ``SRC->DST`` reads the file's column SRC (any case) as our field DST, e.g.
+      ``username=handle``; the result holds ``{"username": "handle"}``.
+    - ``FIELD:=VALUE`` gives every row the same value, e.g. ``platform:=tiktok`` for a file without
+      a platform column; the result holds ``{"platform:=": "tiktok"}`` (key ``FIELD:=``). A
+      constant overrides a column of the same field. Allowed for ``CONSTANT_FIELDS``.
+
+    Raises ``ValueError`` with a message fit for a user when an entry is malformed, names an
+    unknown field, or two entries set the same field.
+    """
+    entries: dict[str, str] = {}
+    for pair in pairs:
+        for entry in (part.strip() for part in pair.split(",")):
+            if not entry:
+                continue
+            if CONSTANT_MARK in entry:
+                field, value = entry.split(CONSTANT_MARK, 1)
+                source, target = f"{_fold(field)}{CONSTANT_MARK}", value
+            elif "->" in entry or "=" in entry:
+                source, target = re.split(r"->|=", entry, maxsplit=1)
+            else:
+                raise ValueError(
+                    f"{entry!r} is not a column mapping; write SOURCE=FIELD like username=handle "
+                    "or FIELD:=VALUE like platform:=tiktok"
+                )
+            if _fold(source) in entries:
+                raise ValueError(f"the column mapping maps {source.strip()!r} twice")
+            entries[_fold(source)] = target.strip()
+    return _ColumnPlan.from_mapping(entries).as_mapping()
+
+
+def load_roster(path: Path, mapping: Mapping[str, str] | None = None) -> RosterLoad:
+    """Read the roster file at ``path``; see ``load_roster_text``."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise RosterFileError(f"{path} does not exist; check the path and try again.") from None
+    except IsADirectoryError:
+        raise RosterFileError(f"{path} is a folder; give the path of a roster file.") from None
+    except OSError as error:
+        raise RosterFileError(
+            f"{path} cannot be read ({error.strerror}); check its permissions."
+        ) from None
+    return load_roster_text(data, str(path), mapping)
+
+
+def load_roster_text(
+    data: bytes, source_name: str, mapping: Mapping[str, str] | None = None
+) -> RosterLoad:
+    """Read a roster from ``data``: CSV, a JSON array of objects or JSON Lines, told by content.
+
+    ``mapping`` comes from ``parse_column_mapping``: ``{"username": "handle"}`` reads a column
+    as a field, ``{"platform:=": "tiktok"}`` sets a field for every row (a bad mapping raises
+    ``ValueError``).
+    ``source_name`` names the file in messages. Raises ``RosterFileError`` when the data is not a
+    roster at all; problems in single rows are reported in the result instead.
+    """
+    plan = _ColumnPlan.from_mapping(mapping)
+    text = _decode(data, source_name)
+    roster_format, column_names, records = _parse(text, source_name)
+    columns = _Columns.resolve(column_names, plan, source_name, roster_format)
+    return _build(roster_format, records, columns, plan)
+
+
+# --- Reading the bytes ---------------------------------------------------------------------------
+
+_SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: 'CSV UTF-8') and import that file."
+
+
+def _decode(data: bytes, name: str) -> str:
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise RosterFileError(f"{name} is UTF-32 text; {_SAVE_AS_UTF8}")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise RosterFileError(f"{name} is UTF-16 text; {_SAVE_AS_UTF8}")
+    data = data.removeprefix(codecs.BOM_UTF8)
+    if not data.strip():
+        raise RosterFileError(
+            f"{name} is empty; export the roster with a header row and one creator per row."
+        )
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise RosterFileError(
+            f"{name} is a spreadsheet workbook or archive, not a roster; "
+            "export the sheet as 'CSV UTF-8' and import that file."
+        )
+    if b"\x00" in data:
+        if _looks_like_utf16(data):
+            raise RosterFileError(f"{name} looks like UTF-16 text; {_SAVE_AS_UTF8}")
+        raise RosterFileError(
+            f"{name} is a binary file, not a roster; import a CSV, JSON or JSON Lines file."
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise RosterFileError(
+            f"{name} is not UTF-8 text (byte 0x{data[error.start]:02X} on line {line}); "
+            f"{_SAVE_AS_UTF8}"
+        ) from None
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """ASCII-heavy UTF-16 has a NUL in every other byte."""
+    head = data[:4000]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    return max(even, odd) > 0.4 * (len(head) / 2) and min(even, odd) == 0
+
+
+# --- Parsing the text into records ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Record:
+    """One data row: its values by original column/key name, or why it could not be read."""
+
+    row: int
+    values: dict[str, Any]
+    problem: str | None = None
+    shown: str | None = None
+
+
+def _parse(text: str, name: str) -> tuple[RosterFormat, list[str], list[_Record]]:
+    """The format, the column names (a CSV header, or every JSON key in first-seen order) and
+    the records."""
+    start = text.lstrip()
+    if start.startswith("["):
+        records = _json_array(text, name)
+    elif start.startswith("{"):
+        records = _json_object_or_lines(text, name)
+    else:
+        header, records = _csv(text, name)
+        return "csv", header, records
+    keys = dict.fromkeys(key for record in records for key in record.values)
+    return ("json" if start.startswith("[") else "jsonl"), list(keys), records
+
+
+def _json_array(text: str, name: str) -> list[_Record]:
+    try:
+        items: list[object] = json.loads(text)  # a "[" starts the text: a list or an error
+    except json.JSONDecodeError as error:
+        raise RosterFileError(
+            f"{name} looks like JSON but is not valid JSON (line {error.lineno}, column "
+            f"{error.colno}: {error.msg}); fix that spot or export the roster again."
+        ) from None
+    if not items:
+        raise RosterFileError(f"{name} is an empty JSON array; put one object per creator in it.")
+    if not any(isinstance(item, dict) for item in items):
+        kinds = sorted({json_kind(item).split(" ")[-1] for item in items})
+        raise RosterFileError(
+            f"{name} is a JSON array of {' and '.join(kinds)} values, not creator objects; write "
+            'each creator as an object like {"handle": "janecooks", "followers": 8400}.'
+        )
+    return [_json_record(number, item) for number, item in enumerate(items, start=1)]
+
+
+def _json_record(row: int, item: object) -> _Record:
+    if isinstance(item, dict):
+        return _Record(row, item)
+    return _Record(
+        row,
+        {},
+        f"is {json_kind(item)}, not a creator object",
+        json.dumps(item, ensure_ascii=False),
+    )
+
+
+def _json_object_or_lines(text: str, name: str) -> list[_Record]:
+    lines = text.split("\n")
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        whole = None
+    if isinstance(whole, dict) and sum(1 for line in lines if line.strip()) > 1:
+        wrapped = [key for key, value in whole.items() if _is_object_list(value)]
+        hint = f" under {wrapped[0]!r}" if wrapped else ""
+        raise RosterFileError(
+            f"{name} is one JSON object{hint}, not an array of creator objects; put the creators "
+            "in a top-level [...] array, or write one object per line (JSON Lines)."
+        )
+    first = next(line for line in lines if line.strip())
+    try:
+        json.loads(first)
+    except json.JSONDecodeError as error:
+        raise RosterFileError(
+            f"{name} looks like JSON Lines but its first line is not valid JSON (column "
+            f"{error.colno}: {error.msg}); write one complete creator object per line."
+        ) from None
+    return [
+        _jsonl_record(number, line) for number, line in enumerate(lines, start=1) if line.strip()
+    ]
+
+
+def _is_object_list(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _jsonl_record(row: int, line: str) -> _Record:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as error:
+        return _Record(row, {}, f"is not valid JSON (column {error.colno}: {error.msg})", line)
+    return _json_record(row, item)
+
+
+_DELIMITERS = {",": "','", ";": "';'", "\t": "a tab"}
+_SEP_LINE = re.compile(r"sep=(.)\s*", re.I)
+
+
+def _csv(text: str, name: str) -> tuple[list[str], list[_Record]]:
+    """The header and the records; a record's row is the line it starts on."""
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    sep_line = _SEP_LINE.fullmatch(first_line)
+    lines = io.StringIO(text, newline="")
+    if sep_line:  # Excel's "sep=;" hint line
+        delimiter = sep_line[1]
+        lines.readline()
+    else:
+        delimiter = _sniff_delimiter(first_line)
+    lines_before = 1 if sep_line else 0
+    reader = csv.reader(lines, delimiter=delimiter)
+    records: list[_Record] = []
+    try:
+        header = next(reader, None)
+        start = reader.line_num + lines_before + 1
+        for cells in reader:
+            row, start = start, reader.line_num + lines_before + 1
+            if "".join(cells).strip():
+                records.append(_csv_record(row, cells, header or [], delimiter))
+    except csv.Error as error:
+        raise RosterFileError(
+            f"{name} cannot be read as CSV near line {reader.line_num + lines_before} ({error}); "
+            "check that every opening quote is closed."
+        ) from None
+    if header is None:
+        raise RosterFileError(f"{name} has no header row; put the column names on its first line.")
+    if not records:
+        raise RosterFileError(
+            f"{name} has a header row but no creator rows; add one row per creator under it."
+        )
+    return header, records
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    """The delimiter that splits the header into the most columns (a comma when none does)."""
+    counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in _DELIMITERS}
+    return max(counts, key=lambda d: counts[d])
+
+
+def _csv_record(row: int, cells: list[str], header: list[str], delimiter: str) -> _Record:
+    if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
+        return _Record(
+            row,
+            {},
+            f"has {len(cells)} values but the header has {len(header)} columns; put quotes "
+            f"around values that contain {_DELIMITERS.get(delimiter, repr(delimiter))}",
+            delimiter.join(cells),
+        )
+    return _Record(row, dict(zip(header, cells, strict=False)))
+
+
+# --- Columns and rows ----------------------------------------------------------------------------
+
+#: Column names that usually hold what a required field needs, to suggest a mapping.
+_LIKELY_SOURCES = {
+    "handle": ("username", "user_name", "user", "unique_id", "account", "screen_name", "creator"),
+    "followers": ("follower_count", "followers_count", "fans", "subscribers", "subscriber_count"),
+}
+_MEANING = {"handle": "account names", "followers": "follower counts"}
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Where each column of the file goes: one of our fields, ``Creator.extra``, or nowhere."""
+
+    fields: dict[str, str]
+    extra: dict[str, str]
+
+    @classmethod
+    def resolve(
+        cls, names: list[str], plan: _ColumnPlan, source: str, roster_format: RosterFormat
+    ) -> _Columns:
+        fields: dict[str, str] = {}
+        extra: dict[str, str] = {}
+        sources: dict[str, list[str]] = {}
+        for name in names:
+            folded = _fold(name)
+            if not folded:
+                continue
+            field = plan.renames.get(folded, folded if folded in ROSTER_FIELDS else None)
+            if field is None:
+                extra[name] = name.strip()
+            elif field not in plan.constants:
+                fields[name] = field
+                sources.setdefault(field, []).append(name.strip())
+        shown = _column_list(names)
+        noun = "column" if roster_format == "csv" else "key"
+        folded_names = {_fold(name) for name in names}
+        for column, field in plan.renames.items():
+            if column not in folded_names:
+                raise RosterFileError(
+                    f"the column mapping reads {column!r} as {field}, but {source} has no such "
+                    f"{noun} ({noun}s found: {shown}); correct the mapping to one of those."
+                )
+        if roster_format == "csv":
+            for field, columns in sources.items():
+                if len(columns) > 1:
+                    raise RosterFileError(
+                        f"{source} has {len(columns)} columns for {field} ({', '.join(columns)}); "
+                        "remove all but one or change the column mapping."
+                    )
+        for field in ("handle", "followers"):
+            if field not in sources:
+                raise RosterFileError(
+                    f"{source} has no {field} {noun} ({noun}s found: {shown}); rename the {noun} "
+                    f"that holds {_MEANING[field]} to {field!r} or map it, e.g. "
+                    f"--map {_likely_source(field, names, noun.upper())}={field}."
+                )
+        return cls(fields, extra)
+
+
+def _column_list(names: list[str], limit: int = 20) -> str:
+    shown = [name.strip() for name in names if name.strip()] or ["none"]
+    more = f" and {len(shown) - limit} more" if len(shown) > limit else ""
+    return ", ".join(shown[:limit]) + more
+
+
+def _likely_source(field: str, names: list[str], placeholder: str) -> str:
+    folded = {_fold(name): name.strip() for name in names}
+    likely = (folded[name] for name in _LIKELY_SOURCES[field] if name in folded)
+    return next(likely, placeholder)
+
+
+def _extra_text(value: object) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    return "" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _shown(value: object, limit: int = 80) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _creator_or_rejections(
+    record: _Record, columns: _Columns, plan: _ColumnPlan
+) -> Creator | list[RejectedRow]:
+    if record.problem is not None:
+        return [
+            RejectedRow(
+                row=record.row, field=None, value=_shown(record.shown), reason=record.problem
+            )
+        ]
+    fields: dict[str, object] = {"handle": None, "followers": None}
+    given_by: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    field_of, extra_name_of = columns.fields, columns.extra
+    for key, value in record.values.items():
+        field = field_of.get(key)
+        if field is None:
+            extra_name = extra_name_of.get(key)
+            if extra_name is not None and (extra_text := _extra_text(value)):
+                extra[extra_name] = extra_text
+        elif value is not None and value != "":
+            if field in given_by:
+                reason = f"gives {field} twice ({given_by[field]!r} and {key!r}); keep one"
+                return [RejectedRow(row=record.row, field=field, value=None, reason=reason)]
+            fields[field], given_by[field] = value, key
+    fields.update(plan.constants)
+    values: dict[str, Any] = {"extra": extra}
+    rejections = []
+    for field, clean in FIELD_CLEANERS.items():
+        try:
+            values[field] = clean(fields.get(field))
+        except ValueError as error:
+            value = _shown(fields.get(field))
+            rejections.append(
+                RejectedRow(row=record.row, field=field, value=value, reason=str(error))
+            )
+    # Every value is already normalised and checked: skip validating it a second time.
+    return rejections or Creator.model_construct(**values)
+
+
+def _build(
+    roster_format: RosterFormat, records: list[_Record], columns: _Columns, plan: _ColumnPlan
+) -> RosterLoad:
+    kept: dict[str, Creator] = {}
+    rows_by_key: dict[str, list[int]] = {}
+    rejected: list[RejectedRow] = []
+    for record in records:
+        outcome = _creator_or_rejections(record, columns, plan)
+        if isinstance(outcome, list):
+            rejected.extend(outcome)
+            continue
+        kept.pop(outcome.key, None)  # re-inserted: a key sits where its last row is
+        kept[outcome.key] = outcome
+        rows_by_key.setdefault(outcome.key, []).append(record.row)
+    duplicates = sorted(
+        (
+            DuplicateRow(row=row, kept_row=rows[-1], key=key)
+            for key, rows in rows_by_key.items()
+            for row in rows[:-1]
+        ),
+        key=lambda duplicate: duplicate.row,
+    )
+    creators = list(kept.values())
+    return RosterLoad(
+        format=roster_format,
+        creators=creators,
+        rejected=rejected,
+        duplicates=duplicates,
+        thin=[creator.key for creator in creators if is_thin_bio(creator.bio)],
+        total_rows=len(records),
+    )

@@ -1,0 +1,1 @@
+"""The heavy parts: embedders (ONNX, OpenAI), Chroma, the SQLite catalog, the creator index."""

@@ -1,0 +1,286 @@
+"""The local catalog: a SQLite mirror of the indexed creators, with an FTS5 lexical index.
+
+Chroma holds the truth; the catalog is a cache that can always be rebuilt from it. It answers the
+lookups Chroma is slow or unable to answer (handles, tier counts, BM25 over bios) and remembers the
+collection revision it mirrors, so a stale or missing catalog is noticed and rebuilt.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NamedTuple
+
+from retrieval.roster.creator import Creator
+
+#: Bump when the tables change: an old catalog is then dropped and rebuilt from Chroma.
+SCHEMA_VERSION = 1
+#: Rows per statement when looking up many keys (SQLite caps bound parameters).
+_KEYS_PER_QUERY = 500
+#: Query words kept for a lexical search; a longer brief adds noise, not recall.
+_MAX_QUERY_WORDS = 64
+_QUERY_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+_SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE creators (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    platform TEXT NOT NULL,
+    handle TEXT NOT NULL,
+    handle_folded TEXT NOT NULL,
+    followers INTEGER NOT NULL,
+    tier TEXT NOT NULL,
+    record TEXT NOT NULL,
+    record_hash TEXT NOT NULL,
+    embed_hash TEXT NOT NULL
+);
+CREATE INDEX creators_handle ON creators (handle_folded);
+CREATE INDEX creators_tier ON creators (tier);
+CREATE VIRTUAL TABLE creators_text USING fts5 (
+    bio, name, topics, tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+_DROP = """
+DROP TABLE IF EXISTS creators_text;
+DROP TABLE IF EXISTS creators;
+DROP TABLE IF EXISTS meta;
+"""
+
+
+class CatalogEntry(NamedTuple):
+    """One indexed creator as both stores keep it."""
+
+    creator: Creator
+    tier: str
+    record_hash: str
+    embed_hash: str
+
+
+class StoredHashes(NamedTuple):
+    record_hash: str
+    embed_hash: str
+
+
+def fold_handle(handle: str) -> str:
+    """The form handles are compared in: no surrounding blanks, no leading ``@``, case-folded."""
+    return handle.strip().lstrip("@").casefold()
+
+
+def match_expression(query: str) -> str | None:
+    """An FTS5 MATCH expression OR-ing the words of ``query``, or None when it has no words.
+
+    Every word is quoted, so user text (quotes, ``AND``, ``*``, ``NEAR(``, emoji) is never syntax.
+    """
+    words = dict.fromkeys(word.casefold() for word in _QUERY_WORD.findall(query))
+    if not words:
+        return None
+    return " OR ".join(f'"{word}"' for word in list(words)[:_MAX_QUERY_WORDS])
+
+
+class Catalog:
+    """The SQLite file beside (or instead of) the embedded Chroma store; safe across threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            db = self._open_schema()
+        except sqlite3.DatabaseError:
+            # A cache that cannot be read is rebuilt, not repaired.
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            db = self._open_schema()
+        return db
+
+    def _open_schema(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            with _transaction(db):
+                if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    for statement in (_DROP + _SCHEMA).split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        with self._lock, _transaction(self._db):
+            yield
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- revision ---------------------------------------------------------------------------
+
+    @property
+    def revision(self) -> str | None:
+        """The collection revision this catalog mirrors; None when it mirrors none."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE name = 'revision'").fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
+    def set_revision(self, revision: str | None) -> None:
+        with self._writing():
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('revision', ?)", (revision,))
+
+    def replace_all(self, pages: Iterable[Sequence[CatalogEntry]], revision: str) -> None:
+        """Empty the catalog, fill it from ``pages`` and mark it as mirroring ``revision``."""
+        with self._writing():
+            self._db.execute("DELETE FROM creators")
+            self._db.execute("DELETE FROM creators_text")
+            for page in pages:
+                self._write(page)
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('revision', ?)", (revision,))
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def put(self, entries: Sequence[CatalogEntry]) -> None:
+        """Insert or replace ``entries`` in one transaction."""
+        with self._writing():
+            self._write(entries)
+
+    def _write(self, entries: Sequence[CatalogEntry]) -> None:
+        for entry in entries:
+            creator = entry.creator
+            (row_id,) = self._db.execute(
+                "INSERT INTO creators (key, platform, handle, handle_folded, followers, tier,"
+                " record, record_hash, embed_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET platform = excluded.platform,"
+                " handle = excluded.handle, handle_folded = excluded.handle_folded,"
+                " followers = excluded.followers, tier = excluded.tier,"
+                " record = excluded.record, record_hash = excluded.record_hash,"
+                " embed_hash = excluded.embed_hash RETURNING id",
+                (
+                    creator.key,
+                    creator.platform,
+                    creator.handle,
+                    fold_handle(creator.handle),
+                    creator.followers,
+                    entry.tier,
+                    creator.model_dump_json(),
+                    entry.record_hash,
+                    entry.embed_hash,
+                ),
+            ).fetchone()
+            self._db.execute("DELETE FROM creators_text WHERE rowid = ?", (row_id,))
+            self._db.execute(
+                "INSERT INTO creators_text (rowid, bio, name, topics) VALUES (?, ?, ?, ?)",
+                (row_id, creator.bio, creator.name or "", " ".join(creator.topics)),
+            )
+
+    def set_tiers(self, tiers: dict[str, str]) -> None:
+        """Set the tier of each key in ``tiers`` (key -> tier name)."""
+        with self._writing():
+            self._db.executemany(
+                "UPDATE creators SET tier = ? WHERE key = ?",
+                [(tier, key) for key, tier in tiers.items()],
+            )
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM creators").fetchone()[0])
+
+    def hashes(self, keys: Sequence[str]) -> dict[str, StoredHashes]:
+        rows = self._rows_for_keys("key, record_hash, embed_hash", keys)
+        return {key: StoredHashes(record_hash, embed_hash) for key, record_hash, embed_hash in rows}
+
+    def followers_by_key(self) -> dict[str, tuple[int, str]]:
+        """Every key with its follower count and stored tier."""
+        with self._lock:
+            rows = self._db.execute("SELECT key, followers, tier FROM creators").fetchall()
+        return {key: (followers, tier) for key, followers, tier in rows}
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Creator]:
+        rows = self._rows_for_keys("key, record", keys)
+        return {key: Creator.model_validate_json(record) for key, record in rows}
+
+    def _rows_for_keys(self, columns: str, keys: Sequence[str]) -> list[tuple[str, ...]]:
+        unique = list(dict.fromkeys(keys))
+        rows: list[tuple[str, ...]] = []
+        with self._lock:
+            for start in range(0, len(unique), _KEYS_PER_QUERY):
+                part = unique[start : start + _KEYS_PER_QUERY]
+                marks = ", ".join("?" * len(part))
+                rows += self._db.execute(
+                    f"SELECT {columns} FROM creators WHERE key IN ({marks})", part
+                ).fetchall()
+        return rows
+
+    def find_handle(self, handle: str) -> list[Creator]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT record FROM creators WHERE handle_folded = ? ORDER BY platform",
+                (fold_handle(handle),),
+            ).fetchall()
+        return [Creator.model_validate_json(record) for (record,) in rows]
+
+    def handles(self) -> list[str]:
+        """Every distinct handle, as first written."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT min(handle) FROM creators GROUP BY handle_folded"
+            ).fetchall()
+        return [handle for (handle,) in rows]
+
+    def tier_counts(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute("SELECT tier, count(*) FROM creators GROUP BY tier").fetchall()
+        return {tier: int(count) for tier, count in rows}
+
+    def iter_creators(self, page_size: int = 1000) -> Iterator[Creator]:
+        """Every creator in key order, read a page at a time (safe to interleave with writes)."""
+        after = ""
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT key, record FROM creators WHERE key > ? ORDER BY key LIMIT ?",
+                    (after, page_size),
+                ).fetchall()
+            if not rows:
+                return
+            for _, record in rows:
+                yield Creator.model_validate_json(record)
+            after = rows[-1][0]
+
+    def lexical_search(self, query: str, n: int) -> list[tuple[str, float]]:
+        """``(key, positive BM25)`` for the ``n`` best matches, best first."""
+        expression = match_expression(query)
+        if expression is None or n <= 0:
+            return []
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT creators.key, -bm25(creators_text) AS score FROM creators_text"
+                " JOIN creators ON creators.id = creators_text.rowid"
+                " WHERE creators_text MATCH ? ORDER BY score DESC LIMIT ?",
+                (expression, n),
+            ).fetchall()
+        return [(key, float(score)) for key, score in rows]
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, taking SQLite's write lock up front (several processes may share)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

@@ -1,0 +1,1 @@
+"""Tests of the application layer: blocks, CLI, digest, history, settings, Slack parts."""

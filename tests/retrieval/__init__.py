@@ -1,0 +1,1 @@
+"""Tests of the retrieval library, module by module."""

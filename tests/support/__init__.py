@@ -1,0 +1,1 @@
+"""Test support: local Slack, OpenAI, Chroma and PostgreSQL servers, harnesses, builders."""
