@@ -11,7 +11,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from retrieval.contract import (
     MAX_BRIEF_CHARS,
@@ -23,7 +23,7 @@ from retrieval.contract import (
 )
 from retrieval.counts import parse_count
 from retrieval.errors import EmptyBriefError, FilterError
-from retrieval.roster.creator import normalize_country, normalize_language
+from retrieval.roster.creator import is_living_language, normalize_country, normalize_language
 from retrieval.terms import terms
 
 _T = TypeVar("_T")
@@ -141,6 +141,11 @@ _FOREIGN_TRIGGERS = _LANGUAGE_TRIGGERS - {"posting", "post", "create", "creating
     "en",
     "em",
 }
+# "we need German creators": a language's name right before the creators it describes.
+_NAMED_CREATORS = re.compile(
+    r"\b(?P<name>[^\W\d_]{4,20})\s+(?i:creators?|influencers?|content creators?|bloggers?|"
+    r"vloggers?|youtubers?|tiktokers?|instagrammers?|streamers?)\b"
+)
 # "deutschsprachige Creator": a German compound naming a language.
 _SPRACHIG = re.compile(r"\b(?P<name>[^\W\d_]{3,20}?)sprachige?[nrms]?\b", re.I)
 _BASED = re.compile(r"[- ]based\b", re.I)
@@ -297,6 +302,15 @@ class Brief:
     preferred_languages: tuple[str, ...]
     exclude: frozenset[str]
     notices: tuple[str, ...]
+    #: Countries and languages the text names only as where the brand is (context, no filter).
+    context_countries: tuple[str, ...] = ()
+    context_languages: tuple[str, ...] = ()
+
+    def soft(self, kind: Literal["country", "language"]) -> frozenset[str]:
+        """Codes the text names only softly (a preference or the brand's place): no filter."""
+        if kind == "country":
+            return frozenset((*self.preferred_countries, *self.context_countries))
+        return frozenset((*self.preferred_languages, *self.context_languages))
 
 
 @dataclass
@@ -452,6 +466,8 @@ def read_brief(request: RecommendRequest) -> Brief:
         preferred_languages=tuple(preferred["language"]),
         exclude=frozenset(normalize_exclude(handle) for handle in request.exclude),
         notices=tuple(notices),
+        context_countries=tuple(places.context_codes["country"]),
+        context_languages=tuple(places.context_codes["language"]),
     )
 
 
@@ -583,6 +599,10 @@ class _Places:
     why: dict[tuple[str, str], str] = field(default_factory=dict)
     #: Places that describe the brand, as the brief wrote them.
     context: list[str] = field(default_factory=list)
+    #: Their codes by kind ("country": ["DE"]).
+    context_codes: dict[str, list[str]] = field(
+        default_factory=lambda: {"country": [], "language": []}
+    )
 
     def add(self, kind: str, codes: Iterable[str], hedge: str | None) -> None:
         """Required when ``hedge`` is ``None``; otherwise preferred because of ``hedge``."""
@@ -656,6 +676,7 @@ def _places(text: str, found: _Found, lowercase_text: bool) -> _Places:
     def add(kind: str, codes: list[str], start: int, end: int, hedge: str | None) -> None:
         if clauses.describes_brand(start, end):
             places.context.append(text[start:end].strip().rstrip(".,;:"))
+            places.context_codes[kind].extend(codes)
         else:
             places.add(kind, codes, hedge)
         found.take(start, end, text)
@@ -703,6 +724,10 @@ def _language_words(text: str) -> Iterator[tuple[re.Match[str], str]]:
     for match in _SPRACHIG.finditer(text):
         code = _resolve([match["name"].capitalize()], normalize_language, lowercase_text=False)
         if code is not None:
+            yield match, code
+    for match in _NAMED_CREATORS.finditer(text):
+        code = _resolve([match["name"]], normalize_language, lowercase_text=False)
+        if code is not None and is_living_language(code):
             yield match, code
 
 

@@ -224,6 +224,12 @@ def normalize_country(value: object) -> str | None:
     return code
 
 
+def is_living_language(code: str) -> bool:
+    """False for Latin, Sanskrit, Esperanto and the like: no creator audience speaks them."""
+    language = pycountry.languages.get(alpha_2=code)
+    return language is not None and getattr(language, "type", "") == "L"
+
+
 def normalize_language(value: object) -> str | None:
     """``Spanish`` / ``spa`` / ``es-MX`` -> ``es``; empty -> ``None``; unknown -> ``ValueError``."""
     text = _text(value, "language")

@@ -8,7 +8,9 @@ import pytest
 from retrieval.contract import RecommendRequest
 from retrieval.engine.brief import Brief, read_brief
 from retrieval.engine.recommender import Recommender
+from retrieval.llm.brief import checked_reading, merge_reading
 from retrieval.roster.creator import Creator
+from tests.support.builders import reading as model_reading
 
 pytest_plugins = ("tests.support.fixtures_recommend",)
 
@@ -192,6 +194,20 @@ def test_a_place_that_describes_the_creators_stays_a_filter(
     assert CONTEXT not in reading_notice(reading)
 
 
+@pytest.mark.parametrize(
+    ("brief", "languages"),
+    [
+        ("For our launch we need German creators who love hiking.", ["de"]),
+        ("Portuguese influencers who surf in winter.", ["pt"]),
+        ("We are a German brand baking bread for home cooks.", []),
+        ("Latin creators who dance salsa at weddings.", []),
+        ("Food creators who cook for large families.", []),
+    ],
+)
+def test_creators_named_by_their_language_are_a_filter(brief: str, languages: list[str]) -> None:
+    assert read(brief).filters.language == languages
+
+
 def test_the_brand_place_and_the_creators_place_in_one_sentence_are_told_apart() -> None:
     reading = read("Our brand is based in Germany, but we need creators in Austria who ski.")
     assert reading.filters.country == ["AT"]
@@ -229,6 +245,18 @@ def test_the_notice_says_what_is_hard_what_is_preferred_and_what_is_context() ->
         "Preferred, not required: language es (“would be great”). "
         "Context, not a filter: “based in Germany” (where the brand is)."
     )
+
+
+def test_the_model_cannot_make_the_brand_place_or_a_hedged_wish_a_filter() -> None:
+    request = RecommendRequest(
+        brief="Our brand is based in Germany. French-speaking creators would be great. "
+        "We need creators in Austria who ski."
+    )
+    rules = read_brief(request)
+    model = checked_reading(model_reading(countries=["DE", "AT"], languages=["fr"]))
+    merged = merge_reading(rules, request, model)
+    assert merged.filters.country == ["AT"] and merged.filters.language == []
+    assert merged.preferred_languages == ("fr",)
 
 
 COFFEE = (
