@@ -205,20 +205,24 @@ _BRAND_SUBJECT = re.compile(
     re.I,
 )
 _BEING = re.compile(
-    r"(?<!\w)(?:is|are|am|was|were|'s|'re|’s|’re|'m|’m|based|located|headquartered|founded|"
+    r"(?:['’](?:s|re|m)|(?<!\w)(?:is|are|am|was|were|based|located|headquartered|founded|"
     r"registered|rooted|started|made|produced|sind|ist|sitzen|sitzt|ans[äa]ssig|gegr[üu]ndet|"
     r"kommen|kommt|stammen|stammt|somos|estamos|es|est[áa]|est[áa]n|son|sede|ubicad[ao]s?|"
     r"basad[ao]s?|sommes|est|sont|bas[ée]e?s?|situ[ée]e?s?|install[ée]e?s?|é|s[ãa]o|fica|"
-    r"ficamos|sediad[ao]s?|siamo|è|sono|basat[aoie])(?!\w)",
+    r"ficamos|sediad[ao]s?|siamo|è|sono|basat[aoie]))(?!\w)",
     re.I,
 )
-# Words that turn a clause to the creators: "we are looking for creators in Spain".
+# Words that turn a clause to the creators or their audience: "we are looking for creators in
+# Spain", "we're targeting parents in France", "our customers are in Italy".
 _CREATOR_SIDE = re.compile(
+    r"(?:(?:are|am|is|['’]re|['’]m)\s+(?!based|located|operating)\w{2,20}ing|"
     r"(?<!\w)(?:creators?|influencers?|people|voices|accounts|ambassadors|talents?|bloggers|"
     r"vloggers|streamers|youtubers|tiktokers|instagrammers|who|whose|they|them|ones|"
-    r"looking|searching|seeking|hiring|want|need|find|creator(?:in|innen)?|"
+    r"looking|searching|seeking|hiring|want|need|find|target\w*|ideal|persona|partners?|"
+    r"audiences?|customers?|clients?|buyers?|followers|fans|community|users|"
+    r"creator(?:in|innen)?|"
     r"influencer(?:in|innen)?|suchen|creador[ae]s?|buscamos|cr[ée]at(?:eur|rice)s?|cherchons|"
-    r"criador[ae]s?|procuramos|cerchiamo)(?!\w)",
+    r"criador[ae]s?|procuramos|cerchiamo))(?!\w)",
     re.I,
 )
 _BRAND_NOUN_BEFORE = re.compile(
@@ -687,11 +691,15 @@ def _places(text: str, found: _Found, lowercase_text: bool) -> _Places:
             codes, end = _name_list(
                 text, match.end(), normalize, lowercase_text or trigger in _FOREIGN_TRIGGERS
             )
-            if codes:
-                market = _MARKET_VERB.search(text, max(0, match.start() - 24), match.start())
-                hedge = clauses.hedge(kind, match.start())
-                add(kind, codes, match.start(), end, market.group().strip() if market else hedge)
-                break
+            if not codes:
+                continue
+            market = _MARKET_VERB.search(text, max(0, match.start() - 24), match.start())
+            if market:  # "we also sell in Spain": a market, at most a preference
+                places.add(kind, codes, market.group().strip())
+                found.take(match.start(), end, text)
+            else:
+                add(kind, codes, match.start(), end, clauses.hedge(kind, match.start()))
+            break
     for suffix, kind, normalize in (
         (_BASED, "country", normalize_country),
         (_SPEAKING, "language", normalize_language),

@@ -162,6 +162,7 @@ def test_a_hedged_wish_is_a_preference_and_the_plain_one_a_filter(
             "in Spain",
         ),
         ("We roast in Portugal and want people who brew filter coffee.", "in Portugal"),
+        ("We are operating in Sweden, for people who swim in cold lakes.", "in Sweden"),
         ("Unsere Marke sitzt in Deutschland. Wir suchen Leute, die Rad fahren.", "in Deutschland"),
         ("Nuestra empresa está en España. Buscamos gente que haga senderismo.", "en España"),
         ("Nous sommes une marque basée en France, pour les cyclistes urbains.", "en France"),
@@ -184,6 +185,8 @@ def test_where_the_brand_is_based_is_context_not_a_filter(brief: str, said: str)
         ("For our launch we need creators in Germany who hike.", ["DE"]),
         ("Buscamos creadores en México que hagan senderismo.", ["MX"]),
         ("Wir suchen Creator in Österreich, die wandern.", ["AT"]),
+        ("We're targeting parents in France who cook on a budget.", ["FR"]),
+        ("Our customers are in Ireland; people who cook on a budget.", ["IE"]),
     ],
 )
 def test_a_place_that_describes_the_creators_stays_a_filter(
@@ -213,6 +216,12 @@ def test_the_brand_place_and_the_creators_place_in_one_sentence_are_told_apart()
     assert reading.filters.country == ["AT"]
     assert reading.preferred_countries == ()
     assert f"{CONTEXT}: “based in Germany”" in reading_notice(reading)
+
+
+def test_a_market_the_brand_sells_in_is_a_preference_not_context() -> None:
+    reading = read("We sell in Spain and want bakers who laminate their own dough.")
+    assert reading.filters.country == [] and reading.preferred_countries == ("ES",)
+    assert f"{PREFERRED}: country ES (“sell”)." in reading_notice(reading)
 
 
 def test_a_brand_place_becomes_at_most_a_preference_when_the_creators_are_wished_there() -> None:
