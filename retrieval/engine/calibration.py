@@ -13,6 +13,7 @@ about the brand's goals, wherever it stands.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -80,11 +81,33 @@ class Background:
         spread = cosines.std(axis=1) + _EPSILON
         return np.asarray((top - cosines.mean(axis=1)) / spread, dtype=np.float64)
 
+    @functools.cached_property
+    def _unit_parts(self) -> list[npt.NDArray[np.float64]]:
+        """Each encoder's slice of the sample, rows scaled to unit length, in float64: worked
+        out once per sample, not per brief (a brief then costs one product per encoder)."""
+        units = []
+        start = 0
+        for width in self.parts:
+            rows = self.matrix[:, start : start + width].astype(np.float64)
+            units.append(rows / (np.linalg.norm(rows, axis=1, keepdims=True) + _EPSILON))
+            start += width
+        return units
+
+    def _part_cosines(self, query: FloatVector) -> npt.NDArray[np.float64]:
+        """``part_cosines(self.matrix, query, self.parts)``, on the unit rows kept."""
+        columns = []
+        start = 0
+        for width, units in zip(self.parts, self._unit_parts, strict=True):
+            wanted = query[start : start + width].astype(np.float64)
+            columns.append(units @ (wanted / (np.linalg.norm(wanted) + _EPSILON)))
+            start += width
+        return np.stack(columns, axis=1) if columns else np.zeros((self.size, 0))
+
     def baselines(self, query: FloatVector) -> Baselines:
         """Per encoder part: the mean and spread of the sample's cosines to ``query``, pooled
         with ``PRIOR_BIOS`` imagined bios at the neutral baseline, so that a roster of a handful
         of creators (too few to be its own background) is judged on a sensible scale."""
-        cosines = part_cosines(self.matrix, query, self.parts)
+        cosines = self._part_cosines(query)
         n, k = float(self.size), float(PRIOR_BIOS)
         sample_mean = cosines.mean(axis=0) if self.size else np.zeros(len(self.parts))
         sample_var = cosines.var(axis=0) if self.size else np.zeros(len(self.parts))

@@ -111,21 +111,24 @@ def sentences(story: str) -> list[str]:
 
 def build_query(story: str, embedder: Embedder, background: Background | None = None) -> Query:
     """Embed the story, without the trade's own words, and its sentences in one batch; the
-    search vector weighs the sentences by their specificity against ``background``."""
+    search vector weighs the sentences by their specificity against ``background``.
+
+    The whole story is embedded only when its vector counts: a story of one sentence, or a
+    ``WHOLE_BRIEF_WEIGHT`` above zero (it is the brief's longest text, the largest part of the
+    embedding time)."""
     subject = without_frame_words(story)
     parts = sentences(subject) if background is not None and SENTENCE_SHARPNESS else []
-    if len(parts) < 2:
-        parts = []
-    embedded = embedder.embed([subject, *parts])
-    vector = embedded[0]
-    if parts and background is not None:
-        vector = weighted_query(
-            embedded[0],
-            embedded[1:],
-            background,
-            sharpness=SENTENCE_SHARPNESS,
-            whole_weight=WHOLE_BRIEF_WEIGHT,
-        )
+    if len(parts) < 2 or background is None:
+        return Query(story=story, vector=embedder.embed([subject])[0], terms=tuple(terms(story)))
+    whole = [subject] if WHOLE_BRIEF_WEIGHT else []
+    embedded = embedder.embed([*whole, *parts])
+    vector = weighted_query(
+        embedded[0] if whole else embedded.mean(axis=0),
+        embedded[len(whole) :],
+        background,
+        sharpness=SENTENCE_SHARPNESS,
+        whole_weight=WHOLE_BRIEF_WEIGHT,
+    )
     return Query(story=story, vector=vector, terms=tuple(terms(story)))
 
 

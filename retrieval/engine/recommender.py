@@ -27,6 +27,7 @@ from retrieval.engine.ranking import (
     score,
     select,
 )
+from retrieval.engine.recent import RECENT_BRIEFS, RecentEmbeddings
 from retrieval.engine.table import RosterTable
 from retrieval.errors import EmptyRosterError, StoryfitError
 from retrieval.ports import Embedder, RosterIndex
@@ -60,10 +61,18 @@ class _Ranked:
 class Recommender:
     """Recommendations over one index; safe to keep for the life of the process."""
 
-    def __init__(self, index: RosterIndex, tiers: TierScheme, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        index: RosterIndex,
+        tiers: TierScheme,
+        embedder: Embedder,
+        recent_briefs: int = RECENT_BRIEFS,
+    ) -> None:
+        """``recent_briefs``: how many briefs' embeddings are kept for when they come again."""
         self.index = index
         self.tiers = tiers
         self.embedder = embedder
+        self._briefs_embedder = RecentEmbeddings(embedder, recent_briefs)
         self._roster_table: RosterTable | None = None
         self._table_revision: str | None = None
         self._background_of: RosterTable | None = None
@@ -170,7 +179,7 @@ class Recommender:
             preferred_languages=frozenset(brief.preferred_languages),
         )
         background = self._background(table)
-        query = build_query(brief.story, self.embedder, background)
+        query = build_query(brief.story, self._briefs_embedder, background)
         candidates = gather(self.index, query, plan.sides, constraints, table)
         baselines = background.baselines(query.vector)
         score(candidates, query, constraints, table.tier_medians, baselines)
