@@ -1,5 +1,8 @@
 """Ingest benchmark: a 20,000-creator synthetic roster into embedded Chroma with the real model.
 
+The embedder is the product's local one: MiniLM and multilingual USE v3 fused (``--embedder
+minilm`` for MiniLM alone, to compare); the embedding time is split by encoder.
+
 The roster is built from the shared TikTok bios (column ``signature``): the first pass over the
 bios keeps them as they are, later passes append a second bio so every text is distinct, and
 handles, platforms, follower counts and countries vary. It is written as CSV, loaded with the
@@ -7,7 +10,8 @@ roster loader, then upserted into a fresh data dir. Reported: the full ingest (e
 writes vs catalog writes), peak RSS, a re-ingest of the unchanged roster (goal: under 5% of the
 first), a catalog rebuild from Chroma, and search latencies on the result.
 
-    python bench/bench_ingest.py [--creators 20000] [--shared-dir ../shared] [--json]
+    python bench/bench_ingest.py [--creators 20000] [--shared-dir ../shared]
+                                 [--embedder fused|minilm] [--json]
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from retrieval.ports import FloatMatrix, FloatVector  # noqa: E402
+from retrieval.ports import Embedder, FloatMatrix, FloatVector  # noqa: E402
 from retrieval.roster.load import load_roster  # noqa: E402
 from retrieval.store.embeddings import LocalMiniLMEmbedder  # noqa: E402
 from retrieval.store.index import CreatorIndex  # noqa: E402
+from retrieval.store.multilingual import FusedEmbedder, MultilingualEmbedder  # noqa: E402
 from retrieval.tiers import DEFAULT_SCHEME  # noqa: E402
 
 PLATFORMS = ("tiktok", "instagram", "youtube")
@@ -53,7 +58,7 @@ QUERIES = (
 class TimedEmbedder:
     """The real embedder, adding up the seconds spent in ``embed``."""
 
-    def __init__(self, inner: LocalMiniLMEmbedder) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner = inner
         self.seconds = 0.0
 
@@ -64,6 +69,10 @@ class TimedEmbedder:
     @property
     def dimensions(self) -> int:
         return self.inner.dimensions
+
+    @property
+    def parts(self) -> tuple[int, ...]:
+        return self.inner.parts
 
     def embed(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
@@ -141,7 +150,18 @@ def percentile_ms(samples: list[float], fraction: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def run(shared_dir: Path, model_dir: Path, creators: int, seed: int) -> dict[str, Any]:
+def timed_encoders(model_dir: Path, fused: bool) -> tuple[Embedder, list[TimedEmbedder]]:
+    """The embedder to ingest with, and its encoders, each timed."""
+    encoders = [TimedEmbedder(LocalMiniLMEmbedder(model_dir=model_dir))]
+    if not fused:
+        return encoders[0], encoders
+    encoders.append(TimedEmbedder(MultilingualEmbedder()))
+    return FusedEmbedder(*encoders), encoders
+
+
+def run(
+    shared_dir: Path, model_dir: Path, creators: int, seed: int, fused: bool = True
+) -> dict[str, Any]:
     results: dict[str, Any] = {"creators": creators}
     with tempfile.TemporaryDirectory(prefix="storyfit-bench-") as scratch:
         folder = Path(scratch)
@@ -157,7 +177,8 @@ def run(shared_dir: Path, model_dir: Path, creators: int, seed: int) -> dict[str
         results["rejected"] = load.rejected_count
         results["rss_after_load_mb"] = peak_rss_mb()
 
-        embedder = TimedEmbedder(LocalMiniLMEmbedder(model_dir=model_dir))
+        embedder, encoders = timed_encoders(model_dir, fused)
+        results["embedder"] = embedder.identity
         data_dir = folder / "data"
         totals: dict[str, float] = {}
         with CreatorIndex.open(data_dir, embedder, DEFAULT_SCHEME) as index:
@@ -172,7 +193,9 @@ def run(shared_dir: Path, model_dir: Path, creators: int, seed: int) -> dict[str
                 first = index.upsert(load.creators)
                 results["ingest_seconds"] = time.perf_counter() - started
             results["embedded"] = first.embedded
-            results["embed_seconds"] = embedder.seconds
+            results["embed_seconds"] = sum(encoder.seconds for encoder in encoders)
+            results["minilm_seconds"] = encoders[0].seconds
+            results["use_seconds"] = sum(encoder.seconds for encoder in encoders[1:])
             results["chroma_write_seconds"] = totals.get("upsert", 0.0) + totals.get("update", 0.0)
             results["catalog_write_seconds"] = totals.get("put", 0.0)
             results["other_seconds"] = (
@@ -222,6 +245,8 @@ ROWS = (
     ("load_seconds", "roster CSV load (s)", "{:.1f}"),
     ("ingest_seconds", "full ingest (s)", "{:.1f}"),
     ("embed_seconds", "  embedding (s)", "{:.1f}"),
+    ("minilm_seconds", "    MiniLM (s)", "{:.1f}"),
+    ("use_seconds", "    multilingual USE (s)", "{:.1f}"),
     ("chroma_write_seconds", "  Chroma writes (s)", "{:.1f}"),
     ("catalog_write_seconds", "  catalog writes (s)", "{:.1f}"),
     ("other_seconds", "  hashing, planning, revisions (s)", "{:.1f}"),
@@ -242,7 +267,7 @@ ROWS = (
 
 def table(results: dict[str, Any]) -> str:
     width = max(len(label) for _, label, _ in ROWS)
-    return "\n".join(
+    return f"embedder {results['embedder']}\n" + "\n".join(
         f"{label:<{width}}  {template.format(results[key])}" for key, label, template in ROWS
     )
 
@@ -253,10 +278,11 @@ def main() -> None:
     parser.add_argument("--shared-dir", type=Path, default=REPO.parent / "shared")
     parser.add_argument("--model-dir", type=Path, default=None, help="default: the shared model")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--embedder", choices=("fused", "minilm"), default="fused")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     model_dir = args.model_dir or args.shared_dir / "models" / "all-MiniLM-L6-v2" / "onnx"
-    results = run(args.shared_dir, model_dir, args.creators, args.seed)
+    results = run(args.shared_dir, model_dir, args.creators, args.seed, args.embedder == "fused")
     results["goal_reingest_under_5_percent"] = results["reingest_fraction"] < 0.05
     print(json.dumps(results, indent=2) if args.json else table(results))
 
