@@ -114,19 +114,23 @@ def explain_pick(
 ) -> Pick:
     """The pick as the contract shows it, with a grounded ``why`` and its ``evidence``.
 
-    ``reference`` names what was matched: "the brief", or "@jane's bio" for lookalikes.
+    ``reference`` names what was matched: "the brief", or "@jane's bio" for lookalikes. A
+    grader's validated quote (an exact substring of the bio) comes first in ``evidence``.
     """
     creator = candidate.creator
     quotes, bio_words = evidence(creator.bio, query)
     if quotes:
         fit = f"Its bio shares {_named(query, bio_words)} with {reference}."
     else:
-        quotes = opening_segments(creator.bio)
+        quotes = [] if candidate.quote else opening_segments(creator.bio)
+        quoted = "the phrase judged to fit" if candidate.quote else "how the bio opens"
         fit = (
             f"Its bio shares no words with {reference} but is close to it in meaning "
-            f"(similarity {max(candidate.dense, candidate.keyword_score):.2f}); quoted is how "
-            "the bio opens."
+            f"(similarity {max(candidate.dense, candidate.keyword_score):.2f}); quoted is "
+            f"{quoted}."
         )
+    if candidate.quote:
+        quotes = [candidate.quote, *(q for q in quotes if q != candidate.quote)][:MAX_EVIDENCE]
     tier = scheme.classify(creator.followers)
     where = f" on {creator.platform}" if creator.platform != "unknown" else ""
     reach = (
