@@ -1,6 +1,8 @@
-"""The model-assisted recommendation: the model reads the brief and words the explanations.
+"""The model-assisted recommendation: the model reads the brief, grades the first candidates of
+each side against it and words the explanations.
 
-Retrieval alone decides who is picked; the model's parts are checked (``brief.py``,
+Retrieval alone decides who is a candidate; the model's grades only order candidates within a
+side. Its parts are checked (``brief.py``, ``grade.py`` with the engine's ``apply_grades``,
 ``explain.py``) and, whatever fails, that part of the answer is the deterministic one.
 """
 
@@ -14,9 +16,12 @@ from retrieval.engine.recommender import Recommender
 from retrieval.llm.brief import merge_reading, read_brief_with_model
 from retrieval.llm.call import Deadline, LlmSession
 from retrieval.llm.explain import creator_key, explain_with_model
+from retrieval.llm.grade import ModelGrader
 
-#: The brief call may use this share of the request's deadline; the rest is the explanation's.
+#: The brief call may use this share of the request's deadline, the grading call this share of
+#: what is left after it; the rest is the explanation's.
 BRIEF_SHARE = 0.4
+GRADE_SHARE = 0.4
 
 
 def recommend_with_model(
@@ -26,10 +31,11 @@ def recommend_with_model(
     request: RecommendRequest,
     recommender: Recommender,
 ) -> Recommendation:
-    """The engine's recommendation, with the brief read and the picks explained by ``model``.
+    """The engine's recommendation, with the brief read, the candidates graded and the picks
+    explained by ``model``.
 
-    One deadline covers both calls; whatever fails, that part of the answer is the
-    deterministic one. Retrieval alone decides who is picked.
+    One deadline covers the three calls; whatever fails, that part of the answer is the
+    deterministic one. Retrieval alone decides who is a candidate.
     """
     session = LlmSession(client=client, model=model, deadline=Deadline.after(deadline_seconds))
     try:
@@ -37,7 +43,8 @@ def recommend_with_model(
         reading = read_brief_with_model(session, brief.text, session.deadline.share(BRIEF_SHARE))
         if reading is not None:
             brief = merge_reading(brief, request, reading)
-        recommendation = recommender.recommend(request, brief)
+        grader = ModelGrader(session, GRADE_SHARE)
+        recommendation = recommender.recommend(request, brief, grader)
         keys = [pick.key for pick in recommendation.picks]
         bios = {
             creator_key(creator.platform, creator.handle): creator.bio
