@@ -77,6 +77,8 @@ def _count_input(maximum: int) -> dict[str, Any]:
 
 def brief_modal(initial_story: str = "") -> dict[str, Any]:
     """The "New brief" modal; its submission arrives with ``callback_id == BRIEF_MODAL``."""
+    # Long: one declarative view, read top to bottom as the user sees it; its input builders
+    # are the helpers above.
     objectives = [_option(objective.capitalize(), objective) for objective in OBJECTIVES]
     balanced = objectives[OBJECTIVES.index("balanced")]
     blocks = [

@@ -7,9 +7,9 @@ reloaded from the history, never carried in the button.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -80,90 +80,108 @@ def _find_pick(stored: StoredRequest, key: str) -> Pick:
     raise StoryfitError(PICK_GONE.format(handle=key.partition(":")[2] or key))
 
 
-def register(app: App, deps: ListenerDeps) -> None:
-    service = deps.service
+def _tell(client: WebClient, click: Click, message: SlackMessage) -> None:
+    client.chat_postEphemeral(
+        channel=click.channel_id,
+        user=click.user_id,
+        thread_ts=click.thread_ts,
+        text=message.text,
+        blocks=message.blocks,
+    )
 
-    def tell(client: WebClient, click: Click, message: SlackMessage) -> None:
-        client.chat_postEphemeral(
+
+def _telling(
+    client: WebClient, click: Click, logger: logging.Logger, doing: str
+) -> AbstractContextManager[None]:
+    return failures_told(lambda text: _tell(client, click, error_message(text)), logger, doing)
+
+
+def _load(deps: ListenerDeps, request_id: int) -> StoredRequest:
+    stored = deps.service.history.get_request(request_id)
+    if stored is None:
+        raise StoryfitError(RESULT_GONE)
+    return stored
+
+
+def _feedback(
+    deps: ListenerDeps, click: Click, request_id: int, kind: FeedbackKind, key: str | None = None
+) -> None:
+    deps.service.history.record_feedback(
+        request_id=request_id, user_id=click.user_id, kind=kind, creator_key=key
+    )
+
+
+def more_like_this(
+    deps: ListenerDeps, body: dict[str, Any], client: WebClient, logger: logging.Logger
+) -> None:
+    click = Click.of(body)
+    with _telling(client, click, logger, "finding similar creators"):
+        request_id, key = parse_pick_button_value(click.value)
+        stored = _load(deps, request_id)
+        seed = _find_pick(stored, key)
+        shown = [pick.key for pick in stored.recommendation.picks]
+        picks = deps.run(lambda: deps.service.lookalikes(key, LOOKALIKES, exclude=shown))
+        for message in lookalike_messages(seed, picks):
+            post(client, Place(click.channel_id, click.thread_ts), message)
+        _feedback(deps, click, request_id, "lookalikes", key)
+
+
+def swap(
+    deps: ListenerDeps, body: dict[str, Any], client: WebClient, logger: logging.Logger
+) -> None:
+    click = Click.of(body)
+    with _telling(client, click, logger, "swapping that creator"):
+        request_id, key = parse_pick_button_value(click.value)
+        stored = _load(deps, request_id)
+        _find_pick(stored, key)
+        asker = asked_by(stored.user_id)
+        before = result_messages(stored.recommendation, request_id, asker)
+        page = next(i for i, message in enumerate(before) if key in message.pick_keys)
+        swapped = deps.run(lambda: deps.service.swap(stored.request, stored.recommendation, key))
+        deps.service.history.update_recommendation(request_id, swapped)
+        _feedback(deps, click, request_id, "swap", key)
+        after = result_messages(swapped, request_id, asker)
+        update(client, click.channel_id, click.message_ts, after[min(page, len(after) - 1)])
+
+
+def export_csv(
+    deps: ListenerDeps, body: dict[str, Any], client: WebClient, logger: logging.Logger
+) -> None:
+    click = Click.of(body)
+    with _telling(client, click, logger, "exporting the picks"):
+        request_id = int(click.value)
+        stored = _load(deps, request_id)
+        recommendation = stored.recommendation
+        client.files_upload_v2(
             channel=click.channel_id,
-            user=click.user_id,
             thread_ts=click.thread_ts,
-            text=message.text,
-            blocks=message.blocks,
+            content=picks_csv(recommendation),
+            filename=f"storyfit-picks-{request_id}.csv",
+            title=f"Storyfit picks: {gist(recommendation.brief)}",
+            initial_comment=(
+                f"The {len(recommendation.picks)} picks as CSV, for <@{click.user_id}>."
+            ),
         )
+        _feedback(deps, click, request_id, "export")
 
-    def telling(
-        client: WebClient, click: Click, logger: logging.Logger, doing: str
-    ) -> AbstractContextManager[None]:
-        return failures_told(lambda text: tell(client, click, error_message(text)), logger, doing)
 
-    def load(request_id: int) -> StoredRequest:
-        stored = service.history.get_request(request_id)
-        if stored is None:
-            raise StoryfitError(RESULT_GONE)
-        return stored
+def record_thumbs(
+    deps: ListenerDeps,
+    kind: FeedbackKind,
+    body: dict[str, Any],
+    client: WebClient,
+    logger: logging.Logger,
+) -> None:
+    click = Click.of(body)
+    with _telling(client, click, logger, "saving your feedback"):
+        _feedback(deps, click, int(click.value), kind)
+        _tell(client, click, notice_message(THANKS[kind]))
 
-    def feedback(click: Click, request_id: int, kind: FeedbackKind, key: str | None = None) -> None:
-        service.history.record_feedback(
-            request_id=request_id, user_id=click.user_id, kind=kind, creator_key=key
-        )
 
-    def more_like_this(body: dict[str, Any], client: WebClient, logger: logging.Logger) -> None:
-        click = Click.of(body)
-        with telling(client, click, logger, "finding similar creators"):
-            request_id, key = parse_pick_button_value(click.value)
-            stored = load(request_id)
-            seed = _find_pick(stored, key)
-            shown = [pick.key for pick in stored.recommendation.picks]
-            picks = deps.run(lambda: service.lookalikes(key, LOOKALIKES, exclude=shown))
-            for message in lookalike_messages(seed, picks):
-                post(client, Place(click.channel_id, click.thread_ts), message)
-            feedback(click, request_id, "lookalikes", key)
-
-    def swap(body: dict[str, Any], client: WebClient, logger: logging.Logger) -> None:
-        click = Click.of(body)
-        with telling(client, click, logger, "swapping that creator"):
-            request_id, key = parse_pick_button_value(click.value)
-            stored = load(request_id)
-            _find_pick(stored, key)
-            asker = asked_by(stored.user_id)
-            before = result_messages(stored.recommendation, request_id, asker)
-            page = next(i for i, message in enumerate(before) if key in message.pick_keys)
-            swapped = deps.run(lambda: service.swap(stored.request, stored.recommendation, key))
-            service.history.update_recommendation(request_id, swapped)
-            feedback(click, request_id, "swap", key)
-            after = result_messages(swapped, request_id, asker)
-            update(client, click.channel_id, click.message_ts, after[min(page, len(after) - 1)])
-
-    def export_csv(body: dict[str, Any], client: WebClient, logger: logging.Logger) -> None:
-        click = Click.of(body)
-        with telling(client, click, logger, "exporting the picks"):
-            request_id = int(click.value)
-            stored = load(request_id)
-            recommendation = stored.recommendation
-            client.files_upload_v2(
-                channel=click.channel_id,
-                thread_ts=click.thread_ts,
-                content=picks_csv(recommendation),
-                filename=f"storyfit-picks-{request_id}.csv",
-                title=f"Storyfit picks: {gist(recommendation.brief)}",
-                initial_comment=(
-                    f"The {len(recommendation.picks)} picks as CSV, for <@{click.user_id}>."
-                ),
-            )
-            feedback(click, request_id, "export")
-
-    def thumbs(kind: FeedbackKind) -> Callable[..., None]:
-        def record_thumbs(body: dict[str, Any], client: WebClient, logger: logging.Logger) -> None:
-            click = Click.of(body)
-            with telling(client, click, logger, "saving your feedback"):
-                feedback(click, int(click.value), kind)
-                tell(client, click, notice_message(THANKS[kind]))
-
-        return record_thumbs
-
-    app.action(MORE_LIKE_THIS)(ack=acknowledge, lazy=[more_like_this])
-    app.action(SWAP)(ack=acknowledge, lazy=[swap])
-    app.action(EXPORT_CSV)(ack=acknowledge, lazy=[export_csv])
-    app.action(THUMBS_UP)(ack=acknowledge, lazy=[thumbs("thumbs_up")])
-    app.action(THUMBS_DOWN)(ack=acknowledge, lazy=[thumbs("thumbs_down")])
+def register(app: App, deps: ListenerDeps) -> None:
+    """Each handler gets ``deps`` bound first; Bolt injects the rest by parameter name."""
+    app.action(MORE_LIKE_THIS)(ack=acknowledge, lazy=[partial(more_like_this, deps)])
+    app.action(SWAP)(ack=acknowledge, lazy=[partial(swap, deps)])
+    app.action(EXPORT_CSV)(ack=acknowledge, lazy=[partial(export_csv, deps)])
+    app.action(THUMBS_UP)(ack=acknowledge, lazy=[partial(record_thumbs, deps, "thumbs_up")])
+    app.action(THUMBS_DOWN)(ack=acknowledge, lazy=[partial(record_thumbs, deps, "thumbs_down")])

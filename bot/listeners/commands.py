@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -49,68 +50,76 @@ def _refused(service: StoryfitService, command: dict[str, Any], admin_only: bool
     return admin_only and bool(admins) and command.get("user_id") not in admins
 
 
-def register(app: App, deps: ListenerDeps) -> None:
-    service = deps.service
+def answer_tier(
+    deps: ListenerDeps, ack: Ack, command: dict[str, Any], logger: logging.Logger
+) -> None:
+    message = tier_reply(deps.service, str(command.get("text") or ""), logger)
+    ack(text=message.text, blocks=message.blocks)
 
-    def answer_tier(ack: Ack, command: dict[str, Any], logger: logging.Logger) -> None:
-        message = tier_reply(service, str(command.get("text") or ""), logger)
-        ack(text=message.text, blocks=message.blocks)
 
-    def ack_storyfit(ack: Ack, command: dict[str, Any]) -> None:
-        """Instant answers (help, an empty brief, a refusal) here; everything else is lazy."""
-        text = _command_text(command)
-        found = find_subcommand(text)
-        if not text:
-            message = empty_brief_message("`/storyfit`")
-        elif text.lower() == "help":
-            message = help_message(help_lines())
-        elif found is not None and _refused(service, command, found[0].admin_only):
-            message = error_message(ADMINS_ONLY.format(name=found[0].name))
-        else:
-            ack()
+def ack_storyfit(deps: ListenerDeps, ack: Ack, command: dict[str, Any]) -> None:
+    """Instant answers (help, an empty brief, a refusal) here; everything else is lazy."""
+    text = _command_text(command)
+    found = find_subcommand(text)
+    if not text:
+        message = empty_brief_message("`/storyfit`")
+    elif text.lower() == "help":
+        message = help_message(help_lines())
+    elif found is not None and _refused(deps.service, command, found[0].admin_only):
+        message = error_message(ADMINS_ONLY.format(name=found[0].name))
+    else:
+        ack()
+        return
+    ack(text=message.text, blocks=message.blocks)
+
+
+def run_storyfit(
+    deps: ListenerDeps,
+    command: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    logger: logging.Logger,
+) -> None:
+    text = _command_text(command)
+    if not text or text.lower() == "help":
+        return
+
+    def tell(message: str) -> None:
+        reply = error_message(message)
+        respond(text=reply.text, blocks=reply.blocks)
+
+    found = find_subcommand(text)
+    if found is not None:
+        subcommand, args = found
+        if _refused(deps.service, command, subcommand.admin_only):
             return
-        ack(text=message.text, blocks=message.blocks)
-
-    def run_storyfit(
-        command: dict[str, Any], client: WebClient, respond: Respond, logger: logging.Logger
-    ) -> None:
-        text = _command_text(command)
-        if not text or text.lower() == "help":
-            return
-
-        def tell(message: str) -> None:
-            reply = error_message(message)
-            respond(text=reply.text, blocks=reply.blocks)
-
-        found = find_subcommand(text)
-        if found is not None:
-            subcommand, args = found
-            if _refused(service, command, subcommand.admin_only):
-                return
-            with failures_told(tell, logger, f"running /storyfit {subcommand.name}"):
-                subcommand.handler(
-                    SubcommandCall(
-                        args=args,
-                        user_id=command["user_id"],
-                        channel_id=command["channel_id"],
-                        service=service,
-                        client=client,
-                        respond=respond,
-                        logger=logger,
-                    )
+        with failures_told(tell, logger, f"running /storyfit {subcommand.name}"):
+            subcommand.handler(
+                SubcommandCall(
+                    args=args,
+                    user_id=command["user_id"],
+                    channel_id=command["channel_id"],
+                    service=deps.service,
+                    client=client,
+                    respond=respond,
+                    logger=logger,
                 )
-            return
-        with failures_told(tell, logger, "starting on your brief"):
-            answer_brief(
-                client,
-                deps,
-                logger,
-                place=Place(command["channel_id"]),
-                user_id=command.get("user_id"),
-                source="command",
-                request=RecommendRequest(brief=text),
-                cannot_post=tell,
             )
+        return
+    with failures_told(tell, logger, "starting on your brief"):
+        answer_brief(
+            client,
+            deps,
+            logger,
+            place=Place(command["channel_id"]),
+            user_id=command.get("user_id"),
+            source="command",
+            request=RecommendRequest(brief=text),
+            cannot_post=tell,
+        )
 
-    app.command("/tier")(answer_tier)
-    app.command("/storyfit")(ack=ack_storyfit, lazy=[run_storyfit])
+
+def register(app: App, deps: ListenerDeps) -> None:
+    """Each handler gets ``deps`` bound first; Bolt injects the rest by parameter name."""
+    app.command("/tier")(partial(answer_tier, deps))
+    app.command("/storyfit")(ack=partial(ack_storyfit, deps), lazy=[partial(run_storyfit, deps)])

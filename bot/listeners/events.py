@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -24,51 +25,62 @@ def is_direct_message(event: dict[str, Any]) -> bool:
     return event.get("channel_type") == "im" and "bot_id" not in event
 
 
+def _answer(
+    deps: ListenerDeps,
+    event: dict[str, Any],
+    client: WebClient,
+    bot_user_id: str | None,
+    logger: logging.Logger,
+    source: RequestSource,
+) -> None:
+    place = Place(event["channel"], event.get("thread_ts") or event["ts"])
+    with failures_told(
+        lambda text: post(client, place, error_message(text)), logger, "reading your message"
+    ):
+        brief = brief_from_slack_text(str(event.get("text") or ""), bot_user_id)
+        if not brief:
+            how = f"mention me (<@{bot_user_id}>)" if source == "mention" else "send me"
+            post(client, place, empty_brief_message(how))
+            return
+        if brief.lower().strip(" !.") in HELP_WORDS:
+            post(client, place, help_message(help_lines()))
+            return
+        answer_brief(
+            client,
+            deps,
+            logger,
+            place=place,
+            user_id=event.get("user"),
+            source=source,
+            request=RecommendRequest(brief=brief),
+        )
+
+
+def answer_mention(
+    deps: ListenerDeps,
+    event: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    logger: logging.Logger,
+) -> None:
+    _answer(deps, event, client, context.bot_user_id, logger, "mention")
+
+
+def answer_direct_message(
+    deps: ListenerDeps,
+    event: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    logger: logging.Logger,
+) -> None:
+    _answer(deps, event, client, context.bot_user_id, logger, "dm")
+
+
 def register(app: App, deps: ListenerDeps) -> None:
-    def answer(
-        event: dict[str, Any],
-        client: WebClient,
-        bot_user_id: str | None,
-        logger: logging.Logger,
-        place: Place,
-        source: RequestSource,
-    ) -> None:
-        with failures_told(
-            lambda text: post(client, place, error_message(text)), logger, "reading your message"
-        ):
-            brief = brief_from_slack_text(str(event.get("text") or ""), bot_user_id)
-            if not brief:
-                how = f"mention me (<@{bot_user_id}>)" if source == "mention" else "send me"
-                post(client, place, empty_brief_message(how))
-                return
-            if brief.lower().strip(" !.") in HELP_WORDS:
-                post(client, place, help_message(help_lines()))
-                return
-            answer_brief(
-                client,
-                deps,
-                logger,
-                place=place,
-                user_id=event.get("user"),
-                source=source,
-                request=RecommendRequest(brief=brief),
-            )
-
-    def answer_mention(
-        event: dict[str, Any], client: WebClient, context: BoltContext, logger: logging.Logger
-    ) -> None:
-        place = Place(event["channel"], event.get("thread_ts") or event["ts"])
-        answer(event, client, context.bot_user_id, logger, place, "mention")
-
-    def answer_direct_message(
-        event: dict[str, Any], client: WebClient, context: BoltContext, logger: logging.Logger
-    ) -> None:
-        place = Place(event["channel"], event.get("thread_ts") or event["ts"])
-        answer(event, client, context.bot_user_id, logger, place, "dm")
-
-    app.event("app_mention")(ack=acknowledge, lazy=[answer_mention])
+    """Each handler gets ``deps`` bound first; Bolt injects the rest by parameter name."""
+    app.event("app_mention")(ack=acknowledge, lazy=[partial(answer_mention, deps)])
     app.event({"type": "message", "subtype": None}, matchers=[is_direct_message])(
-        ack=acknowledge, lazy=[answer_direct_message]
+        ack=acknowledge, lazy=[partial(answer_direct_message, deps)]
     )
     # Every other message event (edits, our own updates, other bots): acknowledged, nothing to do.
     # Unhandled events would get a 404, which Slack counts as a failed delivery and retries.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -12,30 +13,31 @@ from bot.blocks.home import HOME_RECENT_BRIEFS, RecentBrief, home_view
 from bot.listeners.runtime import ListenerDeps, acknowledge, describe_failure
 
 
-def register(app: App, deps: ListenerDeps) -> None:
+def publish_home(
+    deps: ListenerDeps, event: dict[str, Any], client: WebClient, logger: logging.Logger
+) -> None:
+    if event.get("tab", "home") != "home":
+        return
     service = deps.service
+    user_id = event["user"]
+    counts: dict[str, int] | None = None
+    problem: str | None = None
+    try:
+        counts = service.tier_counts()
+    except Exception as error:
+        problem = describe_failure(error, logger, "counting the roster")
+    recent: list[RecentBrief] = []
+    try:
+        recent = [
+            RecentBrief(stored.request.brief, stored.created_at, len(stored.recommendation.picks))
+            for stored in service.history.recent_requests(user_id, HOME_RECENT_BRIEFS)
+        ]
+    except Exception as error:
+        problem = describe_failure(error, logger, "reading your recent briefs")
+    view = home_view(counts, service.settings.tiers, recent, problem)
+    client.views_publish(user_id=user_id, view=view)
 
-    def publish_home(event: dict[str, Any], client: WebClient, logger: logging.Logger) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        user_id = event["user"]
-        counts: dict[str, int] | None = None
-        problem: str | None = None
-        try:
-            counts = service.tier_counts()
-        except Exception as error:
-            problem = describe_failure(error, logger, "counting the roster")
-        recent: list[RecentBrief] = []
-        try:
-            recent = [
-                RecentBrief(
-                    stored.request.brief, stored.created_at, len(stored.recommendation.picks)
-                )
-                for stored in service.history.recent_requests(user_id, HOME_RECENT_BRIEFS)
-            ]
-        except Exception as error:
-            problem = describe_failure(error, logger, "reading your recent briefs")
-        view = home_view(counts, service.settings.tiers, recent, problem)
-        client.views_publish(user_id=user_id, view=view)
 
-    app.event("app_home_opened")(ack=acknowledge, lazy=[publish_home])
+def register(app: App, deps: ListenerDeps) -> None:
+    """``publish_home`` gets ``deps`` bound first; Bolt injects the rest by parameter name."""
+    app.event("app_home_opened")(ack=acknowledge, lazy=[partial(publish_home, deps)])

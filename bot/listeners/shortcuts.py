@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -19,24 +20,29 @@ NEW_BRIEF_SHORTCUT = "storyfit_new_brief"
 BRIEF_FROM_MESSAGE_SHORTCUT = "storyfit_brief_from_message"
 
 
+def open_modal(client: WebClient, trigger_id: str, story: str, logger: logging.Logger) -> None:
+    try:
+        client.views_open(trigger_id=trigger_id, view=brief_modal(story))
+    except Exception:
+        logger.exception("Could not open the brief modal")
+
+
+def open_brief_modal(
+    openers: Executor,
+    ack: Ack,
+    shortcut: dict[str, Any],
+    client: WebClient,
+    logger: logging.Logger,
+) -> None:
+    """Starts opening the modal before acknowledging, ahead of any slow work."""
+    message = shortcut.get("message") or {}
+    story = brief_from_slack_text(str(message.get("text") or ""))
+    openers.submit(open_modal, client, shortcut["trigger_id"], story, logger)
+    ack()
+
+
 def register(app: App, deps: ListenerDeps) -> None:
     # Modals open from their own threads: never queued behind lazy work, never on the event loop.
     openers = ThreadPoolExecutor(2, thread_name_prefix="storyfit-modal")
-
-    def open_modal(client: WebClient, trigger_id: str, story: str, logger: logging.Logger) -> None:
-        try:
-            client.views_open(trigger_id=trigger_id, view=brief_modal(story))
-        except Exception:
-            logger.exception("Could not open the brief modal")
-
-    def open_brief_modal(
-        ack: Ack, shortcut: dict[str, Any], client: WebClient, logger: logging.Logger
-    ) -> None:
-        """Starts opening the modal before acknowledging, ahead of any slow work."""
-        message = shortcut.get("message") or {}
-        story = brief_from_slack_text(str(message.get("text") or ""))
-        openers.submit(open_modal, client, shortcut["trigger_id"], story, logger)
-        ack()
-
-    app.shortcut(NEW_BRIEF_SHORTCUT)(open_brief_modal)
-    app.shortcut(BRIEF_FROM_MESSAGE_SHORTCUT)(open_brief_modal)
+    app.shortcut(NEW_BRIEF_SHORTCUT)(partial(open_brief_modal, openers))
+    app.shortcut(BRIEF_FROM_MESSAGE_SHORTCUT)(partial(open_brief_modal, openers))

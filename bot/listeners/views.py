@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -111,35 +112,42 @@ def read_submission(view: dict[str, Any]) -> BriefSubmission:
     return BriefSubmission(request=request, channel=str(channel))
 
 
+def check_brief(ack: Ack, view: dict[str, Any]) -> None:
+    submission = read_submission(view)
+    if submission.errors:
+        ack(response_action="errors", errors=submission.errors)
+    else:
+        ack()
+
+
+def answer_submission(
+    deps: ListenerDeps,
+    view: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    logger: logging.Logger,
+) -> None:
+    submission = read_submission(view)
+    if submission.request is None or submission.channel is None:
+        return  # the modal stayed open with the errors shown
+    user_id = body["user"]["id"]
+
+    def tell_in_dm(message: str) -> None:
+        post(client, Place(user_id), error_message(message))
+
+    with failures_told(tell_in_dm, logger, "starting on your brief"):
+        answer_brief(
+            client,
+            deps,
+            logger,
+            place=Place(submission.channel),
+            user_id=user_id,
+            source="modal",
+            request=submission.request,
+            cannot_post=tell_in_dm,
+        )
+
+
 def register(app: App, deps: ListenerDeps) -> None:
-    def check_brief(ack: Ack, view: dict[str, Any]) -> None:
-        submission = read_submission(view)
-        if submission.errors:
-            ack(response_action="errors", errors=submission.errors)
-        else:
-            ack()
-
-    def answer_submission(
-        view: dict[str, Any], body: dict[str, Any], client: WebClient, logger: logging.Logger
-    ) -> None:
-        submission = read_submission(view)
-        if submission.request is None or submission.channel is None:
-            return  # the modal stayed open with the errors shown
-        user_id = body["user"]["id"]
-
-        def tell_in_dm(message: str) -> None:
-            post(client, Place(user_id), error_message(message))
-
-        with failures_told(tell_in_dm, logger, "starting on your brief"):
-            answer_brief(
-                client,
-                deps,
-                logger,
-                place=Place(submission.channel),
-                user_id=user_id,
-                source="modal",
-                request=submission.request,
-                cannot_post=tell_in_dm,
-            )
-
-    app.view(BRIEF_MODAL)(ack=check_brief, lazy=[answer_submission])
+    """``answer_submission`` gets ``deps`` bound first; Bolt injects the rest by parameter name."""
+    app.view(BRIEF_MODAL)(ack=check_brief, lazy=[partial(answer_submission, deps)])

@@ -267,6 +267,8 @@ class _Found:
 
 def read_brief(request: RecommendRequest) -> Brief:
     """Resolve ``request`` into a ``Brief``; raises ``EmptyBriefError`` or ``FilterError``."""
+    # Long: each constraint is read from the text, then merged with its flag, in one place so
+    # that the precedence (a flag wins over the text) and the notices stay visible together.
     raw = request.brief.strip()
     if not raw:
         raise EmptyBriefError()

@@ -275,6 +275,8 @@ def gather(
     cheap there. ``lexical_query`` replaces the query's BM25 text (the baselines use the raw
     story).
     """
+    # Long: the retrieval steps (dense, keywords, pushdown, lexical, admission) in the order they
+    # run; each is a helper, what remains is how their hits are combined.
     counts = table.side_counts(constraints.filters, sides)
     fetch = DENSE_FETCH
     short_sides: list[Side] = []

@@ -134,6 +134,8 @@ class LlmSession:
         max_completion_tokens: int,
         deadline: Deadline,
     ) -> tuple[AnswerT | None, str, tuple[int, int]]:
+        # Long: one retry loop, one branch per way a call can fail; each branch logs and returns
+        # its outcome, so the whole failure policy reads in one place.
         messages: list[ChatCompletionMessageParam] = [
             {"role": "system", "content": prompt.system},
             {"role": "user", "content": prompt.user},

@@ -115,6 +115,8 @@ class CreatorIndex:
         reindex: bool = False,
     ) -> CreatorIndex:
         """Open (creating if needed) the index; ``reindex`` drops every record first."""
+        # Long: lock and client, collection, catalog sync and tier scheme, each step undoing the
+        # earlier ones when it fails; the clean-up order is clearest kept in one function.
         if not _COLLECTION_NAME.match(collection):
             raise ValueError(
                 f"invalid Chroma collection name {collection!r}: use 3-512 letters, digits, '.', "
