@@ -53,3 +53,21 @@ def recommend_with_model(
         return explain_with_model(session, recommendation, bios)
     finally:
         session.log_usage()
+
+
+def swap_with_model(
+    client: openai.OpenAI,
+    model: str,
+    deadline_seconds: float,
+    request: RecommendRequest,
+    current: Recommendation,
+    key: str,
+    recommender: Recommender,
+) -> Recommendation:
+    """``recommender.swap`` with the candidates for the replacement graded by ``model`` (the
+    swap's one model call, within the deadline); on any failure the local order picks it."""
+    session = LlmSession(client=client, model=model, deadline=Deadline.after(deadline_seconds))
+    try:
+        return recommender.swap(request, current, key, grader=ModelGrader(session, 1.0))
+    finally:
+        session.log_usage()

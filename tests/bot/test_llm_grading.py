@@ -56,10 +56,11 @@ def handles(result: Recommendation, role: str) -> list[str]:
 
 def reversed_grades(sent: Sides) -> GradedSides:
     """Each side's last three candidates graded 3, 2, 1, the others 0."""
-    return GradedSides(
-        awareness=[entry(c, max(0, 3 - i)) for i, c in enumerate(reversed(sent["awareness"]))],
-        action=[entry(c, max(0, 3 - i)) for i, c in enumerate(reversed(sent["action"]))],
-    )
+    graded = {
+        side: [entry(c, max(0, 3 - i)) for i, c in enumerate(reversed(sent.get(side, [])))]
+        for side in ("awareness", "action")
+    }
+    return GradedSides(awareness=graded["awareness"], action=graded["action"])
 
 
 def test_the_models_grades_reorder_each_side(
@@ -138,3 +139,23 @@ def test_a_hanging_grader_leaves_the_local_order_in_time(
     assert result == rules
     assert elapsed < 2.0
     assert [schema_name(r.body) for r in llm.requests] == ["BriefReading", "GradedSides"]
+
+
+def test_a_swap_takes_the_models_best_graded_replacement(
+    llm: MockOpenAIServer, service: StoryfitService
+) -> None:
+    request = RecommendRequest(brief=SOURDOUGH)
+    current = rules_answer(service, request)
+    removed = handles(current, "action")[0]
+    llm.script(grading(reversed_grades))
+    swapped = service.swap(
+        request, current, next(p.key for p in current.picks if p.handle == removed)
+    )
+    [grade_request] = llm.requests
+    sent = candidates_data(grade_request.body)
+    assert list(sent) == ["action"]
+    assert not {c["handle"] for c in sent["action"]} & {p.handle for p in current.picks}
+    assert handles(swapped, "action") == [
+        sent["action"][-1]["handle"],
+        *handles(current, "action")[1:],
+    ]

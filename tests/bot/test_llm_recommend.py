@@ -124,6 +124,7 @@ def test_a_swap_keeps_the_constraints_the_model_read(
     llm.script(completion(reading(countries=["DE"], story="")), no_grades(), faithful_explanation)
     first = service.recommend(request)
     assert first.filters.country == ["DE"] and first.picks
+    llm.script(no_grades())
     swapped = service.swap(request, first, first.picks[-1].key)
     assert swapped.filters.country == ["DE"]
     assert all(pick.country == "DE" for pick in swapped.picks)
