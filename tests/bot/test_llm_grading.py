@@ -63,14 +63,22 @@ def reversed_grades(sent: Sides) -> GradedSides:
     return GradedSides(awareness=graded["awareness"], action=graded["action"])
 
 
+def graded_answer(
+    llm: MockOpenAIServer, service: StoryfitService, answer: Callable[[Sides], GradedSides]
+) -> tuple[Recommendation, Recommendation, Sides]:
+    """The rules' answer to the sourdough brief, the answer with the model grading by
+    ``answer`` (its explanation fails), and the candidates the model was sent."""
+    request = RecommendRequest(brief=SOURDOUGH)
+    rules = rules_answer(service, request)
+    llm.script(completion(reading(story="")), grading(answer), NO_EXPLANATION)
+    result = service.recommend(request)
+    return rules, result, candidates_data(llm.requests[1].body)
+
+
 def test_the_models_grades_reorder_each_side(
     llm: MockOpenAIServer, service: StoryfitService
 ) -> None:
-    request = RecommendRequest(brief=SOURDOUGH)
-    rules = rules_answer(service, request)
-    llm.script(completion(reading(story="")), grading(reversed_grades), NO_EXPLANATION)
-    result = service.recommend(request)
-    sent = candidates_data(llm.requests[1].body)
+    rules, result, sent = graded_answer(llm, service, reversed_grades)
     action = [c["handle"] for c in sent["action"]]
     awareness = [c["handle"] for c in sent["awareness"]]
     assert handles(result, "action")[:3] == action[::-1][:3] != handles(rules, "action")[:3]
@@ -108,11 +116,7 @@ def hostile(sent: Sides) -> GradedSides:
 def test_a_hostile_model_can_neither_add_drop_nor_invent_a_creator(
     llm: MockOpenAIServer, service: StoryfitService
 ) -> None:
-    request = RecommendRequest(brief=SOURDOUGH)
-    rules = rules_answer(service, request)
-    llm.script(completion(reading(story="")), grading(hostile), NO_EXPLANATION)
-    result = service.recommend(request)
-    sent = candidates_data(llm.requests[1].body)
+    rules, result, sent = graded_answer(llm, service, hostile)
     pool = {c["handle"] for side in sent.values() for c in side}
     assert {p.handle for p in result.picks} <= pool
     assert not {"invented_baker", "nobody.here", INJECTED} & {p.handle for p in result.picks}
