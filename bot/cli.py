@@ -17,17 +17,52 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from retrieval.counts import parse_count
-from retrieval.errors import StoryfitError
+from retrieval.errors import StoryfitError, UpsertInterrupted
+from retrieval.redaction import redact
 
 if TYPE_CHECKING:
     from bot.service import ImportReport, StoryfitService
     from bot.settings import Settings
     from retrieval.contract import Recommendation, RecommendRequest
 
+#: The most characters of an unexpected error's message shown on its one line.
+UNEXPECTED_MESSAGE_CHARS = 300
+
+
+class OneLineErrors(TyperGroup):
+    """Every command ends in one line on stderr and exit code 1 when it fails: the error's own
+    sentence for a ``StoryfitError`` (or a Slack set-up error), a short line naming the failure
+    for anything unforeseen. Never a traceback in the terminal."""
+
+    def invoke(self, ctx: typer.Context) -> object:  # type: ignore[override]  # typer's own
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as error:
+            raise fail(one_line(error)) from None
+
+
+def one_line(error: Exception) -> str:
+    """What the user is told when ``error`` ends a command."""
+    from bot.slack.client import SlackSetupError  # Slack's SDK only once something failed
+
+    if isinstance(error, StoryfitError | SlackSetupError):
+        return str(error)
+    first_line = (str(error).strip().splitlines() or [""])[0]
+    detail = f": {first_line[:UNEXPECTED_MESSAGE_CHARS]}" if first_line else ""
+    return (
+        f"Storyfit stopped on an unexpected {type(error).__name__}{detail}. Please report this "
+        "with the command you ran."
+    )
+
+
 app = typer.Typer(
     name="storyfit",
+    cls=OneLineErrors,
     help="Pick influencers by story fit: import a roster, look up tiers, get an explained mix.",
     no_args_is_help=True,
     add_completion=False,
@@ -37,6 +72,8 @@ out = Console()
 err = Console(stderr=True)
 
 SAMPLE_ROSTER = "sample_roster.csv"
+#: Exit status after Ctrl-C, as shells report a command ended by SIGINT.
+INTERRUPTED = 130
 DEMO_BRIEF = (
     "We're a small coffee roastery that pays growers fairly. We want people who make the "
     "morning brew a ritual, from the first grind to the last sip."
@@ -52,7 +89,7 @@ class Context:
 
 def fail(message: str) -> typer.Exit:
     """Print one line (or a few, for several bad settings) on stderr and exit non-zero."""
-    err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]Error:[/] {escape(redact(message))}", highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
 
 
@@ -109,7 +146,7 @@ def _import_with_progress(
 
 def _print_import_report(report: ImportReport) -> None:
     load, upsert = report.load, report.upsert
-    table = Table(title=f"Imported {report.source}", show_header=True)
+    table = Table(title=f"Imported {escape(report.source)}", show_header=True)
     for column in ("added", "updated", "unchanged", "rejected"):
         table.add_column(column, justify="right")
     table.add_row(
@@ -130,12 +167,15 @@ def _print_import_report(report: ImportReport) -> None:
         )
     for duplicate in load.duplicates:
         out.print(
-            f"Row {duplicate.row}: {duplicate.key} repeats row {duplicate.kept_row}; "
+            f"Row {duplicate.row}: {escape(duplicate.key)} repeats row {duplicate.kept_row}; "
             f"the later row was kept."
         )
     for rejected in load.rejected:
-        field = f", field {rejected.field}" if rejected.field else ""
-        out.print(f"[red]Rejected row {rejected.row}{field}:[/] {rejected.reason}", highlight=False)
+        field = f", field {escape(rejected.field)}" if rejected.field else ""
+        out.print(
+            f"[red]Rejected row {rejected.row}{field}:[/] {escape(rejected.reason)}",
+            highlight=False,
+        )
 
 
 def _print_tier_summary(service: StoryfitService) -> None:
@@ -144,7 +184,9 @@ def _print_tier_summary(service: StoryfitService) -> None:
     for column in ("tier", "followers", "role", "creators"):
         table.add_column(column, justify="right" if column == "creators" else "left")
     for tier in service.settings.tiers.tiers:
-        table.add_row(tier.name, tier.bounds_text(), tier.role, str(counts.get(tier.name, 0)))
+        table.add_row(
+            escape(tier.name), tier.bounds_text(), tier.role, str(counts.get(tier.name, 0))
+        )
     table.add_row("[bold]total", "", "", f"[bold]{sum(counts.values())}")
     out.print(table)
 
@@ -175,9 +217,30 @@ def ingest(
         mapping = parse_column_mapping(map_ or [])
     except ValueError as error:
         raise fail(str(error)) from None
-    with service_for(ctx) as service:
-        report = _import_with_progress(service, path, mapping, reindex=reindex)
-        _print_import_report(report)
+    try:
+        with service_for(ctx) as service:
+            report = _import_with_progress(service, path, mapping, reindex=reindex)
+    except UpsertInterrupted as stopped:
+        err.print(
+            f"Stopped: kept {stopped.kept:,} of {stopped.total:,} rows; run the same command "
+            "again to resume — unchanged rows are skipped.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=INTERRUPTED) from None
+    except KeyboardInterrupt:
+        after = (
+            "until a re-index completes, the old index stays in use"
+            if reindex
+            else "unchanged rows are skipped"
+        )
+        err.print(
+            f"Stopped: run the same command again to finish; {after}.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=INTERRUPTED) from None
+    _print_import_report(report)
 
 
 @app.command()
@@ -195,9 +258,10 @@ def tier(
         sys.stdout.write(json.dumps(lookup.contract(), ensure_ascii=False) + "\n")
         return
     upper = "and up" if lookup.max is None else f"to {lookup.max:,}"
-    who = f"@{lookup.creator.handle} ({lookup.creator.platform}) has " if lookup.creator else ""
+    creator = lookup.creator
+    who = f"@{escape(creator.handle)} ({escape(creator.platform)}) has " if creator else ""
     out.print(
-        f"{who}{lookup.followers:,} followers: [bold]{lookup.tier}[/] "
+        f"{who}{lookup.followers:,} followers: [bold]{escape(lookup.tier)}[/] "
         f"({lookup.min:,} {upper}), the {lookup.role} side of a mix."
     )
 
@@ -210,7 +274,8 @@ def demo(ctx: typer.Context) -> None:
     sample = resources.files("bot") / "data" / SAMPLE_ROSTER
     with resources.as_file(sample) as path, service_for(ctx) as service:
         out.print(
-            f"Storyfit demo: importing the bundled sample roster into {service.settings.data_dir}"
+            "Storyfit demo: importing the bundled sample roster into "
+            f"{escape(str(service.settings.data_dir))}"
         )
         report = _import_with_progress(service, path, {})
         _print_import_report(report)
@@ -381,7 +446,7 @@ def digest(
 
     from bot.digest.delivery import post_digest, recent_digest, send_due_digests
     from bot.digest.text import render_digest_text
-    from bot.slack.client import SlackSetupError, build_client
+    from bot.slack.client import SlackSetupError, build_client, unreachable
 
     context: Context = ctx.obj
     now = _digest_time(at, context.settings)
@@ -395,7 +460,7 @@ def digest(
                 results = send_due_digests(service, now)
                 for result in results:
                     console = out if result.status == "posted" else err
-                    console.print(result.describe(), highlight=False, soft_wrap=True)
+                    console.print(escape(result.describe()), highlight=False, soft_wrap=True)
                 if not results:
                     out.print("No digest was due.")
                 if any(result.status != "posted" for result in results):
@@ -407,9 +472,14 @@ def digest(
                 digest = recent_digest(service, channel, now)
                 posted = post_digest(build_client(context.settings), channel, digest)
                 note = f" ({posted.chart_error})" if posted.chart_error else ""
-                out.print(f"Posted the digest to {channel} (ts {posted.ts}){note}.")
+                out.print(
+                    escape(f"Posted the digest to {channel} (ts {posted.ts}){note}."),
+                    highlight=False,
+                )
         except SlackSetupError as error:
             raise fail(str(error)) from None
+        except OSError as error:  # urllib's URLError included: the network, not Slack, failed
+            raise fail(str(unreachable(context.settings, error))) from None
         except SlackApiError as error:
             code = error.response.get("error", "unknown_error")
             raise fail(f"Slack refused the digest for {channel}: {code}.") from None

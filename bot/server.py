@@ -25,7 +25,8 @@ from bot.app import build_app, lower_thread_priority
 from bot.digest.delivery import DigestScheduler
 from bot.service import StoryfitService
 from bot.settings import Settings
-from bot.slack.client import SlackSetupError, digest_client
+from bot.slack.client import SlackSetupError, digest_client, unreachable
+from retrieval.redaction import redact
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -104,6 +105,8 @@ def open_app(settings: Settings, service: StoryfitService) -> App:
         return build_app(settings, service)
     except BoltError as error:
         raise SlackSetupError(f"Slack did not accept SLACK_BOT_TOKEN: {error}") from None
+    except OSError as error:  # urllib's URLError included: auth.test never got an answer
+        raise unreachable(settings, error) from None
 
 
 def uvicorn_config(asgi: Starlette, host: str, port: int) -> uvicorn.Config:
@@ -112,13 +115,20 @@ def uvicorn_config(asgi: Starlette, host: str, port: int) -> uvicorn.Config:
     )
 
 
+class RedactingFormatter(logging.Formatter):
+    """Log lines (tracebacks included) with every credential masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 def serve(settings: Settings, *, host: str, port: int) -> None:
     """Run until interrupted. Raises ``SlackSetupError`` for missing or refused settings."""
     mode = check_slack_settings(settings)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    console = logging.StreamHandler()
+    console.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[console])
     with StoryfitService(settings) as service, ExitStack() as background:
         app = open_app(settings, service)
         background.enter_context(DigestScheduler(service, digest_client(settings)))
@@ -130,7 +140,10 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
 
         assert settings.slack_app_token is not None
         handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        handler.connect()  # type: ignore[no-untyped-call]
+        try:
+            handler.connect()  # type: ignore[no-untyped-call]
+        except OSError as error:
+            raise unreachable(settings, error) from None
         logger.info("Connected to Slack over Socket Mode; health on port %d", port)
         try:
             uvicorn.Server(uvicorn_config(build_asgi(None, mode), host, port)).run()

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from bot.history.store import History
 from bot.settings import Settings
 from retrieval.contract import Pick, Recommendation, RecommendRequest
-from retrieval.counts import parse_count
+from retrieval.counts import looks_like_count, parse_count
 from retrieval.engine.recommender import Recommender
 from retrieval.errors import StoryfitError
 from retrieval.ports import Embedder
@@ -70,15 +70,6 @@ class UnknownHandleError(StoryfitError):
         super().__init__(f"No creator with the handle @{handle} is on the roster.{hint}")
 
 
-def looks_like_count(query: str) -> bool:
-    """``8500``, ``12.3k`` and ``1,200`` are counts; ``@8500`` and ``janecooks`` are handles."""
-    try:
-        parse_count(query)
-    except ValueError:
-        return False
-    return not query.strip().startswith("@")
-
-
 class StoryfitService:
     """Opens the index on first use and keeps it (and the embedding model) for the process."""
 
@@ -108,17 +99,13 @@ class StoryfitService:
     @property
     def index(self) -> CreatorIndex:
         if self._index is None:
-            self._index = self._open_index(reindex=False)
+            self._index = CreatorIndex.open(
+                data_dir=self.settings.data_dir,
+                embedder=self.embedder,
+                tiers=self.settings.tiers,
+                chroma_url=self.settings.chroma_url,
+            )
         return self._index
-
-    def _open_index(self, *, reindex: bool) -> CreatorIndex:
-        return CreatorIndex.open(
-            data_dir=self.settings.data_dir,
-            embedder=self.embedder,
-            tiers=self.settings.tiers,
-            chroma_url=self.settings.chroma_url,
-            reindex=reindex,
-        )
 
     @property
     def history(self) -> History:
@@ -164,7 +151,8 @@ class StoryfitService:
         """Load a roster file (refusing a non-roster before touching the store) and upsert it.
 
         ``reindex`` rebuilds the index from this file alone with the configured embedder (after a
-        change of ``STORYFIT_EMBEDDING``); creators not in the file are dropped.
+        change of ``STORYFIT_EMBEDDING``); creators not in the file are dropped. The new index is
+        built beside the old one, which stays in use until the new one is complete.
         """
         load = load_roster(path, mapping)
         if reindex:
@@ -175,9 +163,18 @@ class StoryfitService:
                 )
             if self._index is not None:
                 self._index.close()
+                self._index = None
                 self._recommender = None
-            self._index = self._open_index(reindex=True)
-        upsert = self.index.upsert(load.creators, progress=progress)
+            self._index, upsert = CreatorIndex.reindex(
+                data_dir=self.settings.data_dir,
+                embedder=self.embedder,
+                tiers=self.settings.tiers,
+                creators=load.creators,
+                chroma_url=self.settings.chroma_url,
+                progress=progress,
+            )
+        else:
+            upsert = self.index.upsert(load.creators, progress=progress)
         if upsert.added or upsert.updated or self.history.last_snapshot_at() is None:
             self.history.record_roster_snapshot(self.index.iter_creators(), self.settings.tiers)
         return ImportReport(source=str(path), load=load, upsert=upsert)

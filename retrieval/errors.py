@@ -1,8 +1,18 @@
 """The base of every error whose message is written for the person using Storyfit."""
 
+from __future__ import annotations
+
+from retrieval.redaction import redact
+
 
 class StoryfitError(Exception):
-    """A problem the user can act on; ``str(error)`` is a clear sentence saying what to do."""
+    """A problem the user can act on; ``str(error)`` is a clear sentence saying what to do.
+
+    The message never holds a credential: passwords and tokens in it are masked (``redact``).
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 class EmptyBriefError(StoryfitError):
@@ -34,3 +44,13 @@ class EmptyRosterError(StoryfitError):
 
 class FilterError(StoryfitError):
     """The filters cannot be met as written (unknown country, min above max, ...)."""
+
+
+class UpsertInterrupted(KeyboardInterrupt):
+    """Ctrl-C during an upsert: ``kept`` of the ``total`` creators asked for are in the index
+    (finished chunks are written; a re-run embeds only the rest)."""
+
+    def __init__(self, kept: int, total: int) -> None:
+        super().__init__(f"kept {kept} of {total} creators")
+        self.kept = kept
+        self.total = total

@@ -34,6 +34,12 @@ class Embedder(Protocol):
     @property
     def dimensions(self) -> int: ...
 
+    @property
+    def parts(self) -> tuple[int, ...]:
+        """The widths of the encoders whose unit vectors a vector joins, in order (one part for
+        a single model): the engine calibrates each part's cosine on its own scale."""
+        ...
+
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> FloatMatrix:
         """Rows in input order; ``progress(n)`` after each batch of ``n`` texts."""
         ...

@@ -62,6 +62,7 @@ tries use uses
 """
 
 STOPWORDS: frozenset[str] = frozenset((_FUNCTION_WORDS + _FRAME_WORDS).split())
+_FRAME: frozenset[str] = frozenset(_FRAME_WORDS.split())
 
 
 class Term(NamedTuple):
@@ -138,3 +139,10 @@ def terms(text: str) -> Iterator[Term]:
 def content_stems(text: str) -> frozenset[str]:
     """The distinct stems of the content words of ``text`` (cached: bios recur across briefs)."""
     return frozenset(term.stem for term in terms(text))
+
+
+def without_frame_words(text: str) -> str:
+    """``text`` without the trade's own words ("creators", "brand", "collab", "content"): what
+    is left says what a brief or a bio is about. Embedded briefs and bios lose them, so a
+    brief's "we want creators who..." does not match every "content creator" bio."""
+    return _WORD.sub(lambda match: "" if fold(match.group()) in _FRAME else match.group(), text)

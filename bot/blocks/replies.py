@@ -73,7 +73,7 @@ def tier_message(lookup: TierLookup) -> SlackMessage:
     if lookup.creator is not None:
         blocks.extend(creator_card(lookup.creator))
     plain_text = f"{lookup.followers:,} followers: {lookup.tier} ({lookup.role})"
-    return SlackMessage(plain_text, blocks)
+    return SlackMessage(truncate(plain_text, limits.MAX_MESSAGE_TEXT), blocks)
 
 
 def unknown_handle_message(handle: str, suggestions: Sequence[str]) -> SlackMessage:
@@ -83,7 +83,8 @@ def unknown_handle_message(handle: str, suggestions: Sequence[str]) -> SlackMess
         text += f"\nDid you mean one of these? {tries}"
     else:
         text += "\nCheck the spelling, or give a follower count like `/tier 8500`."
-    return SlackMessage(f"No creator @{handle} on the roster", [section(text)])
+    fallback = f"No creator @{handle} on the roster"
+    return SlackMessage(truncate(fallback, limits.MAX_MESSAGE_TEXT), [section(text)])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -89,7 +89,11 @@ _ROLE_HEADINGS = {
 }
 _EXPLAINED_BY = {
     "rules": "Reasons written by Storyfit's rules from each creator's bio (no AI).",
-    "llm": "Reasons worded by AI and checked against each creator's bio.",
+    # Only what apply_mix_text checks: quotes, links, handles and figures, not the reasoning.
+    "llm": (
+        "Reasons worded by AI. Storyfit checked that each quote is in the creator's bio and that "
+        "figures match the record; the AI's reasoning itself is not verified."
+    ),
 }
 
 
@@ -226,7 +230,7 @@ def lookalike_messages(seed: Pick, picks: Sequence[Pick]) -> list[SlackMessage]:
     title = f"Creators like @{seed.handle}"
     if not picks:
         body = f"No other creator on the roster has a bio close to @{escape(seed.handle)}'s."
-        return [SlackMessage(title, [section(body)])]
+        return [SlackMessage(truncate(title, limits.MAX_MESSAGE_TEXT), [section(body)])]
     units = [
         _Unit(
             [header(title), context(f"Same tier as @{escape(seed.handle)}: *{escape(seed.tier)}*")]

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -140,7 +141,8 @@ class RosterEntryRow(Base):
         ForeignKey("roster_snapshots.id", ondelete="CASCADE"), index=True
     )
     creator_key: Mapped[str] = mapped_column(String(300))
-    followers: Mapped[int] = mapped_column(Integer)
+    #: 64-bit: follower counts pass 2^31 (2.1 billion) on the largest accounts.
+    followers: Mapped[int] = mapped_column(BigInteger)
     tier: Mapped[str] = mapped_column(String(32))
     role: Mapped[str] = mapped_column(String(16))
 

@@ -21,6 +21,15 @@ def api_url(settings: Settings) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def unreachable(settings: Settings, error: OSError) -> SlackSetupError:
+    """The one-line error for a network failure on the way to Slack's Web API."""
+    reason = getattr(error, "reason", None) or error
+    return SlackSetupError(
+        f"Slack could not be reached at {api_url(settings)} ({reason}); check the network "
+        "connection (and STORYFIT_SLACK_API_URL, if set) and try again."
+    )
+
+
 def build_client(settings: Settings) -> WebClient:
     """The one Web API client of the app: our base URL, rate limits waited out."""
     if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():

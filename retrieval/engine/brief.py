@@ -7,6 +7,8 @@ phrases are taken out is the *story*, the part retrieval matches bios against.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -48,7 +50,8 @@ _CONVERSION_CUES = re.compile(
 
 # --- Counts ------------------------------------------------------------------------------------
 
-_NUMBER_WORDS = {
+#: How briefs write small counts in words ("a couple of macros").
+NUMBER_WORDS = {
     "one": 1,
     "a single": 1,
     "a": 1,
@@ -74,7 +77,7 @@ _NUMBER_WORDS = {
     "twelve": 12,
     "a dozen": 12,
 }
-_COUNT_WORD = "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=len, reverse=True))
+_COUNT_WORD = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
 _SIDE_COUNT = re.compile(
     rf"\b(?P<number>\d{{1,3}}|{_COUNT_WORD})\s+"
     r"(?:(?:more|big|bigger|large|larger|small|smaller|other|additional|extra|great|good|"
@@ -85,7 +88,13 @@ _SIDE_COUNT = re.compile(
 
 # --- Follower bounds ---------------------------------------------------------------------------
 
-_NUMBER = r"(?P<{name}>\d{{1,3}}(?:[, ]\d{{3}})+|\d+(?:\.\d+)?)\s?(?P<{name}_unit>[km](?![a-z])|)"
+# Repetitions are bounded (15 digits at most, past any count) and a number never starts inside
+# another one, so every start position costs the same: reading a brief stays linear in its length.
+_NUMBER = (
+    r"(?<![\d.,])(?<!\d[, ])"
+    r"(?P<{name}>\d{{1,3}}(?:[, ]\d{{3}}){{1,4}}|\d{{1,15}}(?:\.\d{{1,6}})?)"
+    r"\s?(?P<{name}_unit>[km](?![a-z])|)"
+)
 _FOLLOWERS = r"(?:followers?|subs|subscribers|fans)\b"
 _BELOW = r"under|below|less than|fewer than|<"
 _AT_MOST = r"at most|up to|no more than|not more than|max(?:imum)?(?: of)?|<=|≤"
@@ -164,6 +173,8 @@ _SOFTENED = {
         re.I,
     ),
 }
+_NAME_GAP = re.compile(r"[ -]")
+_SENTENCE_MARK = re.compile(r"[.!?\n]")
 _NAME_WORD = re.compile(r"[^\W\d_][\w.'’]*", re.UNICODE)
 _LIST_SEPARATOR = re.compile(r"(?:\s*,\s*(?:(?:and|or)\s+)?|\s*/\s*|\s*&\s*|\s+(?:and|or)\s+)")
 _LEADING_THE = re.compile(r"the\s+", re.I)
@@ -436,7 +447,7 @@ def _side_counts(text: str, found: _Found) -> tuple[int | None, int | None]:
     counts: dict[str, int] = {}
     for match in _SIDE_COUNT.finditer(text):
         number = match["number"].lower()
-        value = int(number) if number.isdigit() else _NUMBER_WORDS[number]
+        value = int(number) if number.isdigit() else NUMBER_WORDS[number]
         side = match["side"].lower()
         if side not in counts:
             counts[side] = value
@@ -489,9 +500,10 @@ def _places(text: str, found: _Found, lowercase_text: bool) -> _Places:
     """Countries and languages the text names with an explicit cue."""
     places = _Places()
     softened = {kind: bool(pattern.search(text)) for kind, pattern in _SOFTENED.items()}
+    hedged = _HedgedSentences(text)
 
     def hard(kind: str, start: int) -> bool:
-        return not softened[kind] and not _hedged(text, start)
+        return not softened[kind] and not hedged.at(start)
 
     for match in _PLACE_TRIGGER.finditer(text):
         trigger = match["trigger"].lower()
@@ -530,18 +542,30 @@ def _places(text: str, found: _Found, lowercase_text: bool) -> _Places:
     return places
 
 
-def _hedged(text: str, position: int) -> bool:
-    """True when the sentence around ``position`` states a preference, not a requirement."""
-    start = max(text.rfind(mark, 0, position) for mark in ".!?\n") + 1
-    ends = [i for i in (text.find(mark, position) for mark in ".!?\n") if i != -1]
-    return _HEDGE.search(text, start, min(ends, default=len(text))) is not None
+class _HedgedSentences:
+    """Which sentences state a preference, not a requirement; each sentence is searched once."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._marks = [match.start() for match in _SENTENCE_MARK.finditer(text)]
+        self._hedged: dict[int, bool] = {}
+
+    def at(self, position: int) -> bool:
+        """True when the sentence around ``position`` states a preference."""
+        number = bisect.bisect_left(self._marks, position)
+        if number not in self._hedged:
+            start = self._marks[number - 1] + 1 if number else 0
+            end = self._marks[number] if number < len(self._marks) else len(self._text)
+            self._hedged[number] = _HEDGE.search(self._text, start, end) is not None
+        return self._hedged[number]
 
 
+@functools.lru_cache(maxsize=4096)
 def _resolve(
-    words: Sequence[str], normalize: Callable[[str], str | None], lowercase_text: bool
+    words: tuple[str, ...], normalize: Callable[[str], str | None], lowercase_text: bool
 ) -> str | None:
     """The code ``words`` name, when they are written as a proper name in running text."""
-    words = [word.rstrip(".") if word.count(".") == 1 else word for word in words]
+    words = tuple(word.rstrip(".") if word.count(".") == 1 else word for word in words)
     name = " ".join(words)
     letters = re.sub(r"[^\w]", "", name)
     if len(letters) <= 3 and name != name.upper():
@@ -571,13 +595,13 @@ def _name_list(
             position = the.end()
         words = [m for m in (_NAME_WORD.match(text, position),) if m]
         while words and len(words) < _MAX_NAME_WORDS:
-            gap = re.compile(r"[ -]").match(text, words[-1].end())
+            gap = _NAME_GAP.match(text, words[-1].end())
             following = _NAME_WORD.match(text, gap.end()) if gap else None
             if following is None:
                 break
             words.append(following)
         for size in range(len(words), 0, -1):
-            code = _resolve([w.group() for w in words[:size]], normalize, lowercase_text)
+            code = _resolve(tuple(w.group() for w in words[:size]), normalize, lowercase_text)
             if code is not None:
                 codes.append(code)
                 end = words[size - 1].end()
@@ -601,7 +625,7 @@ def _name_before(
         return None
     for size in range(len(words), 0, -1):
         chosen = words[-size:]
-        code = _resolve([w.group() for w in chosen], normalize, lowercase_text)
+        code = _resolve(tuple(w.group() for w in chosen), normalize, lowercase_text)
         if code is not None:
             return code, chosen[0].start() + offset
     return None

@@ -1,12 +1,14 @@
-"""Fit that means the same for every brief, language and bio: cosines against a roster sample.
+"""Fit that means the same for every brief, encoder, language and bio: cosines against a sample.
 
-A raw cosine says little on its own: MiniLM gives an English brief lower cosines with a German
-bio than with an English one on the same subject, and some briefs sit closer to every bio than
-others. ``Background`` holds a fixed sample of the roster's bio vectors with their languages, and
-turns a cosine into a z-score against the sample's cosines *for the same query and language*: how
-far a bio stands out from the bios written in its language. The same sample weighs a brief's
-sentences by how much each one singles out some bios from the rest (its specificity), so a
-sentence about the creators' subject outweighs one about the brand's goals, wherever it stands.
+A raw cosine says little on its own: each encoder has its own scale, and some briefs sit closer
+to every bio than others. ``Background`` holds a fixed, even sample of the roster's bio vectors.
+Each encoder's cosine (a vector may join several encoders' parts, see ``Embedder.parts``) becomes
+a z-score against the sample's cosines *for the same query*, and the parts' z-scores are fused
+with fixed weights. (Judging a bio against the bios of its own language as well was measured
+and left out: it lost 0.01-0.03 nDCG on the real-bio tuning set beside the multilingual
+encoder.) The same sample weighs a brief's sentences by how much each one singles out some
+bios from the rest (its specificity), so a sentence about the creators' subject outweighs one
+about the brand's goals, wherever it stands.
 """
 
 from __future__ import annotations
@@ -17,30 +19,46 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-FloatVector = npt.NDArray[np.float32]
-FloatMatrix = npt.NDArray[np.float32]
+from retrieval.ports import FloatMatrix, FloatVector
 
-#: Bios of one language needed in the sample before it gets a baseline of its own.
-MIN_LANGUAGE_SAMPLE = 40
 #: How many of the sample's closest bios measure a sentence's specificity.
 SPECIFICITY_TOP = 10
+_EPSILON = 1e-6
+
+
+def part_cosines(
+    vectors: npt.NDArray[np.float32], query: FloatVector, parts: Sequence[int]
+) -> npt.NDArray[np.float64]:
+    """For each row of ``vectors`` (one per bio), the cosine of each encoder's slice of it to
+    the same slice of ``query``: shape ``(rows, len(parts))``."""
+    columns = []
+    start = 0
+    for width in parts:
+        rows = vectors[:, start : start + width].astype(np.float64)
+        wanted = query[start : start + width].astype(np.float64)
+        norms = np.linalg.norm(rows, axis=1) * (np.linalg.norm(wanted) + _EPSILON) + _EPSILON
+        columns.append(rows @ wanted / norms)
+        start += width
+    return np.stack(columns, axis=1)
 
 
 @dataclass(frozen=True)
 class Background:
-    """A sample of the roster's bio vectors (rows of ``matrix``) and each row's language."""
+    """A sample of the roster's bio vectors (rows of ``matrix``) and how the vectors split into
+    encoders (``parts``, their widths)."""
 
     matrix: FloatMatrix
-    languages: tuple[str, ...]
+    parts: tuple[int, ...]
 
     @classmethod
-    def of(cls, vectors: Sequence[FloatVector], languages: Sequence[str]) -> Background:
+    def of(cls, vectors: Sequence[FloatVector], parts: Sequence[int]) -> Background:
+        width = sum(parts)
         matrix = (
             np.stack(list(vectors)).astype(np.float32)
             if vectors
-            else np.zeros((0, 0), dtype=np.float32)
+            else np.zeros((0, width), dtype=np.float32)
         )
-        return cls(matrix=matrix, languages=tuple(languages))
+        return cls(matrix=matrix, parts=tuple(parts))
 
     @property
     def size(self) -> int:
@@ -53,38 +71,29 @@ class Background:
             return np.zeros(len(vectors))
         cosines = vectors @ self.matrix.T
         top = np.sort(cosines, axis=1)[:, -SPECIFICITY_TOP:].mean(axis=1)
-        spread = cosines.std(axis=1) + 1e-6
+        spread = cosines.std(axis=1) + _EPSILON
         return np.asarray((top - cosines.mean(axis=1)) / spread, dtype=np.float64)
 
     def baselines(self, query: FloatVector) -> Baselines:
-        """The sample's mean and spread of cosines to ``query``, overall and per language."""
+        """Per encoder part: the sample's mean and spread of cosines to ``query``."""
         if self.size < 2:
-            return Baselines(0.0, 1.0, {})
-        cosines = self.matrix @ query
-        overall = (float(cosines.mean()), float(cosines.std()) + 1e-6)
-        languages = np.array(self.languages)
-        per_language = {}
-        for language in set(self.languages):
-            mine = cosines[languages == language]
-            if language and len(mine) >= MIN_LANGUAGE_SAMPLE:
-                per_language[language] = (float(mine.mean()), float(mine.std()) + 1e-6)
-        return Baselines(overall[0], overall[1], per_language)
+            return Baselines(self.parts, np.zeros(len(self.parts)), np.ones(len(self.parts)))
+        cosines = part_cosines(self.matrix, query, self.parts)
+        return Baselines(self.parts, cosines.mean(axis=0), cosines.std(axis=0) + _EPSILON)
 
 
 @dataclass(frozen=True)
 class Baselines:
-    mean: float
-    spread: float
-    by_language: dict[str, tuple[float, float]]
+    parts: tuple[int, ...]
+    mean: npt.NDArray[np.float64]
+    spread: npt.NDArray[np.float64]
 
-    def z(self, cosine: float, language: str | None, weight: float) -> float:
-        """``cosine`` in standard deviations above the sample: against the whole sample, moved
-        ``weight`` of the way towards the baseline of the bio's own language."""
-        overall = (cosine - self.mean) / self.spread
-        own = self.by_language.get(language or "")
-        if own is None or weight == 0:
-            return overall
-        return (1 - weight) * overall + weight * (cosine - own[0]) / own[1]
+    def fit(self, cosines: npt.NDArray[np.float64], weights: Sequence[float]) -> float:
+        """One bio's fused fit from its per-part ``cosines``: each part's z-score against the
+        sample, combined with ``weights`` and scaled back to unit spread."""
+        z = (cosines - self.mean) / self.spread
+        used = np.asarray(weights[: len(z)], dtype=np.float64)
+        return float(used @ z / np.sqrt(used @ used))
 
 
 def weighted_query(

@@ -98,7 +98,7 @@ def evidence(bio: str, query: Query) -> tuple[list[str], dict[str, str]]:
     bio_words: dict[str, str] = {}
     for _, _, segment, shared in best:
         for term in terms(segment.text):
-            key = query.key(term.stem)
+            key = term.stem
             if key in shared:
                 bio_words.setdefault(key, term.surface)
     return [item[2].text for item in best], bio_words
@@ -126,7 +126,7 @@ def explain_pick(
         quoted = "the phrase judged to fit" if candidate.quote else "how the bio opens"
         fit = (
             f"Its bio shares no words with {reference} but is close to it in meaning "
-            f"(similarity {max(candidate.dense, candidate.keyword_score):.2f}); quoted is "
+            f"(fit {candidate.fit:.1f} standard deviations above the roster); quoted is "
             f"{quoted}."
         )
     if candidate.quote:
@@ -155,11 +155,11 @@ def explain_pick(
 
 def _named(query: Query, bio_words: Mapping[str, str]) -> str:
     """The brief's words the bio shares, in the brief's order, as "a, b and c"; a word the bio
-    says in another language (a glossary match) is shown with the bio's word."""
+    writes another way ("bakers" for "baking") is shown with the bio's word."""
     wanted = dict(bio_words)
     quoted: list[str] = []
     for term in query.terms:
-        key = query.key(term.stem)
+        key = term.stem
         if key in wanted:
             bio_word = wanted.pop(key)
             same = stem(bio_word) == term.stem

@@ -1,16 +1,16 @@
 """Candidates per side of the mix, and their ranking: fit first, then engagement and diversity.
 
-Retrieval: the story's vector and its translated keywords' vector against Chroma, unfiltered and
-over-fetched as far as the roster table says each side needs, with the hard filters applied here;
-a side too rare for that gets one query with its most selective filter in Chroma's ``where``
-(cheap only when it is selective, chroma #7092). BM25 over the local catalog adds creators whose
-bios share the brief's words (or, through the glossary, their translations).
+Retrieval: the story's vector against Chroma, unfiltered and over-fetched as far as the roster
+table says each side needs, with the hard filters applied here; a side too rare for that gets one
+query with its most selective filter in Chroma's ``where`` (cheap only when it is selective,
+chroma #7092). BM25 over the local catalog adds creators whose bios share the brief's words.
 
-Fit (the ``product`` fusion) is dense-first: the cosine to the story, lifted towards the cosine
-to its translated keywords when that is higher (a bio in another language), plus lexical
-evidence that saturates with the pool-idf weight of the brief's words the bio shares, so one
-shared common word adds little and a paraphrased brief is not dragged down by weak keyword hits.
-The plain ``dense``, ``bm25`` and ``rrf`` fusions are the baselines ``bench/`` measures against.
+The story is embedded without the trade's own words ("creators", "brand", "campaign": they match
+every "content creator" bio) and weighted sentence by sentence by specificity
+(``retrieval.engine.calibration``). Fit is the calibrated, fused z-score of each encoder's cosine
+(with the default local embedder: English MiniLM and a multilingual encoder), so it means the same
+whatever the brief, the bio's language or the encoder; engagement, soft preferences and
+diversity then order the fits.
 
 Grades (``apply_grades``): a grader (``retrieval.ports.CandidateGrader``, e.g. a language model)
 may judge the first ``GRADE_TOP`` candidates a side could pick; a valid grade orders a candidate
@@ -29,17 +29,16 @@ import numpy as np
 
 from retrieval.contract import Filters, FitLabel, Side
 from retrieval.engine.bio_checks import unpickable_reason
-from retrieval.engine.calibration import Background, Baselines, weighted_query
-from retrieval.engine.glossary import CONCEPTS, concept_key, concept_of, translations
+from retrieval.engine.calibration import Background, Baselines, part_cosines, weighted_query
 from retrieval.engine.mix import SidePlan
+from retrieval.engine.stuffing import stuffing_penalty
 from retrieval.engine.table import RosterTable
-from retrieval.ports import Embedder, FloatMatrix, FloatVector, Grade, Hit, SearchIndex
+from retrieval.ports import Embedder, FloatVector, Grade, Hit, SearchIndex
 from retrieval.roster.creator import Creator
-from retrieval.terms import Term, content_stems, terms
+from retrieval.terms import Term, content_stems, terms, without_frame_words
 
-#: Nearest neighbours fetched unfiltered for the story (at least), and for its keywords.
+#: Nearest neighbours fetched unfiltered for the story (at least).
 DENSE_FETCH = 150
-KEYWORD_FETCH = 40
 #: The unfiltered fetch grows (up to WIDE_FETCH) until each side can expect this many
 #: admissible hits: CANDIDATES_PER_SLOT per slot, at least MIN_CANDIDATES, with a margin.
 CANDIDATES_PER_SLOT = 3
@@ -59,34 +58,26 @@ PUSHDOWN_FETCH = 80
 #: Words in a BM25 query: each OR-ed word's postings cost FTS5 time on a large roster, and the
 #: eval set ranks the same with 24 words as with the catalog's limit of 64.
 LEXICAL_QUERY_WORDS = 32
-#: Product fit = (1 - KEYWORD_WEIGHT) * cos(story)
-#:   + KEYWORD_WEIGHT * max(cos(story), cos(translated keywords))
-#:   + LEXICAL_WEIGHT * confidence of the shared words (see ``_match_words``).
-KEYWORD_WEIGHT = 0.5
-LEXICAL_WEIGHT = 0.3
-LEXICAL_SATURATION = 5.0
+#: Fit: each encoder part's z-score, fused with these weights (MiniLM, then the multilingual
+#: encoder; chosen on the tuning halves of the evaluation sets, see bench/bench_quality.py).
+PART_WEIGHTS = (1.0, 1.5)
 #: Sentence weighting (``retrieval.calibration.weighted_query``): softmax sharpness over the
 #: sentences' specificity (0 turns it off), and the whole brief's share of the search vector.
-SENTENCE_SHARPNESS = 0.0
-WHOLE_BRIEF_WEIGHT = 0.5
-#: Pseudo-relevance feedback (``feedback``): bios averaged and their weight (0: off).
-FEEDBACK_TOP = 8
-FEEDBACK_WEIGHT = 0.0
-#: How far a bio's fit is judged against the bios of its own language rather than all bios.
-LANGUAGE_WEIGHT = 0.0
-#: Calibrated fit (``Candidate.fit``): a pick needs MIN_FIT; GOOD_FIT and STRONG_FIT name its
-#: fit label.
-MIN_FIT = 0.2
-GOOD_FIT = 0.35
-STRONG_FIT = 0.5
+SENTENCE_SHARPNESS = 1.0
+WHOLE_BRIEF_WEIGHT = 0.0
+#: Calibrated fit (``Candidate.fit``, standard deviations above the roster sample): a pick needs
+#: MIN_FIT; GOOD_FIT and STRONG_FIT name its fit label.
+MIN_FIT = 1.5
+GOOD_FIT = 3.0
+STRONG_FIT = 4.5
 #: Engagement nudges fit by at most this much: log2(rate / tier median), clipped to [-1, 1].
-ENGAGEMENT_WEIGHT = 0.02
+ENGAGEMENT_WEIGHT = 0.15
 #: A preferred (not required) country or language the creator matches adds this much.
-PREFERENCE_BONUS = 0.03
+PREFERENCE_BONUS = 0.5
 #: Diversity: a candidate whose cosine to an earlier pick exceeds REDUNDANCY_START loses
 #: DIVERSITY_WEIGHT times the excess.
 REDUNDANCY_START = 0.55
-DIVERSITY_WEIGHT = 0.5
+DIVERSITY_WEIGHT = 5.0
 #: Candidates per side a grader judges; the grades it may give; the length of its quote.
 GRADE_TOP = 10
 MAX_GRADE = 3
@@ -99,55 +90,26 @@ UNGRADED_STANDING = 0.5
 
 @dataclass(frozen=True)
 class Query:
-    """The story as retrieval sees it: its vector, its content words, its translated keywords.
-
-    With ``glossary``, words match across languages through ``retrieval.engine.glossary`` concepts.
-    """
+    """The story as retrieval sees it: its vector and its content words."""
 
     story: str
     vector: FloatVector
     terms: tuple[Term, ...]
-    glossary: bool = True
-    keyword_vector: FloatVector | None = None
-
-    def key(self, stem: str) -> str:
-        """What a word must share with the brief's word to match it."""
-        return concept_key(stem) if self.glossary else stem
 
     @functools.cached_property
     def keys(self) -> frozenset[str]:
-        return frozenset(self.key(term.stem) for term in self.terms)
+        """The stems of the story's content words."""
+        return frozenset(term.stem for term in self.terms)
 
     def keys_in(self, text: str) -> frozenset[str]:
-        """The brief's match keys that ``text`` contains."""
-        return frozenset(map(self.key, content_stems(text))) & self.keys
+        """The story's stems that ``text`` contains."""
+        return content_stems(text) & self.keys
 
     @property
     def lexical_text(self) -> str:
-        """The BM25 query: the story's content words, then (with the glossary) their
-        translations, within the catalog's query-word limit."""
+        """The BM25 query: the story's content words, within the catalog's query-word limit."""
         words = dict.fromkeys(term.surface.casefold() for term in self.terms)
-        if self.glossary:
-            words.update(dict.fromkeys(_translated_keywords(self.terms).split()))
         return " ".join(list(words)[:LEXICAL_QUERY_WORDS])
-
-
-class ConceptVectors:
-    """Every glossary concept's words embedded once (on first use, in one batch): a brief's
-    translated-keyword vector is then the mean of its concepts' vectors, with no model call."""
-
-    def __init__(self, embedder: Embedder) -> None:
-        self._embedder = embedder
-        self._matrix: FloatMatrix | None = None
-
-    def mean(self, concepts: Iterable[int]) -> FloatVector | None:
-        rows = sorted(set(concepts))
-        if not rows:
-            return None
-        if self._matrix is None:
-            self._matrix = self._embedder.embed(list(CONCEPTS))
-        pooled: FloatVector = self._matrix[rows].mean(axis=0)
-        return (pooled / np.linalg.norm(pooled)).astype(np.float32)
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
@@ -159,24 +121,14 @@ def sentences(story: str) -> list[str]:
     return [part for part in parts if part and any(terms(part))]
 
 
-def build_query(
-    story: str,
-    embedder: Embedder,
-    concepts: ConceptVectors | None,
-    background: Background | None = None,
-) -> Query:
-    """Embed the story and its sentences in one batch; the search vector weighs the sentences
-    by specificity against ``background``. With ``concepts`` (the glossary on), add the
-    story's translated keywords."""
-    story_terms = tuple(terms(story))
-    keyword_vector = None
-    if concepts is not None:
-        found = (concept_of(term.stem) for term in story_terms)
-        keyword_vector = concepts.mean(number for number in found if number is not None)
-    parts = sentences(story) if background is not None and SENTENCE_SHARPNESS else []
+def build_query(story: str, embedder: Embedder, background: Background | None = None) -> Query:
+    """Embed the story, without the trade's own words, and its sentences in one batch; the
+    search vector weighs the sentences by their specificity against ``background``."""
+    subject = without_frame_words(story)
+    parts = sentences(subject) if background is not None and SENTENCE_SHARPNESS else []
     if len(parts) < 2:
         parts = []
-    embedded = embedder.embed([story, *parts])
+    embedded = embedder.embed([subject, *parts])
     vector = embedded[0]
     if parts and background is not None:
         vector = weighted_query(
@@ -186,22 +138,7 @@ def build_query(
             sharpness=SENTENCE_SHARPNESS,
             whole_weight=WHOLE_BRIEF_WEIGHT,
         )
-    return Query(
-        story=story,
-        vector=vector,
-        terms=story_terms,
-        glossary=concepts is not None,
-        keyword_vector=keyword_vector,
-    )
-
-
-def _translated_keywords(story_terms: Sequence[Term]) -> str:
-    """The glossary's other-language words for the story's words (BM25 then meets a German or
-    Spanish bio in words of its own language)."""
-    words: dict[str, None] = {}
-    for term in story_terms:
-        words.update(dict.fromkeys(translations(term.stem)))
-    return " ".join(words)
+    return Query(story=story, vector=vector, terms=tuple(terms(story)))
 
 
 @dataclass(frozen=True)
@@ -233,12 +170,10 @@ class Candidate:
     tier: str
     vector: FloatVector
     dense: float
-    keyword_score: float = 0.0
     dense_rank: int | None = None
     lexical: float = 0.0
     lexical_rank: int | None = None
     matched: frozenset[str] = frozenset()
-    coverage: float = 0.0
     fit: float = 0.0
     score: float = 0.0
     pickable: bool = True
@@ -311,9 +246,6 @@ def gather(
                 tier=table.tier_of(creators[key].followers),
                 vector=vector,
                 dense=float(vector @ query.vector),
-                keyword_score=(
-                    0.0 if query.keyword_vector is None else float(query.keyword_vector @ vector)
-                ),
                 dense_rank=dense_rank.get(key),
                 lexical=lexical_score.get(key, 0.0),
                 lexical_rank=lexical_rank.get(key),
@@ -322,23 +254,6 @@ def gather(
         )
     _match_words(candidates, query)
     return candidates
-
-
-def feedback(candidates: Sequence[Candidate], query: Query) -> None:
-    """Pseudo-relevance feedback: move the query towards the mean of the ``FEEDBACK_TOP``
-    closest pickable bios (Rocchio, weight ``FEEDBACK_WEIGHT``) and re-measure every
-    candidate's cosine against it."""
-    if not FEEDBACK_WEIGHT or not candidates:
-        return
-    ranked = sorted((c for c in candidates if c.pickable), key=lambda c: -c.dense)
-    top = ranked[:FEEDBACK_TOP]
-    if not top:
-        return
-    centroid = np.mean([c.vector for c in top], axis=0)
-    moved = query.vector + FEEDBACK_WEIGHT * centroid / float(np.linalg.norm(centroid))
-    moved /= float(np.linalg.norm(moved))
-    for candidate in candidates:
-        candidate.dense = float(candidate.vector @ moved)
 
 
 def _wanted(plan: SidePlan) -> int:
@@ -377,11 +292,8 @@ def _shortlist(
 
 
 def _dense_hits(index: SearchIndex, query: Query, fetch: int) -> list[Hit]:
-    """Nearest neighbours of the story and of its translated keywords."""
-    hits = index.dense_search(query.vector, fetch)
-    if query.keyword_vector is not None:
-        hits.extend(index.dense_search(query.keyword_vector, KEYWORD_FETCH))
-    return hits
+    """Nearest neighbours of the story."""
+    return index.dense_search(query.vector, fetch)
 
 
 def _ranks(hits: Iterable[Hit]) -> dict[str, int]:
@@ -409,45 +321,34 @@ def _place(
 
 
 def _match_words(candidates: Sequence[Candidate], query: Query) -> None:
-    """Which of the brief's words each bio (or topic list) has, and how confident that
-    lexical evidence is: ``1 - exp(-matched idf / LEXICAL_SATURATION)``.
-
-    Document frequencies come from the candidate pool: a word most candidates share (the
-    brief's broad subject) weighs little, a word few share (its specific angle) weighs a lot.
-    The evidence saturates instead of being divided by the brief's length, so a long brief
-    does not drown two distinctive shared words.
-    """
-    wanted = query.keys
-    if not wanted or not candidates:
+    """Which of the brief's words each bio (or topic list) has: the reasons quote them."""
+    if not query.keys:
         return
-    found = [
-        query.keys_in(candidate.creator.bio + "\n" + " ".join(candidate.creator.topics))
-        for candidate in candidates
-    ]
-    pool = len(candidates)
-    frequency = {key: sum(key in keys for keys in found) for key in wanted}
-    idf = {key: math.log(1 + pool / (1 + count)) for key, count in frequency.items()}
-    for candidate, keys in zip(candidates, found, strict=True):
-        candidate.matched = keys
-        candidate.coverage = 1 - math.exp(-sum(idf[key] for key in keys) / LEXICAL_SATURATION)
+    for candidate in candidates:
+        creator = candidate.creator
+        candidate.matched = query.keys_in(creator.bio + "\n" + " ".join(creator.topics))
 
 
 def score(
     candidates: Sequence[Candidate],
+    query: Query,
     constraints: Constraints,
     tier_medians: Mapping[str, float],
     baselines: Baselines,
 ) -> None:
-    """Set each candidate's ``fit`` (relevance alone: its cosine, recalibrated towards the bios
-    of its own language so that the same fit means the same in every language) and ``score``
-    (fit plus marketing signals: engagement against its tier's median rate, and the brief's
-    soft preferences)."""
-    for candidate in candidates:
-        closest = max(candidate.dense, candidate.keyword_score)
-        semantic = (1 - KEYWORD_WEIGHT) * candidate.dense + KEYWORD_WEIGHT * closest
-        z = baselines.z(semantic, candidate.creator.language, LANGUAGE_WEIGHT)
-        calibrated = baselines.mean + baselines.spread * z
-        candidate.fit = calibrated + LEXICAL_WEIGHT * candidate.coverage
+    """Set each candidate's ``fit`` (relevance alone: its encoders' cosines as z-scores against
+    the roster sample, fused, so that the same fit means the same for every brief, language and
+    encoder; damped for keyword-stuffed bios by ``retrieval.engine.stuffing``) and ``score``
+    (fit plus marketing signals: engagement against its tier's median rate, and the brief's soft
+    preferences)."""
+    if not candidates:
+        return
+    vectors = np.stack([candidate.vector for candidate in candidates])
+    cosines = part_cosines(vectors, query.vector, baselines.parts)
+    for candidate, row in zip(candidates, cosines, strict=True):
+        # A bio listing every niche is not a strong fit for any.
+        fused = baselines.fit(row, PART_WEIGHTS)
+        candidate.fit = min(fused, fused * (1 - stuffing_penalty(candidate.creator.bio)))
         candidate.score = candidate.fit + _engagement_nudge(candidate, tier_medians)
         if (candidate.creator.country or "") in constraints.preferred_countries:
             candidate.score += PREFERENCE_BONUS

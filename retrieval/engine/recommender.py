@@ -24,12 +24,10 @@ from retrieval.engine.mix import SIDE_ROLES, Band, SidePlan, SlotPlan, plan_slot
 from retrieval.engine.ranking import (
     MIN_FIT,
     Candidate,
-    ConceptVectors,
     Constraints,
     Query,
     apply_grades,
     build_query,
-    feedback,
     fit_label,
     gather,
     grading_window,
@@ -71,18 +69,14 @@ class _Ranked:
 class Recommender:
     """Recommendations over one index; safe to keep for the life of the process."""
 
-    def __init__(
-        self, index: RosterIndex, tiers: TierScheme, embedder: Embedder, *, glossary: bool = True
-    ) -> None:
-        """``glossary=False`` turns off the multilingual glossary (for measuring what it adds)."""
+    def __init__(self, index: RosterIndex, tiers: TierScheme, embedder: Embedder) -> None:
         self.index = index
         self.tiers = tiers
         self.embedder = embedder
-        self._concepts = ConceptVectors(embedder) if glossary else None
         self._roster_table: RosterTable | None = None
         self._table_revision: str | None = None
         self._background_of: RosterTable | None = None
-        self._sample = Background.of([], [])
+        self._sample = Background.of([], embedder.parts)
 
     def recommend(
         self,
@@ -165,6 +159,7 @@ class Recommender:
         candidates = gather(self.index, query, [plan], constraints, table)
         score(
             candidates,
+            query,
             constraints,
             table.tier_medians,
             self._background(table).baselines(query.vector),
@@ -194,11 +189,10 @@ class Recommender:
             preferred_languages=frozenset(brief.preferred_languages),
         )
         background = self._background(table)
-        query = build_query(brief.story, self.embedder, self._concepts, background)
+        query = build_query(brief.story, self.embedder, background)
         candidates = gather(self.index, query, plan.sides, constraints, table)
-        feedback(candidates, query)
         baselines = background.baselines(query.vector)
-        score(candidates, constraints, table.tier_medians, baselines)
+        score(candidates, query, constraints, table.tier_medians, baselines)
         return _Ranked(brief, plan, query, candidates, baselines)
 
     def _fill(
@@ -267,9 +261,7 @@ class Recommender:
         if self._background_of is not table:
             vectors = self.index.vectors(table.sample)
             keys = [key for key in table.sample if key in vectors]
-            self._sample = Background.of(
-                [vectors[key] for key in keys], [table.language_of(key) for key in keys]
-            )
+            self._sample = Background.of([vectors[key] for key in keys], self.embedder.parts)
             self._background_of = table
         return self._sample
 
@@ -354,7 +346,7 @@ class Recommender:
         constraints = Constraints(filters=loose, exclude=ranked.brief.exclude)
         table = self._table()
         candidates = gather(self.index, ranked.query, [side], constraints, table)
-        score(candidates, constraints, table.tier_medians, ranked.baselines)
+        score(candidates, ranked.query, constraints, table.tier_medians, ranked.baselines)
         found = sum(c.pickable and fit_label(c.fit) != "weak" for c in candidates)
         if not found:
             return []

@@ -79,9 +79,6 @@ class RosterTable:
         table.sample = told[::step][:BACKGROUND_SAMPLE]
         return table
 
-    def language_of(self, key: str) -> str:
-        return self._rows[key].language if key in self._rows else ""
-
     @property
     def size(self) -> int:
         return len(self._rows)

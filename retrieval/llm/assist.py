@@ -3,20 +3,27 @@ each side against it and words the explanations.
 
 Retrieval alone decides who is a candidate; the model's grades only order candidates within a
 side. Its parts are checked (``brief.py``, ``grade.py`` with the engine's ``apply_grades``,
-``explain.py``) and, whatever fails, that part of the answer is the deterministic one.
+``explain.py``) and, whatever fails, that part of the answer is the deterministic one. A model's
+reading of the brief that leaves nothing to recommend gives way to the rules' reading.
 """
 
 from __future__ import annotations
 
+import logging
+
 import openai
 
 from retrieval.contract import Recommendation, RecommendRequest
-from retrieval.engine.brief import read_brief
+from retrieval.engine.brief import Brief, read_brief
 from retrieval.engine.recommender import Recommender
-from retrieval.llm.brief import merge_reading, read_brief_with_model
+from retrieval.errors import FilterError
+from retrieval.llm.brief import BriefReading, merge_reading, read_brief_with_model
 from retrieval.llm.call import Deadline, LlmSession
 from retrieval.llm.explain import creator_key, explain_with_model
 from retrieval.llm.grade import ModelGrader
+from retrieval.ports import CandidateGrader
+
+log = logging.getLogger(__name__)
 
 #: The brief call may use this share of the request's deadline, the grading call this share of
 #: what is left after it; the rest is the explanation's.
@@ -41,10 +48,8 @@ def recommend_with_model(
     try:
         brief = read_brief(request)  # a user error is reported before any model call
         reading = read_brief_with_model(session, brief.text, session.deadline.share(BRIEF_SHARE))
-        if reading is not None:
-            brief = merge_reading(brief, request, reading)
         grader = ModelGrader(session, GRADE_SHARE)
-        recommendation = recommender.recommend(request, brief, grader)
+        recommendation = recommend_with_reading(recommender, request, brief, reading, grader)
         keys = [pick.key for pick in recommendation.picks]
         bios = {
             creator_key(creator.platform, creator.handle): creator.bio
@@ -53,6 +58,35 @@ def recommend_with_model(
         return explain_with_model(session, recommendation, bios)
     finally:
         session.log_usage()
+
+
+def recommend_with_reading(
+    recommender: Recommender,
+    request: RecommendRequest,
+    rules: Brief,
+    reading: BriefReading | None,
+    grader: CandidateGrader | None = None,
+) -> Recommendation:
+    """The recommendation for ``rules`` (the rules' reading, flags included) merged with the
+    model's ``reading``; when that merged reading leaves nothing to recommend (its constraints
+    admit no slot or no creator), the rules' reading alone, with a notice. Never an error the
+    rules' reading would not raise. ``grader`` is asked only by an answer with picks, so once."""
+    if reading is None:
+        return recommender.recommend(request, rules, grader)
+    try:
+        answer = recommender.recommend(request, merge_reading(rules, request, reading), grader)
+    except FilterError as error:
+        log.info("model reading discarded: %s", error)
+    else:
+        if answer.picks:
+            return answer
+        log.info("model reading discarded: no creator fits the constraints it read")
+    answer = recommender.recommend(request, rules, grader)
+    notice = (
+        "The language model's reading of the brief left no creator to recommend, so the brief "
+        "was read without it."
+    )
+    return answer.model_copy(update={"notices": [*answer.notices, notice]})
 
 
 def swap_with_model(

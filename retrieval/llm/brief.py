@@ -2,9 +2,10 @@
 
 The model reads the brief into a ``BriefReading`` (structured output). Its values are checked
 (unknown country or language codes, odd platforms, impossible counts and bounds are dropped with a
-log line), then merged field by field: a flag the user gave always wins; otherwise the model's
-value, when it has one, replaces what the rules read from the text. The model's ``story`` becomes
-the retrieval query; the user's brief text stays the brief.
+log line; so is any number, country, language, platform or exclusion the brief's text does not
+say, see ``retrieval.llm.brief_support``), then merged field by field: a flag the user gave always
+wins; otherwise the model's value, when it has one, replaces what the rules read from the text.
+The model's ``story`` becomes the retrieval query; the user's brief text stays the brief.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from retrieval.engine.brief import (
     shown_value,
 )
 from retrieval.errors import FilterError
+from retrieval.llm.brief_support import BriefEvidence
 from retrieval.llm.call import Deadline, LlmSession, prompt_data
 from retrieval.roster.creator import normalize_country, normalize_language
 
@@ -64,7 +66,25 @@ def read_brief_with_model(
         brief_json=prompt_data(brief_text)
     )
     reading = session.ask("brief", prompt, BriefReading, MAX_COMPLETION_TOKENS, deadline)
-    return None if reading is None else checked_reading(reading)
+    return None if reading is None else supported_reading(checked_reading(reading), brief_text)
+
+
+def supported_reading(reading: BriefReading, brief_text: str) -> BriefReading:
+    """``reading`` without the values ``brief_text`` does not say (each one dropped is logged):
+    the model may not add a constraint the user never wrote."""
+    said = BriefEvidence.of(brief_text)
+    return reading.model_copy(
+        update={
+            "macro": _if_said("macro count", reading.macro, said.says_count),
+            "micro": _if_said("micro count", reading.micro, said.says_count),
+            "min_followers": _if_said("minimum", reading.min_followers, said.says_bound),
+            "max_followers": _if_said("maximum", reading.max_followers, said.says_bound),
+            "countries": _said_ones("country", reading.countries, said.countries.__contains__),
+            "languages": _said_ones("language", reading.languages, said.languages.__contains__),
+            "platforms": _said_ones("platform", reading.platforms, said.names_platform),
+            "exclude": _said_ones("exclusion", reading.exclude, said.names_handle),
+        }
+    )
 
 
 def checked_reading(reading: BriefReading) -> BriefReading:
@@ -142,6 +162,23 @@ def merge_reading(brief: Brief, request: RecommendRequest, reading: BriefReading
         exclude=exclude,
         notices=notices,
     )
+
+
+def _if_said(label: str, value: int | None, said: Callable[[int], bool]) -> int | None:
+    if value is None or said(value):
+        return value
+    log.info("model reading: dropped the %s %d, which the brief does not say", label, value)
+    return None
+
+
+def _said_ones(kind: str, values: list[str], said: Callable[[str], bool]) -> list[str]:
+    kept = [value for value in values if said(value)]
+    for value in values:
+        if value not in kept:
+            log.info(
+                "model reading: dropped the %s %r, which the brief does not say", kind, value[:40]
+            )
+    return kept
 
 
 def _prefer(flag_given: bool, rules: _T, model: _T | None) -> _T:

@@ -1,20 +1,25 @@
 """Explanations by the model for picks retrieval already chose, checked before they replace ours.
 
 The model sees the brief and the picks (handle, tier, role, metrics, bio as delimited JSON data)
-and writes each pick's ``why``, chooses its ``evidence`` and writes the mix paragraph; it may
-reorder creators within a tier. Nothing it says can change who is picked.
+and writes each pick's ``why``, chooses its ``evidence`` and writes the mix paragraph. Nothing it
+says can change who is picked or their order (the engine's ranking).
 
 What is checked, and what a failure costs:
 
 - The whole answer is discarded (every text stays the rules' text, ``explained_by`` stays
   ``rules``) when the call fails (timeout, 429/5xx, refusal, content filter, malformed answer),
   when the answer names a creator who is not a pick (also as an ``@handle`` in any text) or names
-  a pick twice, when it repeats a sentence of the system prompt, when the mix paragraph is empty
-  or too long, or when no pick passes its own checks.
+  a pick twice, when it repeats a sentence of the system prompt, when the mix paragraph is empty,
+  too long, holds a link (URL, domain, e-mail) or a figure that is not on record, or when no pick
+  passes its own checks.
 - One pick's text is discarded (that pick keeps the rules' ``why`` and ``evidence``) when the
-  answer leaves it out, its ``why`` is empty or too long, or its evidence is empty, too long, or
-  not an exact substring of that creator's bio.
-- A tier is reordered only when the answer covers every pick of that tier.
+  answer leaves it out, its ``why`` is empty or too long, names another pick, holds a link or a
+  figure that differs from the record, or its evidence is empty, too long, or not an exact
+  substring of that creator's bio.
+
+Figures: a follower count (``12.3k``, ``12,300 followers``) must be the record's count as
+rounded to the digits written, a percentage the record's engagement rate likewise; figures the
+brief or the rules' own text wrote (the tier bands) may be repeated.
 
 ``explained_by`` is ``llm`` exactly when a validated answer was used (paragraph and at least one
 pick); the per-pick fallbacks are logged at info.
@@ -24,13 +29,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel
 
 from prompts import load_prompt
 from retrieval.contract import Pick, Recommendation
 from retrieval.llm.call import Deadline, LlmSession, prompt_data
+from retrieval.llm.model_text import FigureRecord, figure_problem, has_link
 
 log = logging.getLogger(__name__)
 
@@ -98,36 +104,37 @@ def apply_mix_text(
     """``recommendation`` with the answer's checked texts, or ``None`` when the whole answer is
     discarded (the reason is logged)."""
     picks = {creator_key(pick.platform, pick.handle): pick for pick in recommendation.picks}
-    problem = _whole_answer_problem(answer, picks, system_prompt)
+    problem = _whole_answer_problem(answer, recommendation, system_prompt)
     if problem is not None:
         log.warning("openai explanation discarded: %s; the rules' text is used", problem)
         return None
     texts = {creator_key(text.platform, text.handle): text for text in answer.picks}
-    explained: dict[CreatorKey, Pick] = {}
+    explained: list[Pick] = []
     for key, pick in picks.items():
         text = texts.get(key)
         reason = (
-            "missing from the answer" if text is None else _pick_problem(text, bios.get(key, ""))
+            "missing from the answer"
+            if text is None
+            else _pick_problem(text, pick, recommendation, bios.get(key, ""))
         )
         if text is None or reason is not None:
             log.info("openai explanation for @%s not used: %s", pick.handle, reason)
-            explained[key] = pick
+            explained.append(pick)
             continue
-        explained[key] = pick.model_copy(
-            update={
-                "why": " ".join(text.why.split()),
-                "evidence": list(dict.fromkeys(item.strip() for item in text.evidence)),
-            }
+        explained.append(
+            pick.model_copy(
+                update={
+                    "why": " ".join(text.why.split()),
+                    "evidence": list(dict.fromkeys(item.strip() for item in text.evidence)),
+                }
+            )
         )
-    if all(explained[key] is pick for key, pick in picks.items()):
+    if all(new is old for new, old in zip(explained, picks.values(), strict=True)):
         log.warning("openai explanation discarded: no pick passed its checks")
         return None
-    order = _reordered(
-        recommendation.picks, [creator_key(t.platform, t.handle) for t in answer.picks]
-    )
     return recommendation.model_copy(
         update={
-            "picks": [explained[key] for key in order],
+            "picks": explained,  # the engine's order: the model may not rank
             "explanation": " ".join(answer.explanation.split()),
             "explained_by": "llm",
         }
@@ -153,8 +160,9 @@ def _candidates(picks: Sequence[Pick], bios: Mapping[CreatorKey, str]) -> list[d
 
 
 def _whole_answer_problem(
-    answer: MixText, picks: Mapping[CreatorKey, Pick], system_prompt: str
+    answer: MixText, recommendation: Recommendation, system_prompt: str
 ) -> str | None:
+    picks = {creator_key(pick.platform, pick.handle) for pick in recommendation.picks}
     named = [creator_key(text.platform, text.handle) for text in answer.picks]
     strangers = [
         f"{platform}:@{handle}" for platform, handle in named if (platform, handle) not in picks
@@ -173,13 +181,43 @@ def _whole_answer_problem(
     paragraph = answer.explanation.strip()
     if not paragraph or len(paragraph) > MAX_EXPLANATION_CHARS:
         return f"the mix paragraph is {'empty' if not paragraph else 'too long'}"
-    return None
+    if has_link(_without_handles(paragraph, handles)):
+        return "the mix paragraph holds a link"
+    record = FigureRecord.of(
+        (pick.followers for pick in recommendation.picks),
+        (pick.engagement_rate for pick in recommendation.picks),
+        (recommendation.brief, recommendation.explanation),
+    )
+    figure = figure_problem(paragraph, record)
+    return None if figure is None else f"in the mix paragraph, {figure}"
 
 
-def _pick_problem(text: PickText, bio: str) -> str | None:
+def _pick_problem(
+    text: PickText, pick: Pick, recommendation: Recommendation, bio: str
+) -> str | None:
     why = text.why.strip()
     if not why or len(why) > MAX_WHY_CHARS:
         return f"the why is {'empty' if not why else 'too long'}"
+    others = [
+        p.handle for p in recommendation.picks if p.handle.casefold() != pick.handle.casefold()
+    ]
+    own = _without_handles(why, [pick.handle])
+    if any(_names_handle(own, handle) for handle in others) or _MENTION.search(own):
+        return "the why names another creator"
+    if has_link(own):
+        return "the why holds a link"
+    record = FigureRecord.of(  # the rules' texts state the record and the tier bands
+        [pick.followers],
+        [pick.engagement_rate],
+        (recommendation.brief, pick.why, recommendation.explanation),
+    )
+    figure = figure_problem(why, record)
+    if figure is not None:
+        return f"in the why, {figure}"
+    return _evidence_problem(text, bio)
+
+
+def _evidence_problem(text: PickText, bio: str) -> str | None:
     evidence = [item.strip() for item in text.evidence]
     if not evidence or len(evidence) > MAX_EVIDENCE_ITEMS:
         return f"{len(evidence)} evidence items (1 to {MAX_EVIDENCE_ITEMS} are allowed)"
@@ -191,20 +229,16 @@ def _pick_problem(text: PickText, bio: str) -> str | None:
     return None
 
 
-def _reordered(picks: Sequence[Pick], answer_order: Sequence[CreatorKey]) -> list[CreatorKey]:
-    """Pick keys in the rules' order, except that each tier whose picks the answer all names
-    takes the answer's order within that tier's positions."""
-    keys = [creator_key(pick.platform, pick.handle) for pick in picks]
-    slot_of = {key: (pick.role, pick.tier) for key, pick in zip(keys, picks, strict=True)}
-    result = list(keys)
-    for slot in dict.fromkeys(slot_of.values()):
-        positions = [i for i, key in enumerate(keys) if slot_of[key] == slot]
-        members = {keys[i] for i in positions}
-        proposed = [key for key in answer_order if key in members]
-        if set(proposed) == members:
-            for position, key in zip(positions, proposed, strict=True):
-                result[position] = key
-    return result
+def _without_handles(text: str, handles: Iterable[str]) -> str:
+    """``text`` with these handles (with or without ``@``) blanked, so that a handle like
+    ``coffee.co`` is not taken for a link."""
+    for handle in handles:
+        text = re.sub(rf"@?(?<![\w.]){re.escape(handle)}(?![\w]|\.\w)", " ", text, flags=re.I)
+    return text
+
+
+def _names_handle(text: str, handle: str) -> bool:
+    return re.search(rf"(?<![\w.]){re.escape(handle)}(?!\w|\.\w)", text, re.I) is not None
 
 
 def _leaks(system_prompt: str, texts: Sequence[str]) -> bool:

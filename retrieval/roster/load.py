@@ -8,11 +8,13 @@ UTF-8, empty, no handle column...) raises ``RosterFileError`` with one sentence 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from retrieval.roster.creator import (
     is_thin_bio,
     json_kind,
 )
+from retrieval.roster.untrusted_json import JsonTooDeepError, json_loads, json_text
 
 # --- Loading ----------------------------------------------------------------------------------
 
@@ -267,6 +270,8 @@ class _Record:
     values: dict[str, Any]
     problem: str | None = None
     shown: str | None = None
+    field: str | None = None
+    too_long: bool = False
 
 
 def _parse(text: str, name: str) -> tuple[RosterFormat, list[str], list[_Record]]:
@@ -286,12 +291,15 @@ def _parse(text: str, name: str) -> tuple[RosterFormat, list[str], list[_Record]
 
 def _json_array(text: str, name: str) -> list[_Record]:
     try:
-        items: list[object] = json.loads(text)  # a "[" starts the text: a list or an error
+        items = json_loads(text)  # a "[" starts the text: a list or an error
     except json.JSONDecodeError as error:
         raise RosterFileError(
             f"{name} looks like JSON but is not valid JSON (line {error.lineno}, column "
             f"{error.colno}: {error.msg}); fix that spot or export the roster again."
         ) from None
+    except JsonTooDeepError as error:
+        raise RosterFileError(f"{name} {error}; {_FLAT_OBJECTS}") from None
+    assert isinstance(items, list)
     if not items:
         raise RosterFileError(f"{name} is an empty JSON array; put one object per creator in it.")
     if not any(isinstance(item, dict) for item in items):
@@ -303,6 +311,11 @@ def _json_array(text: str, name: str) -> list[_Record]:
     return [_json_record(number, item) for number, item in enumerate(items, start=1)]
 
 
+_FLAT_OBJECTS = (
+    'write each creator as a flat object like {"handle": "janecooks", "followers": 8400}.'
+)
+
+
 def _json_record(row: int, item: object) -> _Record:
     if isinstance(item, dict):
         return _Record(row, item)
@@ -310,15 +323,15 @@ def _json_record(row: int, item: object) -> _Record:
         row,
         {},
         f"is {json_kind(item)}, not a creator object",
-        json.dumps(item, ensure_ascii=False),
+        json_text(item),
     )
 
 
 def _json_object_or_lines(text: str, name: str) -> list[_Record]:
     lines = text.split("\n")
     try:
-        whole = json.loads(text)
-    except json.JSONDecodeError:
+        whole = json_loads(text)
+    except (json.JSONDecodeError, JsonTooDeepError):
         whole = None
     if isinstance(whole, dict) and sum(1 for line in lines if line.strip()) > 1:
         wrapped = [key for key, value in whole.items() if _is_object_list(value)]
@@ -329,12 +342,14 @@ def _json_object_or_lines(text: str, name: str) -> list[_Record]:
         )
     first = next(line for line in lines if line.strip())
     try:
-        json.loads(first)
+        json_loads(first)
     except json.JSONDecodeError as error:
         raise RosterFileError(
             f"{name} looks like JSON Lines but its first line is not valid JSON (column "
             f"{error.colno}: {error.msg}); write one complete creator object per line."
         ) from None
+    except JsonTooDeepError as error:
+        raise RosterFileError(f"{name}: the first line {error}; {_FLAT_OBJECTS}") from None
     return [
         _jsonl_record(number, line) for number, line in enumerate(lines, start=1) if line.strip()
     ]
@@ -346,19 +361,29 @@ def _is_object_list(value: object) -> bool:
 
 def _jsonl_record(row: int, line: str) -> _Record:
     try:
-        item = json.loads(line)
+        item = json_loads(line)
     except json.JSONDecodeError as error:
         return _Record(row, {}, f"is not valid JSON (column {error.colno}: {error.msg})", line)
+    except JsonTooDeepError as error:
+        return _Record(row, {}, str(error), line)
     return _json_record(row, item)
 
 
 _DELIMITERS = {",": "','", ";": "';'", "\t": "a tab"}
+#: Longest CSV cell read (the csv module's default limit); a longer one rejects its row.
+MAX_CELL_CHARS = 131_072
+_UNCLOSED_QUOTE_HINT = (
+    "shorten it, or close the quote that opens it if it swallowed the rows after it"
+)
+_CSV_LIMIT_LOCK = threading.Lock()
 _SEP_LINE = re.compile(r"sep=(.)\s*", re.I)
+#: Where the csv module (reading with ``newline=""``) ends a line: a lone CR counts too.
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 def _csv(text: str, name: str) -> tuple[list[str], list[_Record]]:
     """The header and the records; a record's row is the line it starts on."""
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    first_line = _LINE_BREAK.split(text, maxsplit=1)[0]
     sep_line = _SEP_LINE.fullmatch(first_line)
     lines = io.StringIO(text, newline="")
     if sep_line:  # Excel's "sep=;" hint line
@@ -370,12 +395,13 @@ def _csv(text: str, name: str) -> tuple[list[str], list[_Record]]:
     reader = csv.reader(lines, delimiter=delimiter)
     records: list[_Record] = []
     try:
-        header = next(reader, None)
-        start = reader.line_num + lines_before + 1
-        for cells in reader:
-            row, start = start, reader.line_num + lines_before + 1
-            if "".join(cells).strip():
-                records.append(_csv_record(row, cells, header or [], delimiter))
+        with _csv_fields_of_any_size(len(text)):
+            header = next(reader, None)
+            start = reader.line_num + lines_before + 1
+            for cells in reader:
+                row, start = start, reader.line_num + lines_before + 1
+                if "".join(cells).strip():
+                    records.append(_csv_record(row, cells, header or [], delimiter))
     except csv.Error as error:
         raise RosterFileError(
             f"{name} cannot be read as CSV near line {reader.line_num + lines_before} ({error}); "
@@ -387,12 +413,42 @@ def _csv(text: str, name: str) -> tuple[list[str], list[_Record]]:
         raise RosterFileError(
             f"{name} has a header row but no creator rows; add one row per creator under it."
         )
+    if records[-1].too_long and text.count('"') % 2:
+        raise RosterFileError(
+            f"{name} cannot be read as CSV: a quote opened on line {records[-1].row} is never "
+            "closed, so that value runs to the end of the file; check that every opening quote "
+            "is closed."
+        )
+    _check_header_cells(header, name)
     return header, records
+
+
+@contextlib.contextmanager
+def _csv_fields_of_any_size(text_length: int) -> Iterator[None]:
+    """Let the csv module read fields as long as the text, so an overlong cell is reported with
+    its row (by ``_csv_record``) instead of stopping the file at the module's own limit."""
+    with _CSV_LIMIT_LOCK:
+        previous = csv.field_size_limit()
+        csv.field_size_limit(max(previous, text_length + 1))
+        try:
+            yield
+        finally:
+            csv.field_size_limit(previous)
+
+
+def _check_header_cells(header: list[str], name: str) -> None:
+    for number, column in enumerate(header, start=1):
+        if len(column) > MAX_CELL_CHARS:
+            raise RosterFileError(
+                f"{name}: column {number} of the header row is {len(column):,} characters long "
+                f"(at most {MAX_CELL_CHARS:,}); {_UNCLOSED_QUOTE_HINT}"
+            )
 
 
 def _sniff_delimiter(header_line: str) -> str:
     """The delimiter that splits the header into the most columns (a comma when none does)."""
-    counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in _DELIMITERS}
+    with _csv_fields_of_any_size(len(header_line)):
+        counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in _DELIMITERS}
     return max(counts, key=lambda d: counts[d])
 
 
@@ -405,6 +461,17 @@ def _csv_record(row: int, cells: list[str], header: list[str], delimiter: str) -
             f"around values that contain {_DELIMITERS.get(delimiter, repr(delimiter))}",
             delimiter.join(cells),
         )
+    for column, cell in zip(header, cells, strict=False):
+        if len(cell) > MAX_CELL_CHARS:
+            return _Record(
+                row,
+                {},
+                f"its {column.strip() or 'unnamed'} value is {len(cell):,} characters long (at "
+                f"most {MAX_CELL_CHARS:,}); {_UNCLOSED_QUOTE_HINT}",
+                cell,
+                field=column.strip() or None,
+                too_long=True,
+            )
     return _Record(row, dict(zip(header, cells, strict=False)))
 
 
@@ -483,13 +550,13 @@ def _likely_source(field: str, names: list[str], placeholder: str) -> str:
 def _extra_text(value: object) -> str:
     if isinstance(value, str):
         return value.strip()
-    return "" if value is None else json.dumps(value, ensure_ascii=False)
+    return "" if value is None else json_text(value)
 
 
 def _shown(value: object, limit: int = 80) -> str | None:
     if value is None:
         return None
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = value if isinstance(value, str) else json_text(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -499,7 +566,10 @@ def _creator_or_rejections(
     if record.problem is not None:
         return [
             RejectedRow(
-                row=record.row, field=None, value=_shown(record.shown), reason=record.problem
+                row=record.row,
+                field=record.field,
+                value=_shown(record.shown),
+                reason=record.problem,
             )
         ]
     fields: dict[str, object] = {"handle": None, "followers": None}

@@ -18,7 +18,9 @@ from typing import NamedTuple
 from retrieval.roster.creator import Creator
 
 #: Bump when the tables change: an old catalog is then dropped and rebuilt from Chroma.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: The largest follower count a catalog row holds (SQLite's INTEGER is a signed 64-bit number).
+MAX_FOLLOWERS = 2**63 - 1
 #: Rows per statement when looking up many keys (SQLite caps bound parameters).
 _KEYS_PER_QUERY = 500
 #: Query words kept for a lexical search; a longer brief adds noise, not recall.
@@ -39,6 +41,7 @@ CREATE TABLE creators (
     record_hash TEXT NOT NULL,
     embed_hash TEXT NOT NULL
 );
+CREATE TABLE skipped (key TEXT PRIMARY KEY, reason TEXT NOT NULL);
 CREATE INDEX creators_handle ON creators (handle_folded);
 CREATE INDEX creators_tier ON creators (tier);
 CREATE VIRTUAL TABLE creators_text USING fts5 (
@@ -46,6 +49,7 @@ CREATE VIRTUAL TABLE creators_text USING fts5 (
 );
 """
 _DROP = """
+DROP TABLE IF EXISTS skipped;
 DROP TABLE IF EXISTS creators_text;
 DROP TABLE IF EXISTS creators;
 DROP TABLE IF EXISTS meta;
@@ -59,6 +63,20 @@ class CatalogEntry(NamedTuple):
     tier: str
     record_hash: str
     embed_hash: str
+
+
+class SkippedRecord(NamedTuple):
+    """A Chroma record the catalog cannot hold (unreadable, or a count past ``MAX_FOLLOWERS``)."""
+
+    key: str
+    reason: str
+
+
+class StoredPage(NamedTuple):
+    """One page of Chroma records read for a rebuild: those the catalog holds, those it skips."""
+
+    entries: list[CatalogEntry]
+    skipped: list[SkippedRecord]
 
 
 class StoredHashes(NamedTuple):
@@ -95,8 +113,7 @@ class Catalog:
             db = self._open_schema()
         except sqlite3.DatabaseError:
             # A cache that cannot be read is rebuilt, not repaired.
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            _remove_files(self.path)
             db = self._open_schema()
         return db
 
@@ -125,6 +142,11 @@ class Catalog:
         with self._lock:
             self._db.close()
 
+    def delete(self) -> None:
+        """Close the catalog and remove its files."""
+        self.close()
+        _remove_files(self.path)
+
     # -- revision ---------------------------------------------------------------------------
 
     @property
@@ -138,13 +160,14 @@ class Catalog:
         with self._writing():
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('revision', ?)", (revision,))
 
-    def replace_all(self, pages: Iterable[Sequence[CatalogEntry]], revision: str) -> None:
+    def replace_all(self, pages: Iterable[StoredPage], revision: str) -> None:
         """Empty the catalog, fill it from ``pages`` and mark it as mirroring ``revision``."""
         with self._writing():
-            self._db.execute("DELETE FROM creators")
-            self._db.execute("DELETE FROM creators_text")
+            for table in ("creators", "creators_text", "skipped"):
+                self._db.execute(f"DELETE FROM {table}")
             for page in pages:
-                self._write(page)
+                self._write(page.entries)
+                self._db.executemany("INSERT OR REPLACE INTO skipped VALUES (?, ?)", page.skipped)
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('revision', ?)", (revision,))
 
     # -- writes -----------------------------------------------------------------------------
@@ -157,6 +180,7 @@ class Catalog:
     def _write(self, entries: Sequence[CatalogEntry]) -> None:
         for entry in entries:
             creator = entry.creator
+            self._db.execute("DELETE FROM skipped WHERE key = ?", (creator.key,))
             (row_id,) = self._db.execute(
                 "INSERT INTO creators (key, platform, handle, handle_folded, followers, tier,"
                 " record, record_hash, embed_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -192,6 +216,12 @@ class Catalog:
             )
 
     # -- reads ------------------------------------------------------------------------------
+
+    def skipped(self) -> list[SkippedRecord]:
+        """The records of the collection this catalog left out, by key."""
+        with self._lock:
+            rows = self._db.execute("SELECT key, reason FROM skipped ORDER BY key").fetchall()
+        return [SkippedRecord(key, reason) for key, reason in rows]
 
     def count(self) -> int:
         with self._lock:
@@ -272,6 +302,11 @@ class Catalog:
                 (expression, n),
             ).fetchall()
         return [(key, float(score)) for key, score in rows]
+
+
+def _remove_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 @contextmanager

@@ -9,6 +9,7 @@ import shlex
 import sys
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -136,3 +137,59 @@ class StoreLock:
             "Storyfit process against one Chroma server: start `chroma run --path DIR` and set "
             "STORYFIT_CHROMA_URL=http://localhost:8000."
         )
+
+
+#: Characters kept free at the end of a collection name for a ``.build-``/``.old-`` suffix.
+_SIDE_SUFFIX_ROOM = 20
+
+
+def connect(data_dir: Path, chroma_url: str | None) -> tuple[ChromaClient, StoreLock | None]:
+    """A Chroma client: the embedded store (holding the data dir's lock) or the server."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if chroma_url is not None:
+        return server_client(chroma_url), None
+    lock = StoreLock(data_dir)
+    try:
+        return embedded_client(data_dir), lock
+    except BaseException:
+        lock.release()
+        raise
+
+
+def _side_prefix(collection: str, role: str) -> str:
+    """The name prefix of ``collection``'s side collections (``build`` and ``old``)."""
+    return f"{collection[: 512 - _SIDE_SUFFIX_ROOM]}.{role}-"
+
+
+def side_collection_name(collection: str, role: str) -> str:
+    """A new name beside ``collection`` for a re-index's ``build`` or a switched-out ``old``."""
+    return f"{_side_prefix(collection, role)}{uuid.uuid4().hex[:12]}"
+
+
+def _side_collections(client: ChromaClient, collection: str, role: str) -> list[str]:
+    prefix = _side_prefix(collection, role)
+    return [c.name for c in client.list_collections() if c.name.startswith(prefix)]
+
+
+def restore_interrupted_switch(client: ChromaClient, collection: str) -> None:
+    """Put the old collection back when a re-index stopped between its two renames."""
+    retired = _side_collections(client, collection, "old")
+    if retired and collection not in {c.name for c in client.list_collections()}:
+        client.get_collection(retired[0], embedding_function=None).modify(name=collection)
+
+
+def drop_side_collections(client: ChromaClient, collection: str) -> None:
+    """Drop what earlier re-indexes left: abandoned builds and switched-out collections."""
+    for role in ("build", "old"):
+        for name in _side_collections(client, collection, role):
+            drop_collection(client, name)
+
+
+def switch_collection(client: ChromaClient, built: str, collection: str) -> None:
+    """Make the collection ``built`` the one named ``collection``; the old one is dropped last,
+    so an interruption in between leaves it to ``restore_interrupted_switch``."""
+    retired = side_collection_name(collection, "old")
+    with suppress(NotFoundError):
+        client.get_collection(collection, embedding_function=None).modify(name=retired)
+    client.get_collection(built, embedding_function=None).modify(name=collection)
+    drop_collection(client, retired)

@@ -104,6 +104,10 @@ class LocalMiniLMEmbedder:
     def dimensions(self) -> int:
         return LOCAL_DIMENSIONS
 
+    @property
+    def parts(self) -> tuple[int, ...]:
+        return (LOCAL_DIMENSIONS,)
+
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> FloatMatrix:
         vectors = np.empty((len(texts), LOCAL_DIMENSIONS), dtype=np.float32)
         if not texts:
@@ -249,6 +253,10 @@ class OpenAIEmbedder:
         assert self._dimensions is not None
         return self._dimensions
 
+    @property
+    def parts(self) -> tuple[int, ...]:
+        return (self.dimensions,)
+
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> FloatMatrix:
         if not texts:
             return np.empty((0, self.dimensions), dtype=np.float32)
@@ -303,7 +311,10 @@ def build_embedder(
 ) -> Embedder:
     """The embedder the settings ask for."""
     if kind == "local":
-        return LocalMiniLMEmbedder(model_dir=model_dir)
+        # Imported here: the multilingual encoder is only loaded by the stores that use it.
+        from retrieval.store.multilingual import FusedEmbedder, MultilingualEmbedder
+
+        return FusedEmbedder(LocalMiniLMEmbedder(model_dir=model_dir), MultilingualEmbedder())
     if openai_client is None:
         raise EmbeddingModelError(
             "OpenAI embeddings were chosen (STORYFIT_EMBEDDING=openai) but no OpenAI client is "

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
@@ -27,19 +27,28 @@ import numpy as np
 import numpy.typing as npt
 from chromadb.api.client import Client as ChromaClient
 from chromadb.api.models.Collection import Collection
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from rapidfuzz import fuzz, process, utils
 
-from retrieval.errors import StoryfitError
+from retrieval.errors import StoryfitError, UpsertInterrupted
 from retrieval.ports import Embedder, FloatVector, Hit
 from retrieval.roster.creator import Creator, is_thin_bio
-from retrieval.store.catalog import Catalog, CatalogEntry
+from retrieval.store.catalog import (
+    MAX_FOLLOWERS,
+    Catalog,
+    CatalogEntry,
+    SkippedRecord,
+    StoredPage,
+)
 from retrieval.store.chroma import (
     StoreLock,
+    connect,
     drop_collection,
-    embedded_client,
+    drop_side_collections,
     reaching,
-    server_client,
+    restore_interrupted_switch,
+    side_collection_name,
+    switch_collection,
 )
 from retrieval.tiers import TierScheme
 
@@ -50,6 +59,10 @@ UPSERT_CHUNK = 512
 REBUILD_PAGE = 1000
 #: Minimum rapidfuzz ratio (0-100) for a handle to be offered as "did you mean".
 SUGGESTION_CUTOFF = 75.0
+#: Server mode: the background refresher never checks more often than this (seconds).
+MIN_REFRESH_WAIT = 0.05
+#: Seconds ``close`` waits for the background refresher to finish a check under way.
+REFRESHER_STOP_TIMEOUT = 10.0
 
 EMBEDDER_KEY = "storyfit_embedder"
 REVISION_KEY = "storyfit_revision"
@@ -57,6 +70,7 @@ TIERS_KEY = "storyfit_tiers"
 
 _COLLECTION_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{1,510})[a-zA-Z0-9]$")
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 
 
 class EmbedderMismatchError(StoryfitError):
@@ -97,11 +111,12 @@ class CreatorIndex:
         self._lock = lock
         self._server_url = server_url
         self._max_batch = max(1, client.get_max_batch_size())
-        self._checked_at = time.monotonic()
         self._catalog_stale = True
         self._closed = False
         # Held by writes and catalog rebuilds; readers never wait for it (see ``_sync``).
         self._mutex = threading.RLock()
+        self._stop_refresher = threading.Event()
+        self._refresher: threading.Thread | None = None
 
     @classmethod
     def open(
@@ -111,40 +126,63 @@ class CreatorIndex:
         tiers: TierScheme,
         chroma_url: str | None = None,
         collection: str = DEFAULT_COLLECTION,
-        *,
-        reindex: bool = False,
     ) -> CreatorIndex:
-        """Open (creating if needed) the index; ``reindex`` drops every record first."""
-        # Long: lock and client, collection, catalog sync and tier scheme, each step undoing the
-        # earlier ones when it fails; the clean-up order is clearest kept in one function.
-        if not _COLLECTION_NAME.match(collection):
-            raise ValueError(
-                f"invalid Chroma collection name {collection!r}: use 3-512 letters, digits, '.', "
-                "'_' or '-', starting and ending with a letter or digit"
-            )
-        data_dir.mkdir(parents=True, exist_ok=True)
-        lock = None
-        if chroma_url is None:
-            lock = StoreLock(data_dir)
-            try:
-                client = embedded_client(data_dir)
-            except BaseException:
-                lock.release()
-                raise
-        else:
-            client = server_client(chroma_url)
+        """Open (creating if needed) the index."""
+        _check_collection_name(collection)
+        client, lock = connect(data_dir, chroma_url)
+        return cls._open_on(client, lock, data_dir, embedder, tiers, chroma_url, collection)
+
+    @classmethod
+    def reindex(
+        cls,
+        data_dir: Path,
+        embedder: Embedder,
+        tiers: TierScheme,
+        creators: Sequence[Creator],
+        chroma_url: str | None = None,
+        collection: str = DEFAULT_COLLECTION,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[CreatorIndex, UpsertReport]:
+        """Index ``creators`` alone with ``embedder``, in a new collection built beside the current
+        one, and switch to it once complete; return the opened index and what the build did.
+
+        Until the switch the current index is untouched and usable: a failure or Ctrl-C during the
+        build (raised as ``KeyboardInterrupt``) drops the partial build and changes nothing else.
+        """
+        _check_collection_name(collection)
+        client, lock = connect(data_dir, chroma_url)
         try:
             with reaching(chroma_url):
-                if reindex:
-                    drop_collection(client, collection)
+                restore_interrupted_switch(client, collection)
+                drop_side_collections(client, collection)
+            build = _SideBuild(client, data_dir, chroma_url, collection)
+            report = build.run(cls, embedder, tiers, creators, progress)
+        except BaseException:
+            client.close()
+            if lock is not None:
+                lock.release()
+            raise
+        return cls._open_on(client, lock, data_dir, embedder, tiers, chroma_url, collection), report
+
+    @classmethod
+    def _open_on(
+        cls,
+        client: ChromaClient,
+        lock: StoreLock | None,
+        data_dir: Path,
+        embedder: Embedder,
+        tiers: TierScheme,
+        chroma_url: str | None,
+        collection: str,
+    ) -> CreatorIndex:
+        """The index over ``collection`` through ``client``; on failure both are released."""
+        try:
+            with reaching(chroma_url):
+                restore_interrupted_switch(client, collection)
                 chroma_collection = client.get_or_create_collection(
                     collection,
                     configuration={"hnsw": {"space": "cosine"}},
-                    metadata={
-                        EMBEDDER_KEY: embedder.identity,
-                        REVISION_KEY: uuid.uuid4().hex,
-                        TIERS_KEY: _tiers_fingerprint(tiers),
-                    },
+                    metadata=_new_collection_metadata(embedder, tiers),
                     embedding_function=None,
                 )
             index = cls(
@@ -164,6 +202,9 @@ class CreatorIndex:
         try:
             index._sync(force=True)
             index._apply_tier_scheme()
+            index._report_skipped()
+            if index.is_server:
+                index._start_refresher()
         except BaseException:
             index.close()
             raise
@@ -176,6 +217,9 @@ class CreatorIndex:
         if self._closed:
             return
         self._closed = True
+        self._stop_refresher.set()
+        if self._refresher is not None:
+            self._refresher.join(timeout=REFRESHER_STOP_TIMEOUT)
         try:
             self._catalog.close()
             self._client.close()
@@ -209,10 +253,18 @@ class CreatorIndex:
     ) -> UpsertReport:
         """Add or update ``creators`` (the last of a repeated key wins), embedding only new text.
 
-        ``progress(done, total)`` counts vectors computed out of those needed.
+        ``progress(done, total)`` counts vectors computed out of those needed. Ctrl-C raises
+        ``UpsertInterrupted``, saying how many creators were kept.
         """
+        latest = {creator.key: creator for creator in creators}
+        too_big = [key for key, creator in latest.items() if creator.followers > MAX_FOLLOWERS]
+        if too_big:
+            raise ValueError(
+                f"{', '.join(too_big)}: more followers than the index can hold "
+                f"(at most {MAX_FOLLOWERS:,}); nothing was written"
+            )
         with self._mutex:
-            return self._upsert({creator.key: creator for creator in creators}, progress)
+            return self._upsert(latest, progress)
 
     def _upsert(
         self, latest: dict[str, Creator], progress: Callable[[int, int], None] | None
@@ -243,18 +295,25 @@ class CreatorIndex:
                 to_restamp.append(entry)
             else:
                 unchanged.append(key)
-        if to_embed or to_restamp:
-            with self._writing():
-                for chunk in _chunks(to_restamp, UPSERT_CHUNK):
-                    self._write(chunk, vectors=None)
-                self._embed_and_write(to_embed, progress)
+        kept = len(unchanged)
+        try:
+            if to_embed or to_restamp:
+                with self._writing():
+                    for chunk in _chunks(to_restamp, UPSERT_CHUNK):
+                        self._write(chunk, vectors=None)
+                        kept += len(chunk)
+                    for written in self._embed_and_write(to_embed, progress):
+                        kept += written
+        except KeyboardInterrupt:
+            raise UpsertInterrupted(kept, len(latest)) from None
         return UpsertReport(
             added=added, updated=updated, unchanged=unchanged, embedded=len(to_embed)
         )
 
     def _embed_and_write(
         self, entries: list[CatalogEntry], progress: Callable[[int, int], None] | None
-    ) -> None:
+    ) -> Iterator[int]:
+        """Embed and write ``entries`` a chunk at a time, yielding each finished chunk's size."""
         total = len(entries)
         done = 0
 
@@ -267,6 +326,7 @@ class CreatorIndex:
         for chunk in _chunks(entries, UPSERT_CHUNK):
             texts = [entry.creator.embedding_text() for entry in chunk]
             self._write(chunk, vectors=self._embedder.embed(texts, progress=advance))
+            yield len(chunk)
 
     def _write(
         self, entries: Sequence[CatalogEntry], vectors: npt.NDArray[np.float32] | None
@@ -348,22 +408,49 @@ class CreatorIndex:
     def _sync(self, force: bool = False) -> None:
         """Rebuild the catalog when the collection's revision has moved away from it.
 
-        Unforced checks are skipped while this process writes: its catalog is being kept current.
+        Reads call it unforced and never wait for a write: they rebuild only a catalog this
+        process left stale, and in server mode not even that, as reads never reach the server
+        (the background refresher follows the collection; see ``_start_refresher``).
         """
-        due = time.monotonic() - self._checked_at >= self.revision_check_interval
-        if not (force or self._catalog_stale or (self.is_server and due)):
-            return
-        if not self._mutex.acquire(blocking=force):
+        if force:
+            with self._mutex:
+                self._check_revision()
+        elif self._catalog_stale and not self.is_server:
+            self._check_unless_writing()
+
+    def _check_unless_writing(self) -> None:
+        if not self._mutex.acquire(blocking=False):
             return
         try:
             self._check_revision()
         finally:
             self._mutex.release()
 
+    def _start_refresher(self) -> None:
+        """Server mode: follow the collection from a background thread, so reads stay local."""
+        self._refresher = threading.Thread(
+            target=self._refresh_until_closed, name="storyfit-index-refresher", daemon=True
+        )
+        self._refresher.start()
+
+    def _refresh_until_closed(self) -> None:
+        reported = ""
+        while not self._stop_refresher.wait(max(self.revision_check_interval, MIN_REFRESH_WAIT)):
+            try:
+                mirrored = self._catalog.revision
+                self._check_unless_writing()
+                if self._catalog.revision != mirrored:
+                    self._report_skipped()
+                reported = ""
+            except Exception as error:  # the thread must outlive a server outage; say it once
+                problem = str(error) if isinstance(error, StoryfitError) else repr(error)
+                if problem != reported and not self._stop_refresher.is_set():
+                    log.warning("The creator index could not be refreshed: %s", problem)
+                reported = problem
+
     def _check_revision(self) -> None:
         with reaching(self._server_url):
             metadata = self._fresh_collection().metadata or {}
-            self._checked_at = time.monotonic()
             recorded = metadata.get(EMBEDDER_KEY)
             if recorded != self._embedder.identity:
                 raise EmbedderMismatchError(self._mismatch_message(recorded))
@@ -372,14 +459,32 @@ class CreatorIndex:
                 self._catalog.replace_all(self._stored_pages(), revision)
         self._catalog_stale = False
 
-    def _stored_pages(self) -> Iterator[list[CatalogEntry]]:
+    def _stored_pages(self) -> Iterator[StoredPage]:
+        """Every record, a page at a time; one the catalog cannot hold is skipped, not fatal."""
         offset = 0
         while True:
             page = self._collection.get(include=["metadatas"], limit=REBUILD_PAGE, offset=offset)
             if not page["ids"]:
                 return
-            yield [_catalog_entry(metadata) for metadata in page["metadatas"] or []]
+            stored = StoredPage(entries=[], skipped=[])
+            for key, metadata in zip(page["ids"], page["metadatas"] or [], strict=True):
+                try:
+                    stored.entries.append(_catalog_entry(key, metadata))
+                except ValueError as error:
+                    stored.skipped.append(SkippedRecord(key, _one_line(error)))
+            yield stored
             offset += len(page["ids"])
+
+    def _report_skipped(self) -> None:
+        """One warning line per record the catalog left out: which creator, and what to do."""
+        for skipped in self._catalog.skipped():
+            log.warning(
+                "The creator %s in the index was skipped: %s. Fix that row in your roster and "
+                "import it again (`storyfit ingest ROSTER`), or rebuild the index without it "
+                "(`storyfit ingest --reindex ROSTER`).",
+                skipped.key,
+                skipped.reason,
+            )
 
     def _mismatch_message(self, recorded: object) -> str:
         built_with = (
@@ -530,13 +635,40 @@ def _chroma_metadata(entry: CatalogEntry) -> dict[str, str | int | float | bool]
     }
 
 
-def _catalog_entry(metadata: Mapping[str, Any]) -> CatalogEntry:
+def _catalog_entry(key: str, metadata: Mapping[str, Any] | None) -> CatalogEntry:
+    """The catalog row of the record ``key``; ``ValueError`` saying why when it cannot be one."""
+    missing = [
+        field
+        for field in ("record", "tier", "record_hash", "embed_hash")
+        if not isinstance((metadata or {}).get(field), str)
+    ]
+    if metadata is None or missing:
+        raise ValueError(f"its record lacks {', '.join(missing)} (not written by Storyfit?)")
+    creator = Creator.model_validate_json(metadata["record"])
+    if creator.key != key:
+        raise ValueError(f"its record describes another creator, {creator.key}")
+    if creator.followers > MAX_FOLLOWERS:
+        raise ValueError(
+            f"its follower count {creator.followers:,} is more than the index can hold "
+            f"(at most {MAX_FOLLOWERS:,})"
+        )
     return CatalogEntry(
-        creator=Creator.model_validate_json(metadata["record"]),
-        tier=str(metadata["tier"]),
-        record_hash=str(metadata["record_hash"]),
-        embed_hash=str(metadata["embed_hash"]),
+        creator=creator,
+        tier=metadata["tier"],
+        record_hash=metadata["record_hash"],
+        embed_hash=metadata["embed_hash"],
     )
+
+
+def _one_line(error: ValueError) -> str:
+    """A reason on one line: a pydantic error's first problem, else the message's first line."""
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        detail = f"{where}: {first['msg']}" if where else first["msg"]
+        return f"its record is not valid ({detail})"
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _tiers_fingerprint(tiers: TierScheme) -> str:
@@ -553,3 +685,73 @@ def _catalog_name(chroma_url: str | None, collection: str) -> str:
 def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _check_collection_name(collection: str) -> None:
+    if not _COLLECTION_NAME.match(collection):
+        raise ValueError(
+            f"invalid Chroma collection name {collection!r}: use 3-512 letters, digits, '.', "
+            "'_' or '-', starting and ending with a letter or digit"
+        )
+
+
+def _new_collection_metadata(embedder: Embedder, tiers: TierScheme) -> Any:
+    return {
+        EMBEDDER_KEY: embedder.identity,
+        REVISION_KEY: uuid.uuid4().hex,
+        TIERS_KEY: _tiers_fingerprint(tiers),
+    }
+
+
+class _SideBuild:
+    """A re-index's new collection, with its own catalog, beside the collection in use."""
+
+    def __init__(
+        self, client: ChromaClient, data_dir: Path, chroma_url: str | None, collection: str
+    ) -> None:
+        self._client = client
+        self._chroma_url = chroma_url
+        self._collection = collection
+        self._name = side_collection_name(collection, "build")
+        self._catalog_path = data_dir / _catalog_name(chroma_url, self._name)
+
+    def run(
+        self,
+        index_class: type[CreatorIndex],
+        embedder: Embedder,
+        tiers: TierScheme,
+        creators: Sequence[Creator],
+        progress: Callable[[int, int], None] | None,
+    ) -> UpsertReport:
+        """Build, then switch; on any failure drop the build and leave the collection in use."""
+        catalog = Catalog(self._catalog_path)
+        try:
+            with reaching(self._chroma_url):
+                built = self._client.create_collection(
+                    self._name,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata=_new_collection_metadata(embedder, tiers),
+                    embedding_function=None,
+                )
+            builder = index_class(
+                client=self._client,
+                collection=built,
+                catalog=catalog,
+                embedder=embedder,
+                tiers=tiers,
+                lock=None,
+                server_url=self._chroma_url,
+            )
+            try:
+                report = builder.upsert(creators, progress)
+            except UpsertInterrupted:
+                raise KeyboardInterrupt from None  # nothing was kept: the build is dropped
+            with reaching(self._chroma_url):
+                switch_collection(self._client, self._name, self._collection)
+        except BaseException:
+            with suppress(Exception):
+                drop_collection(self._client, self._name)
+            raise
+        finally:
+            catalog.delete()
+        return report

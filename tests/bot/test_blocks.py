@@ -158,7 +158,7 @@ def test_nothing_found_says_so_with_the_reasons_and_offers_no_export() -> None:
 
 def test_the_note_says_whether_rules_or_ai_wrote_the_reasons() -> None:
     llm = make_rec(1, 1).model_copy(update={"explained_by": "llm"})
-    assert "worded by AI and checked" in all_text(results.result_messages(llm, 1)[0])
+    assert "worded by AI" in all_text(results.result_messages(llm, 1)[0])
     assert "(no AI)" in all_text(results.result_messages(make_rec(1, 1), 1)[0])
 
 

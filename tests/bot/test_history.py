@@ -46,7 +46,7 @@ def test_open_creates_the_schema_the_models_describe(history: History) -> None:
         context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
         differences = compare_metadata(context, Base.metadata)
         version = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
-        assert [row[0] for row in version] == ["0001"]
+        assert [row[0] for row in version] == ["0002"]
     assert differences == []
 
 

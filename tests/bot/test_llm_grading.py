@@ -55,11 +55,12 @@ def handles(result: Recommendation, role: str) -> list[str]:
 
 
 def reversed_grades(sent: Sides) -> GradedSides:
-    """Each side's last three candidates graded 3, 2, 1, the others 0."""
-    graded = {
-        side: [entry(c, max(0, 3 - i)) for i, c in enumerate(reversed(sent.get(side, [])))]
-        for side in ("awareness", "action")
-    }
+    """Within each side and tier, the last three candidates graded 3, 2, 1; the others 0."""
+    graded: dict[str, list[GradeEntry]] = {"awareness": [], "action": []}
+    for side, side_candidates in sent.items():
+        for tier in {c["tier"] for c in side_candidates}:
+            same_tier = [c for c in side_candidates if c["tier"] == tier]
+            graded[side] += [entry(c, max(0, 3 - i)) for i, c in enumerate(reversed(same_tier))]
     return GradedSides(awareness=graded["awareness"], action=graded["action"])
 
 
@@ -80,12 +81,12 @@ def test_the_models_grades_reorder_each_side(
 ) -> None:
     rules, result, sent = graded_answer(llm, service, reversed_grades)
     action = [c["handle"] for c in sent["action"]]
-    awareness = [c["handle"] for c in sent["awareness"]]
+    macro = [c for c in sent["awareness"] if c["tier"] == "macro"]  # mid-tier ones wait
     assert handles(result, "action")[:3] == action[::-1][:3] != handles(rules, "action")[:3]
-    assert handles(result, "awareness") == awareness[::-1][:2]
+    assert handles(result, "awareness") == [c["handle"] for c in macro[::-1][:2]]
+    assert handles(result, "awareness") != handles(rules, "awareness")
     assert [p.role for p in result.picks] == [p.role for p in rules.picks]
-    first = result.picks[0]
-    assert first.evidence[0] == quote_of(sent["awareness"][-1])
+    assert result.picks[0].evidence[0] == quote_of(macro[-1])
     assert result.explained_by == "rules"  # the explanation failed; the grades still count
     assert [schema_name(r.body) for r in llm.requests] == ["BriefReading", "GradedSides", "MixText"]
 

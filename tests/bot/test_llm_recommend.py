@@ -120,7 +120,9 @@ def test_flags_win_over_the_models_reading(llm: MockOpenAIServer, service: Story
 def test_a_swap_keeps_the_constraints_the_model_read(
     llm: MockOpenAIServer, service: StoryfitService
 ) -> None:
-    request = RecommendRequest(brief=BRIEF, macro=1, micro=3)
+    brief = "Our beans ship to Germany; we want people who make the morning brew a ritual."
+    request = RecommendRequest(brief=brief, macro=1, micro=3)
+    assert read_brief(request).filters.country == []  # the rules see a market, not a filter
     llm.script(completion(reading(countries=["DE"], story="")), no_grades(), faithful_explanation)
     first = service.recommend(request)
     assert first.filters.country == ["DE"] and first.picks

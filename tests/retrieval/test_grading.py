@@ -51,7 +51,7 @@ def candidate(
         tier=tier,
         vector=vector,
         dense=score,
-        fit=score,
+        fit=MIN_FIT + score,  # ``score`` < 0 is under the floor
         score=score,
     )
 
@@ -98,7 +98,7 @@ def test_a_grade_needs_a_quote_of_a_useful_length(quote: str) -> None:
 
 def test_select_keeps_the_grade_order_over_diversity_and_keeps_the_floor() -> None:
     strong, twin = candidate("strong", 0.8), candidate("twin", 0.7)  # twins: same vector
-    other, weak = candidate("other", 0.75, axis=1), candidate("weak", 0.1, axis=2)
+    other, weak = candidate("other", 0.75, axis=1), candidate("weak", -0.1, axis=2)
     pool = [strong, twin, other, weak]
     assert handles(select(pool, 4, floor=MIN_FIT, diverse=True)) == ["strong", "other", "twin"]
     graded = apply_grades(
@@ -119,7 +119,7 @@ def test_the_window_is_what_a_side_could_pick_in_the_order_it_fills() -> None:
     macros = [candidate(f"macro{i}", 0.5 - i / 100, tier="macro") for i in range(GRADE_TOP)]
     thin = candidate("thin", 0.95, tier="macro")
     thin.pickable = False
-    below = candidate("below", MIN_FIT / 2, tier="macro")
+    below = candidate("below", -0.5, tier="macro")
     window = grading_window(
         [*mids, thin, below, *macros],
         [{"macro"}, {"mid"}],
@@ -152,30 +152,37 @@ def side_keys(result: Recommendation, role: str) -> list[str]:
 
 
 def reversed_grades(sent: Sent) -> dict[str, Grade]:
-    """The last three of each side graded 3, 2, 1; the rest 0."""
+    """Within each side and tier, the last three candidates graded 3, 2, 1; the rest 0."""
     grades: dict[str, Grade] = {}
     for side in sent.values():
-        for place, c in enumerate(reversed(side)):
-            grades[c.key] = Grade(max(0, 3 - place), quote(c))
+        for tier in {c.tier for c in side}:
+            same_tier = [c for c in side if c.tier == tier]
+            for place, c in enumerate(reversed(same_tier)):
+                grades[c.key] = Grade(max(0, 3 - place), quote(c))
     return grades
 
 
-def test_the_grades_reorder_each_side(recommender: Recommender) -> None:
+def test_the_grades_reorder_each_side_within_its_tier_preference(
+    recommender: Recommender,
+) -> None:
     request = RecommendRequest(brief=SOURDOUGH)
     local = recommender.recommend(request)
     grader = Grader(reversed_grades)
     graded = recommender.recommend(request, grader=grader)
     [sent] = grader.sent
-    assert set(sent) == {"macro", "micro"} and len(sent["micro"]) == GRADE_TOP
+    assert set(sent) == {"macro", "micro"}
+    assert len(side_keys(local, "action")) < len(sent["micro"]) <= GRADE_TOP
     micro = [c.key for c in sent["micro"]]
     assert side_keys(graded, "action")[:3] == micro[::-1][:3]
     assert side_keys(graded, "action") != side_keys(local, "action")
-    macro = [c.key for c in sent["macro"]]
-    assert side_keys(graded, "awareness") == macro[::-1][:2]
-    assert len(graded.picks) == len(local.picks)
+    # The awareness side fills macro-tier slots first: mid-tier creators graded 3 wait their turn.
+    tiers = [c.tier for c in sent["macro"]]
+    assert tiers == sorted(tiers, key=lambda tier: tier != "macro") and "mid" in tiers
+    macro = [c.key for c in sent["macro"] if c.tier == "macro"]
+    assert side_keys(graded, "awareness") == macro[::-1][:2] != side_keys(local, "awareness")
     assert [p.role for p in graded.picks] == [p.role for p in local.picks]
     first = graded.picks[0]
-    assert first.evidence[0] == quote(sent["macro"][-1])  # the model's quote is the evidence
+    assert first.evidence[0] == quote(sent["macro"][len(macro) - 1])  # the grade's quote
 
 
 def test_a_hostile_grader_cannot_add_drop_or_invent_a_creator(recommender: Recommender) -> None:

@@ -343,13 +343,24 @@ def test_server_changes_from_another_machine_reach_this_catalog(
         server_store.open() as here,
         server_store.open(data_dir=tmp_path / "other-machine") as there,
     ):
+        changed_creator = changed("instagram:lenslaura", followers=99)[4]
         here.revision_check_interval = 0
         assert here.count() == 0
         there.upsert(ROSTER)
-        assert here.count() == 9
+        assert _eventually(lambda: here.count() == 9)
         there.upsert(changed("instagram:lenslaura", followers=99))
-        creator = here.get("instagram:lenslaura")
-        assert creator is not None and creator.followers == 99
+        assert _eventually(lambda: here.get("instagram:lenslaura") == changed_creator)
+
+
+def _eventually(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Whether ``condition`` holds within ``timeout`` seconds (the catalog refreshes in the
+    background in server mode)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_new_tier_scheme_retiers_records_without_embedding(store: Store) -> None:
@@ -382,10 +393,12 @@ def test_other_embedder_is_refused_with_how_to_reindex(
     assert "storyfit ingest --reindex PATH" in message and "STORYFIT_EMBEDDING" in message
 
     # The refused open released the store: a re-index can start right away.
-    with store.open(other, reindex=True) as index:
+    reindexed, report = CreatorIndex.reindex(
+        store.data_dir, other, DEFAULT_SCHEME, ROSTER[:2], store.url, store.collection
+    )
+    with reindexed as index:
         assert index.embedder_identity == "local:another-model"
-        assert index.count() == 0
-        assert index.upsert(ROSTER[:2]).embedded == 2
+        assert report.embedded == 2 and index.count() == 2
     with pytest.raises(EmbedderMismatchError):
         store.open()
 
