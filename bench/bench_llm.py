@@ -44,11 +44,11 @@ from retrieval.contract import Filters, Pick, Recommendation, Side  # noqa: E402
 from retrieval.llm.brief import BriefReading, read_brief_with_model  # noqa: E402
 from retrieval.llm.call import Deadline, LlmSession  # noqa: E402
 from retrieval.llm.explain import (  # noqa: E402
-    CreatorKey,
+    AnswerKey,
     MixText,
     PickText,
+    answer_key,
     apply_mix_text,
-    creator_key,
     explain_with_model,
 )
 from retrieval.llm.grade import GradedSides, GradeEntry, ModelGrader  # noqa: E402
@@ -81,7 +81,7 @@ def coffee_creators(macro: int, micro: int) -> tuple[list[Creator], list[Creator
     )
 
 
-def typical_mix() -> tuple[Recommendation, dict[CreatorKey, str]]:
+def typical_mix() -> tuple[Recommendation, dict[AnswerKey, str]]:
     """2 awareness + 5 action coffee creators from the sample roster, biggest first."""
     macro, micro = coffee_creators(2, 5)
     picks = [_pick(c, "awareness") for c in macro] + [_pick(c, "action") for c in micro]
@@ -94,7 +94,7 @@ def typical_mix() -> tuple[Recommendation, dict[CreatorKey, str]]:
         explanation="Two large coffee voices bring reach; five home brewers drive purchases.",
         explained_by="rules",
     )
-    return recommendation, {creator_key(c.platform, c.handle): c.bio for c in macro + micro}
+    return recommendation, {answer_key(c.platform, c.handle): c.bio for c in macro + micro}
 
 
 def _pick(creator: Creator, role: Role) -> Pick:
@@ -114,7 +114,7 @@ def _pick(creator: Creator, role: Role) -> Pick:
     )
 
 
-def model_answer(recommendation: Recommendation, bios: dict[CreatorKey, str]) -> MixText:
+def model_answer(recommendation: Recommendation, bios: dict[AnswerKey, str]) -> MixText:
     """An answer of realistic length: a 25-word why and two evidence phrases per pick."""
     return MixText(
         picks=[
@@ -126,7 +126,7 @@ def model_answer(recommendation: Recommendation, bios: dict[CreatorKey, str]) ->
                     "close audience, which fits a roastery that pays growers fairly and wants "
                     "brewers to try single-origin beans."
                 ),
-                evidence=_phrases(bios[creator_key(pick.platform, pick.handle)]),
+                evidence=_phrases(bios[answer_key(pick.platform, pick.handle)]),
             )
             for pick in recommendation.picks
         ],

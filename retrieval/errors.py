@@ -54,3 +54,7 @@ class UpsertInterrupted(KeyboardInterrupt):
         super().__init__(f"kept {kept} of {total} creators")
         self.kept = kept
         self.total = total
+
+
+class EmbeddingModelError(StoryfitError):
+    """The embedding model cannot be used; the message says which folder or setting to fix."""

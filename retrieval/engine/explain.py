@@ -41,6 +41,8 @@ _CONTACT = re.compile(
 )
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 
+FIT_WORDING = {"strong": "Strong fit", "good": "Good fit", "weak": "Weak fit"}
+
 SIDE_PURPOSE = {
     "macro": "for awareness: a wide audience hears the story",
     "micro": "for action: a close audience that acts on a recommendation",
@@ -118,15 +120,16 @@ def explain_pick(
     grader's validated quote (an exact substring of the bio) comes first in ``evidence``.
     """
     creator = candidate.creator
+    label = fit_label(candidate.fit)
     quotes, bio_words = evidence(creator.bio, query)
     if quotes:
-        fit = f"Its bio shares {_named(query, bio_words)} with {reference}."
+        fit = f"{FIT_WORDING[label]}: its bio shares {_named(query, bio_words)} with {reference}."
     else:
         quotes = [] if candidate.quote else opening_segments(creator.bio)
         quoted = "the phrase judged to fit" if candidate.quote else "how the bio opens"
         fit = (
-            f"Its bio shares no words with {reference} but is close to it in meaning "
-            f"(fit {candidate.fit:.1f} standard deviations above the roster); quoted is "
+            f"{FIT_WORDING[label]}: its bio says it in other words (or another language), close "
+            f"to {reference} in meaning; quoted is "
             f"{quoted}."
         )
     if candidate.quote:
@@ -144,7 +147,7 @@ def explain_pick(
         tier=tier.name,
         role=plan.role,
         score=round(candidate.score, 3),
-        fit=fit_label(candidate.fit),
+        fit=label,
         why=f"{fit} {reach}",
         evidence=quotes,
         engagement_rate=creator.engagement_rate,

@@ -19,7 +19,7 @@ from retrieval.engine.recommender import Recommender
 from retrieval.errors import FilterError
 from retrieval.llm.brief import BriefReading, merge_reading, read_brief_with_model
 from retrieval.llm.call import Deadline, LlmSession
-from retrieval.llm.explain import creator_key, explain_with_model
+from retrieval.llm.explain import answer_key, explain_with_model
 from retrieval.llm.grade import ModelGrader
 from retrieval.ports import CandidateGrader
 
@@ -52,7 +52,7 @@ def recommend_with_model(
         recommendation = recommend_with_reading(recommender, request, brief, reading, grader)
         keys = [pick.key for pick in recommendation.picks]
         bios = {
-            creator_key(creator.platform, creator.handle): creator.bio
+            answer_key(creator.platform, creator.handle): creator.bio
             for creator in recommender.index.get_many(keys).values()
         }
         return explain_with_model(session, recommendation, bios)

@@ -51,8 +51,9 @@ MIN_EVIDENCE_CHARS = 3
 LEAK_SENTENCE_CHARS = 30
 _MENTION = re.compile(r"(?<![\w.])@([A-Za-z0-9_.]+[A-Za-z0-9_])")
 
-CreatorKey = tuple[str, str]
-"""``(platform, handle)``, lower-case, ``@`` dropped: a creator's identity."""
+AnswerKey = tuple[str, str]
+"""``(platform, handle)``, lower-case, ``@`` dropped: matches the model's spelling of a pick to
+the pick (``Pick.key`` is the exact ``platform:handle``)."""
 
 
 class PickText(BaseModel):
@@ -69,14 +70,14 @@ class MixText(BaseModel):
     explanation: str
 
 
-def creator_key(platform: str, handle: str) -> CreatorKey:
+def answer_key(platform: str, handle: str) -> AnswerKey:
     return platform.strip().casefold(), handle.strip().lstrip("@").casefold()
 
 
 def explain_with_model(
     session: LlmSession,
     recommendation: Recommendation,
-    bios: Mapping[CreatorKey, str],
+    bios: Mapping[AnswerKey, str],
     deadline: Deadline | None = None,
 ) -> Recommendation:
     """``recommendation`` explained by the model when its answer passes the checks; else as is."""
@@ -97,18 +98,18 @@ def explain_with_model(
 
 def apply_mix_text(
     recommendation: Recommendation,
-    bios: Mapping[CreatorKey, str],
+    bios: Mapping[AnswerKey, str],
     answer: MixText,
     system_prompt: str,
 ) -> Recommendation | None:
     """``recommendation`` with the answer's checked texts, or ``None`` when the whole answer is
     discarded (the reason is logged)."""
-    picks = {creator_key(pick.platform, pick.handle): pick for pick in recommendation.picks}
+    picks = {answer_key(pick.platform, pick.handle): pick for pick in recommendation.picks}
     problem = _whole_answer_problem(answer, recommendation, system_prompt)
     if problem is not None:
         log.warning("openai explanation discarded: %s; the rules' text is used", problem)
         return None
-    texts = {creator_key(text.platform, text.handle): text for text in answer.picks}
+    texts = {answer_key(text.platform, text.handle): text for text in answer.picks}
     explained: list[Pick] = []
     for key, pick in picks.items():
         text = texts.get(key)
@@ -141,7 +142,7 @@ def apply_mix_text(
     )
 
 
-def _candidates(picks: Sequence[Pick], bios: Mapping[CreatorKey, str]) -> list[dict[str, object]]:
+def _candidates(picks: Sequence[Pick], bios: Mapping[AnswerKey, str]) -> list[dict[str, object]]:
     return [
         {
             "handle": pick.handle,
@@ -153,7 +154,7 @@ def _candidates(picks: Sequence[Pick], bios: Mapping[CreatorKey, str]) -> list[d
             "engagement_rate": pick.engagement_rate,
             "country": pick.country,
             "language": pick.language,
-            "bio": bios.get(creator_key(pick.platform, pick.handle), ""),
+            "bio": bios.get(answer_key(pick.platform, pick.handle), ""),
         }
         for pick in picks
     ]
@@ -162,8 +163,8 @@ def _candidates(picks: Sequence[Pick], bios: Mapping[CreatorKey, str]) -> list[d
 def _whole_answer_problem(
     answer: MixText, recommendation: Recommendation, system_prompt: str
 ) -> str | None:
-    picks = {creator_key(pick.platform, pick.handle) for pick in recommendation.picks}
-    named = [creator_key(text.platform, text.handle) for text in answer.picks]
+    picks = {answer_key(pick.platform, pick.handle) for pick in recommendation.picks}
+    named = [answer_key(text.platform, text.handle) for text in answer.picks]
     strangers = [
         f"{platform}:@{handle}" for platform, handle in named if (platform, handle) not in picks
     ]

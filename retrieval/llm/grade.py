@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from prompts import load_prompt
 from retrieval.contract import Side
 from retrieval.llm.call import LlmSession, prompt_data
-from retrieval.llm.explain import CreatorKey, creator_key
+from retrieval.llm.explain import AnswerKey, answer_key
 from retrieval.ports import Grade, GradeCandidate
 
 log = logging.getLogger(__name__)
@@ -90,10 +90,10 @@ def grades_by_key(
     naming no candidate of their side, and every entry of a creator named twice, dropped."""
     named: list[tuple[str | None, GradeEntry]] = []
     for side, side_candidates in candidates.items():
-        keys: dict[CreatorKey, str] = {
-            creator_key(c.platform, c.handle): c.key for c in side_candidates
+        keys: dict[AnswerKey, str] = {
+            answer_key(c.platform, c.handle): c.key for c in side_candidates
         }
-        named += [(keys.get(creator_key(e.platform, e.handle)), e) for e in answer.side(side)]
+        named += [(keys.get(answer_key(e.platform, e.handle)), e) for e in answer.side(side)]
     times = Counter(key for key, _ in named)
     unknown = times.pop(None, 0)
     twice = sorted(key for key, count in times.items() if key is not None and count > 1)

@@ -378,9 +378,12 @@ _CONTACT = re.compile(
 #: Only this much of a bio is checked for words: plenty to find a story, and the check costs the
 #: same for a bio of any length.
 MAX_CHECKED_BIO_CHARS = 10_000
+#: A run of letters longer than this is no word in any language ("aaaa…", a pasted token).
+MAX_WORD_CHARS = 40
 
 
 def is_thin_bio(bio: str) -> bool:
     """True when the bio has no content word beyond contact lines, links and the trade's own
     words ("DM for collabs", "link in bio"): empty, contact-only, link-only or emoji-only."""
-    return next(terms(_CONTACT.sub(" ", bio[:MAX_CHECKED_BIO_CHARS])), None) is None
+    checked = _CONTACT.sub(" ", bio[:MAX_CHECKED_BIO_CHARS])
+    return not any(len(term.surface) <= MAX_WORD_CHARS for term in terms(checked))

@@ -18,7 +18,7 @@ import onnxruntime
 from filelock import FileLock
 from tokenizers import Encoding, Tokenizer
 
-from retrieval.errors import StoryfitError
+from retrieval.errors import EmbeddingModelError
 from retrieval.ports import Embedder, FloatMatrix, FloatVector, Progress
 
 if TYPE_CHECKING:
@@ -42,10 +42,6 @@ OPENAI_DIMENSIONS = {
 # OpenAI rejects blank inputs with a 400; blank texts are embedded as this text instead.
 OPENAI_BLANK_TEXT = "(empty)"
 OPENAI_MAX_BATCH = 2048
-
-
-class EmbeddingModelError(StoryfitError):
-    """The embedding model cannot be used; the message says which folder or setting to fix."""
 
 
 def _normalise(rows: npt.NDArray[np.floating[Any]]) -> FloatMatrix:

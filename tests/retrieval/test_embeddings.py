@@ -433,9 +433,21 @@ def test_openai_unknown_model_dimensions_are_asked_once(embeddings_api: Embeddin
 # --- choosing an embedder --------------------------------------------------------------------
 
 
-def test_build_embedder_local(model_dir: Path) -> None:
+def test_build_embedder_local_joins_minilm_and_the_multilingual_encoder(model_dir: Path) -> None:
     embedder = build_embedder("local", model_dir, None, "text-embedding-3-small")
-    assert embedder.identity == "local:all-MiniLM-L6-v2"
+    assert embedder.identity == "local:all-MiniLM-L6-v2+local:use-multilingual-v3"
+    assert embedder.parts == (384, 512) and embedder.dimensions == 896
+    brief, fitting, unrelated = embedder.embed(
+        [
+            "Vegan bakery: we want people who bake without eggs or butter.",
+            "Repostería vegana 🌱 tartas sin huevo ni mantequilla",
+            "Football highlights and transfer news every day",
+        ]
+    )
+    assert np.linalg.norm(brief) == pytest.approx(1.0, abs=1e-5)
+    # The multilingual half reads the Spanish bio by meaning.
+    second = slice(384, 896)
+    assert brief[second] @ fitting[second] > brief[second] @ unrelated[second] + 0.1
 
 
 def test_build_embedder_openai(embeddings_api: EmbeddingsAPI) -> None:

@@ -6,8 +6,18 @@ import numpy as np
 import pytest
 
 from retrieval.contract import Filters
+from retrieval.engine.calibration import Baselines
 from retrieval.engine.mix import plan_slots
-from retrieval.engine.ranking import Candidate, Constraints, build_query, gather, score, select
+from retrieval.engine.ranking import (
+    MIN_FIT,
+    Candidate,
+    Constraints,
+    Query,
+    build_query,
+    gather,
+    score,
+    select,
+)
 from retrieval.engine.table import RosterTable
 from retrieval.roster.creator import Creator
 from retrieval.store.embeddings import LocalMiniLMEmbedder
@@ -48,7 +58,7 @@ def test_tier_medians_are_the_rosters(table: RosterTable, roster: dict[str, Crea
 def test_a_rare_filter_is_pushed_down_and_never_violated(
     sample_index: CreatorIndex, embedder: LocalMiniLMEmbedder, table: RosterTable
 ) -> None:
-    query = build_query("Cocoa farming and chocolate from the farm.", embedder, None)
+    query = build_query("Cocoa farming and chocolate from the farm.", embedder)
     plan = plan_slots("balanced", DEFAULT_SCHEME)
     constraints = Constraints(filters=Filters(country=["GH"]))
     candidates = gather(sample_index, query, plan.sides, constraints, table)
@@ -59,7 +69,7 @@ def test_a_rare_filter_is_pushed_down_and_never_violated(
 def test_gathering_respects_exclusions_and_sides(
     sample_index: CreatorIndex, embedder: LocalMiniLMEmbedder, table: RosterTable
 ) -> None:
-    query = build_query("Sourdough bread and long fermentation.", embedder, None)
+    query = build_query("Sourdough bread and long fermentation.", embedder)
     plan = plan_slots("balanced", DEFAULT_SCHEME, min_followers=1_000, max_followers=500_000)
     constraints = Constraints(
         filters=Filters(min_followers=1_000, max_followers=500_000),
@@ -74,29 +84,53 @@ def test_gathering_respects_exclusions_and_sides(
         assert (candidate.side == "micro") == (candidate.creator.followers < 10_000)
 
 
-def candidate(handle: str, vector: list[float], dense: float, rate: float | None) -> Candidate:
+def candidate(handle: str, vector: list[float], rate: float | None = None) -> Candidate:
     unit = np.array(vector, dtype=np.float32)
     creator = Creator(handle=handle, followers=5_000, bio="x", engagement_rate=rate)
-    return Candidate(
-        creator=creator, side="micro", tier="micro", vector=unit / np.linalg.norm(unit), dense=dense
-    )
+    unit /= np.linalg.norm(unit)
+    return Candidate(creator=creator, side="micro", tier="micro", vector=unit, dense=0.0)
+
+
+def scored(pool: list[Candidate], query: list[float], medians: dict[str, float]) -> None:
+    """Score ``pool`` against ``query`` on a plain scale: fit = cosine / 0.1."""
+    vector = np.array(query, dtype=np.float32)
+    vector /= np.linalg.norm(vector)
+    width = len(query)
+    baselines = Baselines((width,), np.zeros(1), np.full(1, 0.1))
+    story = Query(story="x", vector=vector, terms=())
+    score(pool, story, Constraints(filters=Filters()), medians, baselines)
 
 
 def test_engagement_above_the_tier_median_breaks_a_tie() -> None:
-    lively = candidate("lively", [1, 0], 0.5, 0.08)
-    quiet = candidate("quiet", [0, 1], 0.5, 0.01)
-    score([quiet, lively], "product", Constraints(filters=Filters()), {"micro": 0.04})
-    assert lively.fit == quiet.fit
+    lively = candidate("lively", [1, 0], 0.08)
+    quiet = candidate("quiet", [0, 1], 0.01)
+    scored([quiet, lively], [1, 1], {"micro": 0.04})
+    assert lively.fit == pytest.approx(quiet.fit)
     assert lively.score > lively.fit > quiet.score
     assert select([quiet, lively], 1, floor=None, diverse=False)[0] is lively
 
 
 def test_the_floor_leaves_weak_fits_out_and_diversity_skips_near_duplicates() -> None:
-    first = candidate("first", [1, 0, 0], 0.60, None)
-    twin = candidate("twin", [1, 0.02, 0], 0.59, None)
-    other = candidate("other", [0, 1, 0], 0.50, None)
-    weak = candidate("weak", [0, 0, 1], 0.10, None)
+    first = candidate("first", [1, 0, 0])
+    twin = candidate("twin", [1, 0.02, 0])
+    other = candidate("other", [0, 1, 0])
+    weak = candidate("weak", [0.05, 0, 1])
     pool = [first, twin, other, weak]
-    score(pool, "product", Constraints(filters=Filters()), {})
-    assert select(pool, 4, floor=0.3, diverse=False) == [first, twin, other]
-    assert select(pool, 2, floor=0.3, diverse=True) == [first, other]
+    scored(pool, [1, 1, 0], {})
+    assert weak.fit < MIN_FIT < min(first.fit, twin.fit, other.fit)
+    assert {c.key for c in select(pool, 4, floor=MIN_FIT, diverse=False)} == {
+        first.key,
+        twin.key,
+        other.key,
+    }
+    assert select(pool, 2, floor=MIN_FIT, diverse=True) == [twin, other]
+
+
+def test_a_keyword_stuffed_bio_loses_fit_against_the_same_vector() -> None:
+    plain = candidate("plain", [1, 0])
+    stuffed = candidate("stuffed", [1, 0])
+    stuffed.creator = stuffed.creator.model_copy(
+        update={"bio": "coffee, sourdough, trail running, yoga, skincare, gaming, finance, travel"}
+    )
+    scored([plain, stuffed], [1, 0], {})
+    assert stuffed.fit < plain.fit

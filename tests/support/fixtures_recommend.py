@@ -13,22 +13,24 @@ import pytest
 from bot.service import StoryfitService
 from bot.settings import Settings
 from retrieval.engine.recommender import Recommender
+from retrieval.ports import Embedder
 from retrieval.roster.creator import Creator
 from retrieval.roster.load import load_roster
-from retrieval.store.embeddings import LocalMiniLMEmbedder
+from retrieval.store.embeddings import build_embedder
 from retrieval.store.index import CreatorIndex
 from retrieval.tiers import DEFAULT_SCHEME
 from tests.conftest import SAMPLE_ROSTER
 
 
 @pytest.fixture(scope="session")
-def embedder(model_dir: Path) -> LocalMiniLMEmbedder:
-    return LocalMiniLMEmbedder(model_dir)
+def embedder(model_dir: Path) -> Embedder:
+    """The product's local embedder: MiniLM and the multilingual encoder."""
+    return build_embedder("local", model_dir, None, "unused")
 
 
 @pytest.fixture(scope="session")
 def sample_index(
-    tmp_path_factory: pytest.TempPathFactory, embedder: LocalMiniLMEmbedder
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 ) -> Iterator[CreatorIndex]:
     index = CreatorIndex.open(tmp_path_factory.mktemp("recommend-index"), embedder, DEFAULT_SCHEME)
     index.upsert(load_roster(SAMPLE_ROSTER).creators)
@@ -37,7 +39,7 @@ def sample_index(
 
 
 @pytest.fixture(scope="session")
-def recommender(sample_index: CreatorIndex, embedder: LocalMiniLMEmbedder) -> Recommender:
+def recommender(sample_index: CreatorIndex, embedder: Embedder) -> Recommender:
     return Recommender(sample_index, DEFAULT_SCHEME, embedder)
 
 
