@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from prompts import load_prompt
 from retrieval.contract import Recommendation, RecommendRequest, Side
@@ -26,7 +28,7 @@ from retrieval.engine.ranking import (
 )
 from retrieval.engine.recommender import Recommender
 from retrieval.llm.call import prompt_data
-from retrieval.llm.grade import PROMPT_VERSION
+from retrieval.llm.grade import PROMPT_VERSION, GradedSides, GradeEntry, grades_by_key
 from retrieval.ports import Grade, GradeCandidate
 from retrieval.roster.creator import Creator
 
@@ -126,6 +128,65 @@ def test_the_window_is_what_a_side_could_pick_in_the_order_it_fills() -> None:
         taken=["tiktok:macro0"],
     )
     assert handles(window) == [f"macro{i}" for i in range(1, GRADE_TOP)] + ["mid0"]
+
+
+POOL = [candidate(f"c{i}", 0.9 - i / 20, bio=f"c{i} bakes rye and spelt bread") for i in range(8)]
+QUOTES = st.sampled_from(["bakes rye", "spelt bread", "c3 bakes", "", "Bakes Rye", "rye and"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    grades=st.dictionaries(
+        st.sampled_from([c.key for c in POOL]) | st.text(max_size=12),
+        st.builds(Grade, st.integers(-2, 6), QUOTES | st.text(max_size=30)),
+        max_size=12,
+    )
+)
+def test_any_grades_only_reorder_and_keep_the_ungraded_order(grades: dict[str, Grade]) -> None:
+    graded = apply_grades(POOL, grades)
+    assert sorted(handles(graded)) == sorted(handles(POOL))
+    ungraded = [c.key for c in graded if c.grade is None]
+    assert ungraded == [c.key for c in POOL if c.key in ungraded]
+    for c in graded:
+        if c.grade is not None:
+            assert 0 <= c.grade <= 3 and c.grade == grades[c.key].grade
+            assert c.quote is not None and c.quote in c.creator.bio
+    standings = [c.standing for c in graded]
+    assert standings == sorted(standings, reverse=True)
+
+
+SENT: Sent = {
+    "macro": [GradeCandidate("tiktok:big", "big", "tiktok", "macro", 500_000, "Big baker")],
+    "micro": [
+        GradeCandidate(f"tiktok:m{i}", f"m{i}", "tiktok", "micro", 5_000, "Small baker")
+        for i in range(3)
+    ],
+}
+ENTRIES = st.builds(
+    GradeEntry,
+    handle=st.sampled_from(["big", "@M1", "m2", "m0", "stranger"]) | st.text(max_size=8),
+    platform=st.sampled_from(["tiktok", "TikTok", "instagram"]),
+    grade=st.integers(-1, 4),
+    quote=st.sampled_from(["baker", "Big"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(awareness=st.lists(ENTRIES, max_size=5), action=st.lists(ENTRIES, max_size=6))
+def test_any_model_answer_names_only_candidates_of_their_own_side_once(
+    awareness: list[GradeEntry], action: list[GradeEntry]
+) -> None:
+    grades = grades_by_key(SENT, GradedSides(awareness=awareness, action=action))
+    keys = {side: {c.key for c in SENT[side]} for side in SENT}
+    for key in grades:
+        side = "macro" if key in keys["macro"] else "micro"
+        entries = awareness if side == "macro" else action
+        named = [
+            e
+            for e in entries
+            if f"{e.platform.casefold()}:{e.handle.lstrip('@').casefold()}" == key
+        ]
+        assert key in keys[side] and len(named) == 1
 
 
 # -- the engine, with graders written here -------------------------------------------------
