@@ -133,7 +133,11 @@ class Client:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def send(self, content_type: str, body: str) -> int:
-        """The response status; 0 when the request could not be made on a fresh connection.
+        """The response status; 0 when the request could not be made on a fresh connection."""
+        return self.exchange(content_type, body)[0]
+
+    def exchange(self, content_type: str, body: str) -> tuple[int, str]:
+        """The response status and body; ``(0, "")`` when no fresh connection made it.
 
         A kept-alive connection the server has closed while idle (after uvicorn's keep-alive
         timeout) is replaced and the request sent again, as any HTTP client would.
@@ -150,12 +154,11 @@ class Client:
                     "POST", "/slack/events", body=body.encode(), headers=headers
                 )
                 response = self.connection.getresponse()
-                response.read()
-                return response.status
+                return response.status, response.read().decode("utf-8", errors="replace")
             except (OSError, http.client.HTTPException):
                 self.connection.close()
                 self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        return 0
+        return 0, ""
 
 
 def summarise(

@@ -13,7 +13,8 @@ from bot.listeners import actions, commands, digest, events, home, shortcuts, vi
 from bot.listeners.runtime import MAX_WAITING_BRIEFS, WORK_DEADLINE_SECONDS, ListenerDeps
 from bot.service import StoryfitService
 from bot.settings import Settings
-from bot.slack.client import build_client
+from bot.slack.admins import Admins
+from bot.slack.client import build_client, check_slack_settings
 from bot.slack.retries import DropRepeatedEvents
 
 #: The Slack surfaces, one listener module each; every one has ``register(app, deps)``.
@@ -55,11 +56,14 @@ def build_app(
 ) -> App:
     """The Bolt app with every listener registered; calls ``auth.test`` once to check the token.
 
+    ``SlackSetupError`` when the token, or in HTTP mode the signing secret, is missing.
+
     ``process_before_response=True``: each ack function runs on the request thread and the
     response leaves as soon as it returns, while lazy listeners carry on in the executor. (With
     ``False``, Bolt polls for the ack every 10 ms from a pool shared with the lazy work, so a busy
     pool would delay acknowledgements.)
     """
+    check_slack_settings(settings)
     client = build_client(settings)
     secret = settings.slack_signing_secret
     app = App(
@@ -74,7 +78,8 @@ def build_app(
     engine = ThreadPoolExecutor(
         ENGINE_WORKERS, thread_name_prefix="storyfit-engine", initializer=lower_thread_priority
     )
-    deps = ListenerDeps(service, engine, deadline_seconds, max_waiting_briefs)
+    admins = Admins(settings.admin_users)
+    deps = ListenerDeps(service, engine, admins, deadline_seconds, max_waiting_briefs)
     for surface in SURFACES:
         surface.register(app, deps)
     return app

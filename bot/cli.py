@@ -446,7 +446,7 @@ def digest(
 
     from bot.digest.delivery import post_digest, recent_digest, send_due_digests
     from bot.digest.text import render_digest_text
-    from bot.slack.client import SlackSetupError, build_client, unreachable
+    from bot.slack.client import SlackSetupError, digest_client, unreachable
 
     context: Context = ctx.obj
     now = _digest_time(at, context.settings)
@@ -470,7 +470,7 @@ def digest(
             else:
                 assert channel is not None
                 digest = recent_digest(service, channel, now)
-                posted = post_digest(build_client(context.settings), channel, digest)
+                posted = post_digest(digest_client(context.settings), channel, digest)
                 note = f" ({posted.chart_error})" if posted.chart_error else ""
                 out.print(
                     escape(f"Posted the digest to {channel} (ts {posted.ts}){note}."),

@@ -10,7 +10,6 @@ import logging
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from typing import Literal
 
 import uvicorn
 from slack_bolt import App
@@ -18,47 +17,55 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from slack_bolt.error import BoltError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.app import build_app, lower_thread_priority
 from bot.digest.delivery import DigestScheduler
 from bot.service import StoryfitService
 from bot.settings import Settings
-from bot.slack.client import SlackSetupError, digest_client, unreachable
+from bot.slack.client import (
+    Mode,
+    SlackSetupError,
+    check_slack_settings,
+    digest_client,
+    unreachable,
+)
 from retrieval.redaction import redact
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+#: Largest request body read from ``POST /slack/events``; larger ones get 413 unread. Slack's
+#: biggest deliveries are a message event (text of at most 40,000 characters plus the same text
+#: again as rich-text blocks: under 500 KB even as JSON ``\\u`` escapes) and a modal submission
+#: (our modals are a few inputs), so 1 MiB is twice the largest genuine payload, while a body
+#: is buffered before its signature can be checked.
+MAX_BODY_BYTES = 1024 * 1024
+TOO_LARGE = "Request body too large for a Slack request.\n"
 
-Mode = Literal["http", "socket"]
 #: Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005). Briefs
 #: are mostly Python; a shorter interval lets a waiting acknowledgement in sooner.
 GIL_SWITCH_INTERVAL = 0.001
 logger = logging.getLogger(__name__)
 
 
-def slack_mode(settings: Settings) -> Mode:
-    token = settings.slack_app_token
-    return "socket" if token is not None and token.get_secret_value() else "http"
+async def capped_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or ``None`` as soon as it is known to exceed ``limit`` bytes.
 
-
-def check_slack_settings(settings: Settings) -> Mode:
-    """The mode to run in; ``SlackSetupError`` naming the first missing variable."""
-    mode = slack_mode(settings)
-    token = settings.slack_bot_token
-    if token is None or not token.get_secret_value():
-        raise SlackSetupError(
-            "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your "
-            "Slack app's OAuth & Permissions page."
-        )
-    secret = settings.slack_signing_secret
-    if mode == "http" and (secret is None or not secret.get_secret_value()):
-        raise SlackSetupError(
-            "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's "
-            "Basic Information page (or set SLACK_APP_TOKEN to use Socket Mode instead)."
-        )
-    return mode
+    A declared ``Content-Length`` over the limit is refused before reading anything; a body sent
+    without one (chunked) is read until it passes the limit, and the rest is never read.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared and (not declared.isdigit() or len(declared) > 12 or int(declared) > limit):
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def build_asgi(app: App | None, mode: Mode) -> Starlette:
@@ -71,7 +78,10 @@ def build_asgi(app: App | None, mode: Mode) -> Starlette:
 
     async def slack_events(request: Request) -> Response:
         assert app is not None
-        bolt_request = to_bolt_request(request, await request.body())
+        body = await capped_body(request, MAX_BODY_BYTES)
+        if body is None:
+            return PlainTextResponse(TOO_LARGE, status_code=413, headers={"Connection": "close"})
+        bolt_request = to_bolt_request(request, body)
         return to_starlette_response(app.dispatch(bolt_request))
 
     async def healthz(_: Request) -> Response:

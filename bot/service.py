@@ -205,7 +205,13 @@ class StoryfitService:
 
     def find_creator(self, handle: str) -> Creator:
         """The creator with this handle (``@`` and case ignored), preferring the biggest account."""
-        bare = normalize_handle(handle)
+        try:
+            bare = normalize_handle(handle)
+        except ValueError:
+            raise StoryfitError(
+                f"“{handle.strip()}” is not a handle. Give one word like @janecooks, "
+                "or a follower count like 8500 or 12.3k."
+            ) from None
         matches = self.index.find_handle(bare)
         if not matches:
             raise UnknownHandleError(bare, self.index.suggest_handles(bare))

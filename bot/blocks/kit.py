@@ -32,11 +32,19 @@ _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
 
 @dataclass(frozen=True)
 class SlackMessage:
-    """One message to post or update: fallback text, blocks, and the creators it shows."""
+    """One message to post or update: fallback text, blocks, and the creators it shows.
+
+    ``text`` is given as plain text and escaped here, the one place every fallback text Slack
+    receives passes through (Slack parses it as mrkdwn: a raw ``<!channel>`` would ping).
+    """
 
     text: str
     blocks: list[Block]
     pick_keys: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        fallback = truncate_mrkdwn(escape(self.text), limits.MAX_MESSAGE_TEXT)
+        object.__setattr__(self, "text", fallback)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from bot.blocks import limits
 from bot.blocks.kit import (
     Block,
     SlackMessage,
@@ -13,7 +12,6 @@ from bot.blocks.kit import (
     facts_text,
     header,
     section,
-    truncate,
     who_text,
 )
 from retrieval.roster.creator import Creator
@@ -34,14 +32,18 @@ def empty_brief_message(how_to_ask: str) -> SlackMessage:
 
 def error_message(message: str) -> SlackMessage:
     """A problem told plainly; ``message`` is a user-facing sentence (escaped here)."""
-    return SlackMessage(
-        truncate(message, limits.MAX_MESSAGE_TEXT), [section(f":warning: {escape(message)}")]
-    )
+    return SlackMessage(message, [section(f":warning: {escape(message)}")])
+
+
+def refusal_message(summary: str, detail_mrkdwn: str) -> SlackMessage:
+    """Something the user may not do: ``summary`` as the plain fallback text, ``detail_mrkdwn``
+    (already escaped, may mention users) in the message."""
+    return SlackMessage(summary, [section(f":lock: {detail_mrkdwn}")])
 
 
 def notice_message(message: str) -> SlackMessage:
     """A short confirmation (feedback stored, file uploaded)."""
-    return SlackMessage(truncate(message, limits.MAX_MESSAGE_TEXT), [section(escape(message))])
+    return SlackMessage(message, [section(escape(message))])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -73,7 +75,7 @@ def tier_message(lookup: TierLookup) -> SlackMessage:
     if lookup.creator is not None:
         blocks.extend(creator_card(lookup.creator))
     plain_text = f"{lookup.followers:,} followers: {lookup.tier} ({lookup.role})"
-    return SlackMessage(truncate(plain_text, limits.MAX_MESSAGE_TEXT), blocks)
+    return SlackMessage(plain_text, blocks)
 
 
 def unknown_handle_message(handle: str, suggestions: Sequence[str]) -> SlackMessage:
@@ -84,7 +86,7 @@ def unknown_handle_message(handle: str, suggestions: Sequence[str]) -> SlackMess
     else:
         text += "\nCheck the spelling, or give a follower count like `/tier 8500`."
     fallback = f"No creator @{handle} on the roster"
-    return SlackMessage(truncate(fallback, limits.MAX_MESSAGE_TEXT), [section(text)])
+    return SlackMessage(fallback, [section(text)])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ split into messages that each stay within ``MAX_BLOCKS_PER_MESSAGE``; lookalikes
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -26,10 +27,10 @@ from bot.blocks.kit import (
     gist,
     header,
     section,
-    truncate,
     who_text,
 )
 from retrieval.contract import Pick, Recommendation
+from retrieval.errors import StoryfitError
 
 if TYPE_CHECKING:
     pass
@@ -59,9 +60,30 @@ def pick_button_value(request_id: int, key: str) -> str:
     return f"{request_id}|{key}"
 
 
+class StaleButtonError(StoryfitError):
+    def __init__(self) -> None:
+        super().__init__(
+            "I can't read that button any more (it may come from an older version of me). "
+            "Send the brief again for a fresh answer."
+        )
+
+
+_REQUEST_ID = re.compile(r"[0-9]{1,18}")
+
+
+def parse_request_button_value(value: str) -> int:
+    """The stored request a result-wide button (export, thumbs) carries."""
+    if not _REQUEST_ID.fullmatch(value):
+        raise StaleButtonError()
+    return int(value)
+
+
 def parse_pick_button_value(value: str) -> tuple[int, str]:
+    """The stored request and the creator (``platform:handle``) a per-pick button carries."""
     request_id, _, key = value.partition("|")
-    return int(request_id), key
+    if not key:
+        raise StaleButtonError()
+    return parse_request_button_value(request_id), key
 
 
 def _pick_blocks(pick: Pick, request_id: int | None) -> list[Block]:
@@ -221,7 +243,7 @@ def result_messages(
             label = f"Creators for “{escape(brief)}”, part {number} of {len(pages)}"
             blocks = [context(label), *blocks]
             text = f"{first_text} (part {number} of {len(pages)})"
-        messages.append(SlackMessage(truncate(text, limits.MAX_MESSAGE_TEXT), blocks, page.keys))
+        messages.append(SlackMessage(text, blocks, page.keys))
     return messages
 
 
@@ -230,7 +252,7 @@ def lookalike_messages(seed: Pick, picks: Sequence[Pick]) -> list[SlackMessage]:
     title = f"Creators like @{seed.handle}"
     if not picks:
         body = f"No other creator on the roster has a bio close to @{escape(seed.handle)}'s."
-        return [SlackMessage(truncate(title, limits.MAX_MESSAGE_TEXT), [section(body)])]
+        return [SlackMessage(title, [section(body)])]
     units = [
         _Unit(
             [header(title), context(f"Same tier as @{escape(seed.handle)}: *{escape(seed.tier)}*")]
@@ -238,10 +260,7 @@ def lookalike_messages(seed: Pick, picks: Sequence[Pick]) -> list[SlackMessage]:
     ]
     units.extend(_Unit(_pick_blocks(pick, None), (pick.key,)) for pick in picks)
     pages = _pack(units, limits.MAX_BLOCKS_PER_MESSAGE)
-    return [
-        SlackMessage(truncate(title, limits.MAX_MESSAGE_TEXT), page.blocks, page.keys)
-        for page in pages
-    ]
+    return [SlackMessage(title, page.blocks, page.keys) for page in pages]
 
 
 def placeholder_message(brief: str) -> SlackMessage:

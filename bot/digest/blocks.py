@@ -16,7 +16,6 @@ from bot.blocks.kit import (
     fields_sections,
     header,
     section,
-    truncate,
     truncate_mrkdwn,
 )
 from bot.digest.compose import Digest
@@ -80,4 +79,4 @@ def digest_message(digest: Digest, *, chart_attached: bool = False) -> SlackMess
     if len(blocks) > room:
         blocks = [*blocks[: room - 1], context("Some parts were left out to fit one message.")]
     text = f"{title}: {plural(digest.briefs, 'brief')}"
-    return SlackMessage(truncate(text, limits.MAX_MESSAGE_TEXT), [*blocks, *footer])
+    return SlackMessage(text, [*blocks, *footer])

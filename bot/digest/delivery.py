@@ -32,6 +32,7 @@ from bot.digest.schedule import DuePeriod, due_period, schedule_for
 from bot.history.store import DigestDelivery, DigestSubscription, History
 from bot.settings import Settings
 from bot.slack.client import digest_client
+from retrieval.errors import StoryfitError
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,14 @@ MAX_ATTEMPTS = 3
 RECENT_WINDOW = timedelta(days=7)
 #: How often the scheduler inside ``storyfit serve`` looks for due digests.
 SCHEDULER_INTERVAL_SECONDS = 60.0
+
+
+class FutureDigestError(StoryfitError):
+    def __init__(self, moment: datetime) -> None:
+        super().__init__(
+            f"{moment:%Y-%m-%d %H:%M %Z} is in the future: a digest is sent only once its "
+            "period has begun, never claimed early. Leave out --at, or give a past time."
+        )
 
 
 class DigestDeps(Protocol):
@@ -228,6 +237,10 @@ def _due(deps: DigestDeps, now: datetime) -> list[tuple[DigestSubscription, DueP
     due = []
     for subscription in deps.history.active_subscriptions():
         schedule = schedule_for(subscription, deps.settings)
+        if subscription.cron is None or subscription.timezone is None:
+            channel = subscription.channel_id
+            subscription = deps.history.pin_schedule(channel, schedule.cron, schedule.zone.key)
+            schedule = schedule_for(subscription, deps.settings)
         period = due_period(schedule, now, since=subscription.subscribed_at)
         if period is None:
             continue
@@ -252,6 +265,8 @@ def send_due_digests(
     """
     if now.tzinfo is None:
         raise ValueError("send_due_digests needs a timezone-aware time")
+    if now > datetime.now(UTC):
+        raise FutureDigestError(now)
     history = deps.history
     results = [
         DeliveryResult(

@@ -1,9 +1,10 @@
 """When a channel's digest is due, and which period it covers.
 
 A subscription's schedule is a cron expression in a time zone: its own day and hour when given,
-else ``STORYFIT_DIGEST_CRON``; its own zone when given, else ``STORYFIT_TIMEZONE``. Each run of the
-cron opens a delivery period that lasts until the next run; the digest posted in it covers the
-time since the run before.
+else ``STORYFIT_DIGEST_CRON``; its own zone when given, else ``STORYFIT_TIMEZONE``. Both are
+resolved once and stored with the subscription (``cron``, ``timezone``), so senders running with
+different settings still agree on its periods. Each run of the cron opens a delivery period that
+lasts until the next run; the digest posted in it covers the time since the run before.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
-from bot.history.store import DigestSubscription
 from bot.settings import Settings
 from retrieval.errors import StoryfitError
 
@@ -91,6 +92,19 @@ def parse_zone(text: str) -> ZoneInfo | None:
         return None
 
 
+class ScheduleFields(Protocol):
+    """A subscription's schedule as asked for; unset fields fall back to the settings."""
+
+    @property
+    def weekday(self) -> int | None: ...
+    @property
+    def hour(self) -> int | None: ...
+    @property
+    def cron(self) -> str | None: ...
+    @property
+    def timezone(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class ScheduleRequest:
     """What ``/storyfit digest subscribe [day] [hour] [zone]`` asked for."""
@@ -98,6 +112,7 @@ class ScheduleRequest:
     weekday: int | None = None
     hour: int | None = None
     timezone: str | None = None
+    cron: str | None = None
 
 
 def parse_schedule_words(words: list[str]) -> ScheduleRequest:
@@ -119,7 +134,7 @@ def parse_schedule_words(words: list[str]) -> ScheduleRequest:
     return ScheduleRequest(weekday, hour, zone)
 
 
-def schedule_for(subscription: DigestSubscription, settings: Settings) -> Schedule:
+def schedule_for(subscription: ScheduleFields, settings: Settings) -> Schedule:
     zone = ZoneInfo(subscription.timezone or settings.timezone)
     if subscription.cron:
         return Schedule(subscription.cron, zone)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Engine,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.history.engine import HistoryError, open_engine, utc_now
 from bot.history.tables import (
     DigestDeliveryRow,
+    DigestRequestRow,
     DigestSubscriptionRow,
     FeedbackRow,
     PickRow,
@@ -358,6 +360,26 @@ class History:
                 continue
         raise HistoryError(f"Could not save the digest subscription of channel {channel_id}.")
 
+    def pin_schedule(self, channel_id: str, cron: str, timezone: str) -> DigestSubscription:
+        """Store a period definition for a subscription that has none yet; the first caller's
+        wins, so every sender (whatever its own settings) computes the same periods after."""
+        with self.transaction() as session:
+            session.execute(
+                update(DigestSubscriptionRow)
+                .where(
+                    DigestSubscriptionRow.channel_id == channel_id,
+                    or_(
+                        DigestSubscriptionRow.cron.is_(None),
+                        DigestSubscriptionRow.timezone.is_(None),
+                    ),
+                )
+                .values(cron=cron, timezone=timezone)
+            )
+        pinned = self.subscription(channel_id)
+        if pinned is None:
+            raise HistoryError(f"Channel {channel_id} has no digest subscription.")
+        return pinned
+
     def unsubscribe(self, channel_id: str) -> bool:
         """Stop a channel's digest; false when it was not subscribed."""
         with self.transaction() as session:
@@ -403,7 +425,14 @@ class History:
         The unique ``(channel_id, period_start)`` makes the insert succeed for exactly one caller,
         across threads, processes and hosts. A delivery that failed (Slack refused it, so nothing
         was posted) can be claimed again until it has been tried ``max_attempts`` times.
+        A period that has not begun by this machine's clock cannot be claimed (``HistoryError``):
+        a claim made early would stop the real digest of that period.
         """
+        if period_start > utc_now():
+            raise HistoryError(
+                f"The digest period starting {period_start:%Y-%m-%d %H:%M} UTC has not begun yet, "
+                "so it cannot be sent now."
+            )
         try:
             with self.transaction() as session:
                 row = DigestDeliveryRow(
@@ -502,3 +531,31 @@ class History:
                 if row is not None:
                     expired.append(DigestDelivery.model_validate(row))
         return expired
+
+    # -- digests posted on request: one post per Slack command, however often it is delivered --
+
+    def claim_digest_request(
+        self, request_key: str, *, channel_id: str, requested_by: str | None, at: datetime
+    ) -> int | None:
+        """Claim the right to answer one ``digest now`` command; ``None`` when already claimed."""
+        try:
+            with self.transaction() as session:
+                row = DigestRequestRow(
+                    request_key=request_key,
+                    channel_id=channel_id,
+                    requested_by=requested_by,
+                    requested_at=at,
+                )
+                session.add(row)
+                session.flush()
+                return row.id
+        except IntegrityError:
+            return None
+
+    def finish_digest_request(self, claim_id: int, posted_ts: str) -> None:
+        with self.transaction() as session:
+            session.execute(
+                update(DigestRequestRow)
+                .where(DigestRequestRow.id == claim_id)
+                .values(posted_ts=posted_ts)
+            )

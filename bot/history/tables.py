@@ -179,3 +179,17 @@ class DigestDeliveryRow(Base):
     posted_ts: Mapped[str | None] = mapped_column(String(32))
     posted_at: Mapped[datetime | None]
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class DigestRequestRow(Base):
+    """One ``/storyfit digest now``: claimed under Slack's id of the command before posting, so a
+    redelivered command posts nothing more."""
+
+    __tablename__ = "digest_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel_id: Mapped[str] = mapped_column(String(64))
+    requested_by: Mapped[str | None] = mapped_column(String(64))
+    requested_at: Mapped[datetime]
+    posted_ts: Mapped[str | None] = mapped_column(String(32))

@@ -25,7 +25,12 @@ from bot.blocks.kit import (
     gist,
 )
 from bot.blocks.replies import error_message, notice_message
-from bot.blocks.results import lookalike_messages, parse_pick_button_value, result_messages
+from bot.blocks.results import (
+    lookalike_messages,
+    parse_pick_button_value,
+    parse_request_button_value,
+    result_messages,
+)
 from bot.csv_export import picks_csv
 from bot.history.store import FeedbackKind, StoredRequest
 from bot.listeners.answer import Place, asked_by, post, update
@@ -149,7 +154,7 @@ def export_csv(
 ) -> None:
     click = Click.of(body)
     with _telling(client, click, logger, "exporting the picks"):
-        request_id = int(click.value)
+        request_id = parse_request_button_value(click.value)
         stored = _load(deps, request_id)
         recommendation = stored.recommendation
         client.files_upload_v2(
@@ -174,7 +179,8 @@ def record_thumbs(
 ) -> None:
     click = Click.of(body)
     with _telling(client, click, logger, "saving your feedback"):
-        _feedback(deps, click, int(click.value), kind)
+        request_id = _load(deps, parse_request_button_value(click.value)).id
+        _feedback(deps, click, request_id, kind)
         _tell(client, click, notice_message(THANKS[kind]))
 
 

@@ -9,22 +9,29 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks.kit import SlackMessage
+from bot.blocks.kit import SlackMessage, escape
 from bot.blocks.replies import (
     empty_brief_message,
     error_message,
     help_message,
+    refusal_message,
     tier_message,
     unknown_handle_message,
 )
 from bot.listeners.answer import Place, answer_brief, brief_from_slack_text
 from bot.listeners.runtime import ListenerDeps, describe_failure, failures_told
-from bot.listeners.subcommands import SubcommandCall, find_subcommand, help_lines
+from bot.listeners.subcommands import (
+    Subcommand,
+    SubcommandCall,
+    find_subcommand,
+    help_lines,
+)
 from bot.service import StoryfitService, UnknownHandleError
 from retrieval.contract import RecommendRequest
 
+ADMINS_ONLY_SUMMARY = "Only Storyfit admins can use `/storyfit {name}`."
 ADMINS_ONLY = (
-    "Only Storyfit admins can use `/storyfit {name}`. Ask whoever runs Storyfit to add your "
+    ADMINS_ONLY_SUMMARY + " Ask {admins} to run it, or whoever runs Storyfit to add your "
     "Slack user id to STORYFIT_ADMIN_USERS."
 )
 
@@ -44,10 +51,16 @@ def _command_text(command: dict[str, Any]) -> str:
     return brief_from_slack_text(str(command.get("text") or ""))
 
 
-def _refused(service: StoryfitService, command: dict[str, Any], admin_only: bool) -> bool:
-    """An admin-only subcommand from someone not listed, when STORYFIT_ADMIN_USERS is set."""
-    admins = service.settings.admin_users
-    return admin_only and bool(admins) and command.get("user_id") not in admins
+def run_subcommand(subcommand: Subcommand, call: SubcommandCall) -> None:
+    """Run a subcommand, or tell a non-admin that an admin-only one is not theirs to run."""
+    if not subcommand.admin_only or call.caller_is_admin():
+        subcommand.handler(call)
+        return
+    refusal = refusal_message(
+        ADMINS_ONLY_SUMMARY.format(name=subcommand.name),
+        ADMINS_ONLY.format(name=escape(subcommand.name), admins=call.admins.describe()),
+    )
+    call.respond(text=refusal.text, blocks=refusal.blocks)
 
 
 def answer_tier(
@@ -58,15 +71,13 @@ def answer_tier(
 
 
 def ack_storyfit(deps: ListenerDeps, ack: Ack, command: dict[str, Any]) -> None:
-    """Instant answers (help, an empty brief, a refusal) here; everything else is lazy."""
+    """Instant answers (help, an empty brief) here; everything else, refusals too, is lazy
+    (whether someone is an admin may take a ``users.info`` call)."""
     text = _command_text(command)
-    found = find_subcommand(text)
     if not text:
         message = empty_brief_message("`/storyfit`")
     elif text.lower() == "help":
         message = help_message(help_lines())
-    elif found is not None and _refused(deps.service, command, found[0].admin_only):
-        message = error_message(ADMINS_ONLY.format(name=found[0].name))
     else:
         ack()
         return
@@ -91,20 +102,20 @@ def run_storyfit(
     found = find_subcommand(text)
     if found is not None:
         subcommand, args = found
-        if _refused(deps.service, command, subcommand.admin_only):
-            return
+        call = SubcommandCall(
+            args=args,
+            user_id=command["user_id"],
+            channel_id=command["channel_id"],
+            team_id=str(command.get("team_id") or ""),
+            trigger_id=str(command.get("trigger_id") or ""),
+            service=deps.service,
+            client=client,
+            respond=respond,
+            logger=logger,
+            admins=deps.admins,
+        )
         with failures_told(tell, logger, f"running /storyfit {subcommand.name}"):
-            subcommand.handler(
-                SubcommandCall(
-                    args=args,
-                    user_id=command["user_id"],
-                    channel_id=command["channel_id"],
-                    service=deps.service,
-                    client=client,
-                    respond=respond,
-                    logger=logger,
-                )
-            )
+            run_subcommand(subcommand, call)
         return
     with failures_told(tell, logger, "starting on your brief"):
         answer_brief(

@@ -1,36 +1,43 @@
 """``/storyfit digest subscribe [day] [hour] [zone] | unsubscribe | now | preview``.
 
 Registered through the ``/storyfit`` subcommand registry. Anyone may ask for ``now`` and
-``preview``; when ``STORYFIT_ADMIN_USERS`` is set, only those users may change a subscription.
+``preview``; only Storyfit's admins (``STORYFIT_ADMIN_USERS``, else the workspace's admins and
+owners) may change a subscription.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.kit import SlackMessage, escape, section
-from bot.blocks.replies import notice_message
+from bot.blocks.kit import SlackMessage
+from bot.blocks.replies import notice_message, refusal_message
 from bot.digest.blocks import digest_message
 from bot.digest.delivery import post_digest, recent_digest
 from bot.digest.schedule import parse_schedule_words, schedule_for
 from bot.listeners.runtime import ListenerDeps
 from bot.listeners.subcommands import SubcommandCall, register_subcommand
+from bot.slack.client import sending_once
 
 USAGE = "digest subscribe [day] [hour] | unsubscribe | now | preview"
 SUMMARY = (
     "the weekly digest of this channel's briefs: subscribe (optionally on a day and hour, "
     "e.g. `subscribe friday 14`), unsubscribe, post one `now`, or `preview` it just for you"
 )
+NOT_ADMIN_SUMMARY = "Sorry, only Storyfit admins can change this channel's digest subscription."
 NOT_ADMIN = (
-    "Sorry, only Storyfit admins can change this channel's digest subscription. Ask one of "
-    "{admins} to do it for you; you can still use `/storyfit digest now` or "
-    "`/storyfit digest preview`."
+    NOT_ADMIN_SUMMARY + " Ask {admins} to do it for you; you can still use "
+    "`/storyfit digest now` or `/storyfit digest preview`."
 )
 NOT_IN_CHANNEL = (
     "I can't post in this channel yet. Invite me with `/invite @Storyfit`, then ask again."
+)
+CONNECTION_LOST = (
+    "The connection to Slack broke while I was posting the digest, so it may or may not be in "
+    "this channel. Have a look before asking again."
 )
 UNKNOWN_ACTION = (
     "I know `/storyfit digest subscribe [day] [hour]`, `unsubscribe`, `now` and `preview`. "
@@ -46,21 +53,18 @@ def _reply(call: SubcommandCall, message: SlackMessage, *, in_channel: bool = Fa
     )
 
 
-def _may_manage(call: SubcommandCall) -> bool:
-    admins = call.service.settings.admin_users
-    return not admins or call.user_id in admins
-
-
 def _subscribe(call: SubcommandCall, words: list[str]) -> None:
     wanted = parse_schedule_words(words)
-    subscription = call.service.history.subscribe(
+    schedule = schedule_for(wanted, call.service.settings)
+    call.service.history.subscribe(
         call.channel_id,
         created_by=call.user_id,
         weekday=wanted.weekday,
         hour=wanted.hour,
-        timezone=wanted.timezone,
+        cron=schedule.cron,
+        timezone=schedule.zone.key,
     )
-    when = schedule_for(subscription, call.service.settings).describe()
+    when = schedule.describe()
     _reply(
         call,
         notice_message(
@@ -80,14 +84,31 @@ def _unsubscribe(call: SubcommandCall) -> None:
 
 
 def _post_now(call: SubcommandCall) -> None:
-    digest = recent_digest(call.service, call.channel_id, datetime.now(UTC))
+    """Post the last seven days' digest once per command, however often Slack delivers it."""
+    now = datetime.now(UTC)
+    # Without Slack's trigger id (never seen in practice) the command still runs, just once.
+    key = f"{call.team_id}:{call.trigger_id}" if call.trigger_id else uuid.uuid4().hex
+    claim = call.service.history.claim_digest_request(
+        key,
+        channel_id=call.channel_id,
+        requested_by=call.user_id,
+        at=now,
+    )
+    if claim is None:
+        call.logger.info("Ignored a repeated digest now (trigger %s)", call.trigger_id)
+        return
+    digest = recent_digest(call.service, call.channel_id, now)
     try:
-        posted = post_digest(call.client, call.channel_id, digest)
+        posted = post_digest(sending_once(call.client), call.channel_id, digest)
     except SlackApiError as error:
         if error.response.get("error") not in ("not_in_channel", "channel_not_found"):
             raise
         _reply(call, notice_message(NOT_IN_CHANNEL))
         return
+    except OSError:
+        _reply(call, notice_message(CONNECTION_LOST))
+        return
+    call.service.history.finish_digest_request(claim, posted.ts)
     note = f" ({posted.chart_error})" if posted.chart_error else ""
     _reply(call, notice_message(f"Posted the last seven days' digest to this channel{note}."))
 
@@ -100,10 +121,9 @@ def _preview(call: SubcommandCall) -> None:
 def handle_digest(call: SubcommandCall) -> None:
     action, *words = call.args.split() or [""]
     action = action.lower()
-    if action in ("subscribe", "unsubscribe") and not _may_manage(call):
-        admins = ", ".join(f"<@{escape(user)}>" for user in call.service.settings.admin_users)
-        refusal = NOT_ADMIN.format(admins=admins)
-        _reply(call, SlackMessage(refusal, [section(f":lock: {refusal}")]))
+    if action in ("subscribe", "unsubscribe") and not call.caller_is_admin():
+        refusal = NOT_ADMIN.format(admins=call.admins.describe())
+        _reply(call, refusal_message(NOT_ADMIN_SUMMARY, refusal))
     elif action == "subscribe":
         _subscribe(call, words)
     elif action == "unsubscribe":

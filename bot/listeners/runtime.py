@@ -14,6 +14,7 @@ from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError
 
 from bot.service import StoryfitService
+from bot.slack.admins import Admins
 from retrieval.errors import StoryfitError
 
 T = TypeVar("T")
@@ -51,6 +52,7 @@ class ListenerDeps:
 
     service: StoryfitService
     work: Executor
+    admins: Admins
     deadline_seconds: float = WORK_DEADLINE_SECONDS
     max_waiting: int = MAX_WAITING_BRIEFS
     _slots: threading.Semaphore = field(init=False, repr=False)

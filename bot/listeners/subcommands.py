@@ -16,8 +16,8 @@ A feature registers its subcommands when its listener module is registered, e.g.
 ``/storyfit digest now`` then acknowledges at once and runs ``digest`` in a lazy listener with
 ``call.args == "now"``. A handler may be slow; any exception it raises is told to the user
 (``StoryfitError`` messages as they are, anything else as a logged, plain-words failure).
-``admin_only`` subcommands are refused, at once, to users missing from ``STORYFIT_ADMIN_USERS``
-when that list is set (an empty list restricts nothing, as for the digest's subscriptions).
+``admin_only`` subcommands are refused to anyone but Storyfit's admins: the users in
+``STORYFIT_ADMIN_USERS``, or when it is empty the workspace's admins and owners (``bot.admins``).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 
 from bot.service import StoryfitService
+from bot.slack.admins import Admins
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,19 @@ class SubcommandCall:
     """The text after the subcommand's name, stripped."""
     user_id: str
     channel_id: str
+    team_id: str
+    trigger_id: str
+    """Slack's id of this command: the same on a redelivery, new each time someone types it."""
     service: StoryfitService
     client: WebClient
     respond: Respond
     """Replies to the user who typed the command (ephemeral unless ``response_type`` says so)."""
     logger: logging.Logger
+    admins: Admins
+
+    def caller_is_admin(self) -> bool:
+        """Whether the user who typed the command may manage Storyfit (may ask Slack)."""
+        return self.admins.allows(self.client, self.user_id)
 
 
 SubcommandHandler = Callable[[SubcommandCall], object]

@@ -10,9 +10,9 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from retrieval.contract import (
     MAX_BRIEF_CHARS,
@@ -24,7 +24,7 @@ from retrieval.contract import (
 )
 from retrieval.counts import parse_count
 from retrieval.errors import EmptyBriefError, FilterError
-from retrieval.roster.creator import normalize_country, normalize_language
+from retrieval.roster.creator import is_living_language, normalize_country, normalize_language
 from retrieval.terms import terms
 
 _T = TypeVar("_T")
@@ -131,9 +131,31 @@ _BOUND_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 _PLACE_TRIGGER = re.compile(
     r"\b(?P<trigger>(?:based|located|living|active|posting|post|create|creating|speaking)\s+in|"
-    r"in|from|for|across|throughout|within|around)\s+",
+    r"in|from|for|across|throughout|within|around|"
+    # the same cues in German, Spanish, French, Portuguese and Italian briefs
+    r"aus|en|em|auf|desde|depuis|"
+    r"sprechen|hablen|hablan|habla|parlent|parle|parlant|falem|falam|fala|parlano|parlino)\s+",
     re.I,
 )
+# Triggers that name a language only ("posting in German", "auf Deutsch", "que hablen español").
+_LANGUAGE_TRIGGERS = frozenset(
+    {"posting", "post", "create", "creating", "speaking", "auf", "sprechen", "hablen", "hablan"}
+    | {"habla", "parlent", "parle", "parlant", "falem", "falam", "fala", "parlano", "parlino"}
+)
+# Triggers that name a place or a language ("in", "en", "em"); the others name a place only.
+_EITHER_TRIGGERS = frozenset({"in", "en", "em"})
+# Triggers of briefs in other languages, where language names are written in lower case.
+_FOREIGN_TRIGGERS = _LANGUAGE_TRIGGERS - {"posting", "post", "create", "creating", "speaking"} | {
+    "en",
+    "em",
+}
+# "we need German creators": a language's name right before the creators it describes.
+_NAMED_CREATORS = re.compile(
+    r"\b(?P<name>[^\W\d_]{4,20})\s+(?i:creators?|influencers?|content creators?|bloggers?|"
+    r"vloggers?|youtubers?|tiktokers?|instagrammers?|streamers?)\b"
+)
+# "deutschsprachige Creator": a German compound naming a language.
+_SPRACHIG = re.compile(r"\b(?P<name>[^\W\d_]{3,20}?)sprachige?[nrms]?\b", re.I)
 _BASED = re.compile(r"[- ]based\b", re.I)
 _SPEAKING = re.compile(r"[- ](?:speaking|speakers?|language)\b", re.I)
 _SPEAK = re.compile(r"\bspeak(?:s|ing)?\s+", re.I)
@@ -145,19 +167,80 @@ _LANGUAGE_WORDS = {
     "germanophone": "de",
     "arabophone": "ar",
 }
-_LANGUAGE_WORD = re.compile(rf"\b(?:{'|'.join(_LANGUAGE_WORDS)})\b", re.I)
+_LANGUAGE_WORD = re.compile(rf"\b(?P<word>{'|'.join(_LANGUAGE_WORDS)})s?\b", re.I)
 # A place named after one of these is a market the brand sells in, not where creators must be.
 _MARKET_VERB = re.compile(
     r"\b(?:launch\w*|expand\w*|sell\w*|ship\w*|available|open\w*|enter\w*|grow\w*|"
     r"roll\w* out|stores?|markets?)\s+(?:\w+\s+)?$",
     re.I,
 )
-# A sentence with one of these asks for a preference, not a hard constraint.
+# A clause with one of these asks for a preference, not a hard constraint (en, de, es, fr, pt, it).
 _HEDGE = re.compile(
-    r"\b(?:prefer\w*|ideally|bonus|a plus|nice to have|if possible|especially|first|also|"
-    r"welcome|optional|not required|not a must|don't mind|do not mind)\b",
+    r"\b(?:prefer\w*|ideally|bonus|a plus|nice to have|if possible|where possible|especially|"
+    r"first|also|welcome|optional|not required|not a must|don't mind|do not mind|"
+    r"would be (?:great|nice|good|ideal|lovely|awesome|helpful|a bonus)|"
+    r"(?:is|are)(?:n't|n’t| not) (?:essential|required|necessary|needed|mandatory|a must)|"
+    r"not (?:essential|necessary|needed|mandatory|strictly)|no must|"
+    r"wäre[n]? (?:schön|toll|super|gut|ideal|prima|klasse|wünschenswert|ein plus)|"
+    r"idealerweise|vorzugsweise|bevorzugt|wenn möglich|kein muss|optional|"
+    r"nicht (?:zwingend|nötig|notwendig|erforderlich|entscheidend|pflicht)|"
+    r"idealmente|preferible(?:mente)?|de preferencia|si es posible|un plus|opcional|"
+    r"ser[ií]a (?:genial|ideal|bueno|estupendo|perfecto|[óo]timo|bom|legal|[óo]timo)|"
+    r"no es (?:imprescindible|obligatorio|esencial|necesario)|"
+    r"id[ée]alement|de pr[ée]f[ée]rence|pr[ée]f[ée]rablement|si possible|facultati(?:f|ve)|"
+    r"ce serait (?:bien|g[ée]nial|top|id[ée]al|parfait)|serait un plus|un bonus|"
+    r"pas (?:obligatoire|indispensable|essentiel|n[ée]cessaire)|"
+    r"de prefer[êe]ncia|preferencialmente|se poss[íi]vel|"
+    r"n[ãa]o [ée] (?:obrigat[óo]rio|essencial|imprescind[íi]vel|necess[áa]rio)|"
+    r"preferibilmente|di preferenza|se possibile|facoltativ[oa]|"
+    r"sarebbe (?:bello|ottimo|ideale|perfetto|fantastico|un plus)|"
+    r"non (?:è |e )?(?:obbligatori[oa]|essenziale|indispensabile|necessari[oa]))"
+    r"(?!\w)",
     re.I,
 )
+# Where the brand is: a place attached to the brand (we, our shop, a Berlin start-up), not to
+# the creators, is context. The subjects and the being verbs, in en, de, es, fr, pt and it.
+_BRAND_NOUN = (
+    r"(?:brand|company|shop|store|start-?up|business|label|firm|agency|studio|roastery|bakery|"
+    r"brewery|caf[eé]|restaurant|boutique|manufacturer|maker|producer|winery|distillery|"
+    r"retailer|hq|headquarters|office|marke|firma|unternehmen|laden|r[öo]sterei|b[äa]ckerei|"
+    r"marca|empresa|tienda|marque|entreprise|soci[ée]t[ée]|loja|azienda|negozio|marchio)"
+    r"(?:s|n|en|e)?"
+)
+_BRAND_SUBJECT = re.compile(
+    rf"\b(?:we|i|our|my|wir|ich|unser\w{{0,3}}|nous|je|notre|nos|nosotros|nuestr[ao]s?|"
+    rf"n[oó]s|noss[ao]s?|noi|nostr[aoie]|somos|siamo|{_BRAND_NOUN})(?!\w)",
+    re.I,
+)
+_BEING = re.compile(
+    r"(?:['’](?:s|re|m)|(?<!\w)(?:is|are|am|was|were|based|located|headquartered|founded|"
+    r"registered|rooted|started|made|produced|sind|ist|sitzen|sitzt|ans[äa]ssig|gegr[üu]ndet|"
+    r"kommen|kommt|stammen|stammt|somos|estamos|es|est[áa]|est[áa]n|son|sede|ubicad[ao]s?|"
+    r"basad[ao]s?|sommes|est|sont|bas[ée]e?s?|situ[ée]e?s?|install[ée]e?s?|é|s[ãa]o|fica|"
+    r"ficamos|sediad[ao]s?|siamo|è|sono|basat[aoie]))(?!\w)",
+    re.I,
+)
+# Words that turn a clause to the creators or their audience: "we are looking for creators in
+# Spain", "we're targeting parents in France", "our customers are in Italy".
+_CREATOR_SIDE = re.compile(
+    r"(?:(?:are|am|is|['’]re|['’]m)\s+(?!based|located|operating)\w{2,20}ing|"
+    r"(?<!\w)(?:creators?|influencers?|people|voices|accounts|ambassadors|talents?|bloggers|"
+    r"vloggers|streamers|youtubers|tiktokers|instagrammers|who|whose|they|them|ones|"
+    r"looking|searching|seeking|hiring|want|need|find|target\w*|ideal|persona|partners?|"
+    r"audiences?|customers?|clients?|buyers?|followers|fans|community|users|"
+    r"creator(?:in|innen)?|"
+    r"influencer(?:in|innen)?|suchen|creador[ae]s?|buscamos|cr[ée]at(?:eur|rice)s?|cherchons|"
+    r"criador[ae]s?|procuramos|cerchiamo))(?!\w)",
+    re.I,
+)
+_BRAND_NOUN_BEFORE = re.compile(
+    rf"(?<!\w){_BRAND_NOUN}\s+(?:(?:based|located|headquartered|founded|ans[äa]ssig)\s+)?$", re.I
+)
+_BRAND_NOUN_AFTER = re.compile(rf"\s*(?:[\w'’-]+\s+)?{_BRAND_NOUN}(?!\w)", re.I)
+_BRAND_AFTER_OPENING = re.compile(rf"\s*,\s*{_BRAND_SUBJECT.pattern}", re.I)
+#: How far before a place the reader looks for the clause's subject (keeps reading linear).
+_SUBJECT_WINDOW = 80
+_CLAUSE_MARK = re.compile(r"[.!?;\n]")
 # The brief says the language (or the location) matters less than the story.
 _SOFTENED = {
     "language": re.compile(
@@ -233,6 +316,15 @@ class Brief:
     preferred_languages: tuple[str, ...]
     exclude: frozenset[str]
     notices: tuple[str, ...]
+    #: Countries and languages the text names only as where the brand is (context, no filter).
+    context_countries: tuple[str, ...] = ()
+    context_languages: tuple[str, ...] = ()
+
+    def soft(self, kind: Literal["country", "language"]) -> frozenset[str]:
+        """Codes the text names only softly (a preference or the brand's place): no filter."""
+        if kind == "country":
+            return frozenset((*self.preferred_countries, *self.context_countries))
+        return frozenset((*self.preferred_languages, *self.context_languages))
 
 
 @dataclass
@@ -240,9 +332,13 @@ class _Merge:
     """Flags over text, field by field, remembering what came from the text."""
 
     inferred: list[str] = field(default_factory=list)
+    #: The filters read from the text (hard: a creator outside them is never picked).
+    filters: list[str] = field(default_factory=list)
     overridden: list[str] = field(default_factory=list)
 
-    def pick(self, flag: _T | None, from_text: _T | None, flag_name: str, label: str) -> _T | None:
+    def pick(
+        self, flag: _T | None, from_text: _T | None, flag_name: str, label: str, *, hard: bool
+    ) -> _T | None:
         if flag is not None:
             if from_text is not None and from_text != flag:
                 self.overridden.append(
@@ -251,8 +347,33 @@ class _Merge:
                 )
             return flag
         if from_text is not None:
-            self.inferred.append(f"{label} {shown_value(from_text)}")
+            (self.filters if hard else self.inferred).append(f"{label} {shown_value(from_text)}")
         return from_text
+
+
+def _reading_notice(merge: _Merge, preferred: dict[str, list[str]], places: _Places) -> str:
+    """What the text set, said plainly: settings, hard filters, preferences (with the words that
+    made them soft) and places read as context about the brand."""
+    wishes: dict[tuple[str, str], list[str]] = {}
+    for kind, codes in preferred.items():
+        for code in codes:
+            wishes.setdefault((kind, places.why[(kind, code)]), []).append(code)
+    groups = [
+        ("Hard", merge.filters),
+        (
+            "Preferred, not required",
+            [f"{kind} {', '.join(codes)} (“{why}”)" for (kind, why), codes in wishes.items()],
+        ),
+        (
+            "Context, not a filter",
+            [f"“{said}” (where the brand is)" for said in dict.fromkeys(places.context)],
+        ),
+    ]
+    said = [f"{title}: {'; '.join(items)}." for title, items in groups if items]
+    if not said and not merge.inferred:
+        return ""
+    settings = f": {'; '.join(merge.inferred)}" if merge.inferred else ""
+    return " ".join([f"Read from the brief{settings}.", *said])
 
 
 def shown_value(value: object) -> str:
@@ -306,33 +427,35 @@ def read_brief(request: RecommendRequest) -> Brief:
 
     merge = _Merge()
     objective: Objective | None = merge.pick(
-        request.objective, objective_text, "--objective", "objective"
+        request.objective, objective_text, "--objective", "objective", hard=False
     )
-    macro = merge.pick(request.macro, macro_text, "--macro", "macro count")
-    micro = merge.pick(request.micro, micro_text, "--micro", "micro count")
+    macro = merge.pick(request.macro, macro_text, "--macro", "macro count", hard=False)
+    micro = merge.pick(request.micro, micro_text, "--micro", "micro count", hard=False)
     countries = merge.pick(
-        flag_filters.country or None, countries_text or None, "--country", "country"
+        flag_filters.country or None, countries_text or None, "--country", "country", hard=True
     )
     languages = merge.pick(
-        flag_filters.language or None, languages_text or None, "--language", "language"
+        flag_filters.language or None, languages_text or None, "--language", "language", hard=True
     )
     platforms = merge.pick(
-        flag_filters.platform or None, platforms_text or None, "--platform", "platform"
+        flag_filters.platform or None, platforms_text or None, "--platform", "platform", hard=True
     )
-    low = merge.pick(request.min_followers, low_text, "--min-followers", "minimum followers")
-    high = merge.pick(request.max_followers, high_text, "--max-followers", "maximum followers")
+    low = merge.pick(
+        request.min_followers, low_text, "--min-followers", "minimum followers", hard=True
+    )
+    high = merge.pick(
+        request.max_followers, high_text, "--max-followers", "maximum followers", hard=True
+    )
     notices.extend(merge.overridden)
-    if merge.inferred:
-        notices.append("Read from the brief: " + "; ".join(merge.inferred) + ".")
     preferred = {
         kind: [] if flagged else codes
         for (kind, codes), flagged in zip(
             places.preferred.items(), (flag_filters.country, flag_filters.language), strict=True
         )
     }
-    if preferred["country"] or preferred["language"]:
-        wanted = [f"{kind} {', '.join(codes)}" for kind, codes in preferred.items() if codes]
-        notices.append(f"Preferred, not required: {'; '.join(wanted)}.")
+    reading = _reading_notice(merge, preferred, places)
+    if reading:
+        notices.append(reading)
     macro = _capped("macro", macro, notices)
     micro = _capped("micro", micro, notices)
 
@@ -359,6 +482,8 @@ def read_brief(request: RecommendRequest) -> Brief:
         preferred_languages=tuple(preferred["language"]),
         exclude=frozenset(normalize_exclude(handle) for handle in request.exclude),
         notices=tuple(notices),
+        context_countries=tuple(places.context_codes["country"]),
+        context_languages=tuple(places.context_codes["language"]),
     )
 
 
@@ -481,14 +606,28 @@ def _follower_bounds(text: str, found: _Found) -> tuple[int | None, int | None]:
 
 @dataclass
 class _Places:
-    """Countries and languages the text names: required ones filter, preferred ones only lift."""
+    """Countries and languages the text names: required ones filter, preferred ones only lift,
+    and places that describe the brand are context."""
 
     required: dict[str, list[str]] = field(default_factory=lambda: {"country": [], "language": []})
     preferred: dict[str, list[str]] = field(default_factory=lambda: {"country": [], "language": []})
+    #: Why each preferred code is only preferred: the hedge the brief used ("would be great").
+    why: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: Places that describe the brand, as the brief wrote them.
+    context: list[str] = field(default_factory=list)
+    #: Their codes by kind ("country": ["DE"]).
+    context_codes: dict[str, list[str]] = field(
+        default_factory=lambda: {"country": [], "language": []}
+    )
 
-    def add(self, kind: str, codes: Iterable[str], hard: bool) -> None:
-        into = (self.required if hard else self.preferred)[kind]
-        into.extend(code for code in codes if code not in into)
+    def add(self, kind: str, codes: Iterable[str], hedge: str | None) -> None:
+        """Required when ``hedge`` is ``None``; otherwise preferred because of ``hedge``."""
+        into = (self.required if hedge is None else self.preferred)[kind]
+        for code in codes:
+            if code not in into:
+                into.append(code)
+            if hedge is not None:
+                self.why.setdefault((kind, code), hedge)
 
     def settle(self) -> None:
         """A code both required and preferred somewhere is required."""
@@ -496,29 +635,83 @@ class _Places:
             codes[:] = [code for code in codes if code not in self.required[kind]]
 
 
+class _Clauses:
+    """The clauses of a brief (between . ! ? ; and line breaks), each searched for a hedge once,
+    and whether a place in one is attached to the brand or to the creators."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._marks = [match.start() for match in _CLAUSE_MARK.finditer(text)]
+        self._hedges: dict[int, str | None] = {}
+        self._softened = {kind: pattern.search(text) for kind, pattern in _SOFTENED.items()}
+
+    def _bounds(self, position: int) -> tuple[int, int, int]:
+        number = bisect.bisect_left(self._marks, position)
+        start = self._marks[number - 1] + 1 if number else 0
+        end = self._marks[number] if number < len(self._marks) else len(self._text)
+        return number, start, end
+
+    def hedge(self, kind: str, position: int) -> str | None:
+        """The words that make a place at ``position`` a preference, or ``None`` (required)."""
+        softened = self._softened[kind]
+        if softened is not None:
+            return softened.group()
+        number, start, end = self._bounds(position)
+        if number not in self._hedges:
+            found = _HEDGE.search(self._text, start, end)
+            self._hedges[number] = None if found is None else found.group()
+        return self._hedges[number]
+
+    def describes_brand(self, start: int, end: int) -> bool:
+        """True when the place written at ``start:end`` says where the brand is ("our brand is
+        based in Germany", "a roastery from Munich", "we're UK-based"), not the creators."""
+        text = self._text
+        clause_start = self._bounds(start)[1]
+        window_start = max(clause_start, start - _SUBJECT_WINDOW)
+        before = text[window_start:start]
+        if _BRAND_NOUN_BEFORE.search(before) or _BRAND_NOUN_AFTER.match(text, end, end + 40):
+            return True
+        if not before.strip(" ,:-(\t"):
+            return _BRAND_AFTER_OPENING.match(text, end, end + 40) is not None
+        subjects = list(_BRAND_SUBJECT.finditer(before))
+        if not subjects:
+            return False
+        subject = subjects[-1]
+        predicate = before[subject.start() :]
+        if _CREATOR_SIDE.search(predicate):
+            return False
+        # "our brand is based in", "we're from"; or one verb of the brand's own: "we roast in"
+        return _BEING.search(predicate) is not None or len(before[subject.end() :].split()) <= 1
+
+
 def _places(text: str, found: _Found, lowercase_text: bool) -> _Places:
     """Countries and languages the text names with an explicit cue."""
     places = _Places()
-    softened = {kind: bool(pattern.search(text)) for kind, pattern in _SOFTENED.items()}
-    hedged = _HedgedSentences(text)
+    clauses = _Clauses(text)
 
-    def hard(kind: str, start: int) -> bool:
-        return not softened[kind] and not hedged.at(start)
+    def add(kind: str, codes: list[str], start: int, end: int, hedge: str | None) -> None:
+        if clauses.describes_brand(start, end):
+            places.context.append(text[start:end].strip().rstrip(".,;:"))
+            places.context_codes[kind].extend(codes)
+        else:
+            places.add(kind, codes, hedge)
+        found.take(start, end, text)
 
     for match in _PLACE_TRIGGER.finditer(text):
         trigger = match["trigger"].lower()
-        readers = [("country", normalize_country), ("language", normalize_language)]
-        if trigger.startswith(("posting", "post", "create", "creating", "speaking")):
-            readers = readers[1:]  # "posting in German": a language
-        elif trigger != "in":
-            readers = readers[:1]  # "for Brazil", "from Spain": a country, never a language
-        for kind, normalize in readers:
-            codes, end = _name_list(text, match.end(), normalize, lowercase_text)
-            if codes:
-                market = _MARKET_VERB.search(text, max(0, match.start() - 24), match.start())
-                places.add(kind, codes, hard(kind, match.start()) and market is None)
+        for kind, normalize in _trigger_readers(trigger):
+            codes, end = _name_list(
+                text, match.end(), normalize, lowercase_text or trigger in _FOREIGN_TRIGGERS
+            )
+            if not codes:
+                continue
+            market = _MARKET_VERB.search(text, max(0, match.start() - 24), match.start())
+            if market:  # "we also sell in Spain": a market, at most a preference
+                places.add(kind, codes, market.group().strip())
                 found.take(match.start(), end, text)
-                break
+            else:
+                add(kind, codes, match.start(), end, clauses.hedge(kind, match.start()))
+            break
     for suffix, kind, normalize in (
         (_BASED, "country", normalize_country),
         (_SPEAKING, "language", normalize_language),
@@ -527,37 +720,44 @@ def _places(text: str, found: _Found, lowercase_text: bool) -> _Places:
             named = _name_before(text, match.start(), normalize, lowercase_text)
             if named is not None:
                 code, start = named
-                places.add(kind, [code], hard(kind, start))
-                found.take(start, match.end(), text)
+                add(kind, [code], start, match.end(), clauses.hedge(kind, start))
     for match in _SPEAK.finditer(text):
         codes, end = _name_list(text, match.end(), normalize_language, lowercase_text)
         if codes:
-            places.add("language", codes, hard("language", match.start()))
-            found.take(match.start(), end, text)
-    for match in _LANGUAGE_WORD.finditer(text):
-        code = _LANGUAGE_WORDS[match.group().lower()]
-        places.add("language", [code], hard("language", match.start()))
-        found.take(match.start(), match.end(), text)
+            add("language", codes, match.start(), end, clauses.hedge("language", match.start()))
+    for match, language in _language_words(text):
+        add(
+            "language",
+            [language],
+            match.start(),
+            match.end(),
+            clauses.hedge("language", match.start()),
+        )
     places.settle()
     return places
 
 
-class _HedgedSentences:
-    """Which sentences state a preference, not a requirement; each sentence is searched once."""
+def _language_words(text: str) -> Iterator[tuple[re.Match[str], str]]:
+    """Single words that name a language: "francophone", "deutschsprachige"."""
+    for match in _LANGUAGE_WORD.finditer(text):
+        yield match, _LANGUAGE_WORDS[match["word"].lower()]
+    for match in _SPRACHIG.finditer(text):
+        code = _resolve((match["name"].capitalize(),), normalize_language, lowercase_text=False)
+        if code is not None:
+            yield match, code
+    for match in _NAMED_CREATORS.finditer(text):
+        code = _resolve((match["name"],), normalize_language, lowercase_text=False)
+        if code is not None and is_living_language(code):
+            yield match, code
 
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._marks = [match.start() for match in _SENTENCE_MARK.finditer(text)]
-        self._hedged: dict[int, bool] = {}
 
-    def at(self, position: int) -> bool:
-        """True when the sentence around ``position`` states a preference."""
-        number = bisect.bisect_left(self._marks, position)
-        if number not in self._hedged:
-            start = self._marks[number - 1] + 1 if number else 0
-            end = self._marks[number] if number < len(self._marks) else len(self._text)
-            self._hedged[number] = _HEDGE.search(self._text, start, end) is not None
-        return self._hedged[number]
+def _trigger_readers(trigger: str) -> list[tuple[str, Callable[[str], str | None]]]:
+    """What may follow ``trigger``: "posting in" a language, "from" a country, "in" either."""
+    if trigger.split()[0] in _LANGUAGE_TRIGGERS:
+        return [("language", normalize_language)]
+    if trigger in _EITHER_TRIGGERS:
+        return [("country", normalize_country), ("language", normalize_language)]
+    return [("country", normalize_country)]
 
 
 @functools.lru_cache(maxsize=4096)

@@ -14,7 +14,7 @@ import dataclasses
 import logging
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel
 
@@ -122,10 +122,12 @@ def merge_reading(brief: Brief, request: RecommendRequest, reading: BriefReading
     if low is not None and high is not None and low > high:
         log.info("model reading: dropped follower bounds that contradict the flags")
         low, high = old.min_followers, old.max_followers
+    countries = _hard_only(brief, "country", reading.countries)
+    languages = _hard_only(brief, "language", reading.languages)
     filters = Filters(
         platform=_prefer(bool(request.platform), old.platform, reading.platforms or None),
-        country=_prefer(bool(request.country), old.country, reading.countries or None),
-        language=_prefer(bool(request.language), old.language, reading.languages or None),
+        country=_prefer(bool(request.country), old.country, countries or None),
+        language=_prefer(bool(request.language), old.language, languages or None),
         min_followers=low,
         max_followers=high,
     )
@@ -178,6 +180,16 @@ def _said_ones(kind: str, values: list[str], said: Callable[[str], bool]) -> lis
             log.info(
                 "model reading: dropped the %s %r, which the brief does not say", kind, value[:40]
             )
+    return kept
+
+
+def _hard_only(brief: Brief, kind: Literal["country", "language"], codes: list[str]) -> list[str]:
+    """The model's codes without those the rules read as a hedged wish or the brand's own place
+    ("would be great", "our brand is based in"): those stay preferences or context."""
+    soft = brief.soft(kind) - set(getattr(brief.filters, kind))
+    kept = [code for code in codes if code not in soft]
+    if len(kept) < len(codes):
+        log.info("model reading: kept soft %s %s out of the filters", kind, sorted(soft))
     return kept
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gettext
 import hashlib
 import json
 import math
@@ -154,7 +155,8 @@ def _country_codes() -> dict[str, str]:
             written = getattr(country, attribute, None)
             if written:
                 names.setdefault(_lookup_key(written), code)
-        derived.append((re.split(r",| \(", country.name)[0], code))
+        for name in _translated(country.name, "iso3166-1"):
+            derived.append((re.split(r",| \(", name)[0], code))
     return _with_derived_names(names, derived, _COUNTRY_ALIASES)
 
 
@@ -171,11 +173,29 @@ def _language_codes() -> dict[str, str]:
             written = getattr(language, attribute, None)
             if written:
                 names.setdefault(_lookup_key(written), code)
-        for written in (language.name, getattr(language, "inverted_name", "")):
+        for written in (
+            *_translated(language.name, "iso639-3"),
+            getattr(language, "inverted_name", ""),
+        ):
             derived.extend(
                 (part, code) for part in re.split(r"[;,]", re.sub(r"\s*\(.*?\)", "", written))
             )
     return _with_derived_names(names, derived, _LANGUAGE_ALIASES)
+
+
+#: Briefs and rosters also name countries and languages in these languages ("Deutschland",
+#: "español"); pycountry ships the ISO names translated.
+NAME_LOCALES = ("de", "es", "fr", "pt", "it")
+
+
+def _translated(name: str, domain: str) -> tuple[str, ...]:
+    """``name`` and its translations into ``NAME_LOCALES`` (pycountry's gettext catalogues)."""
+    return (name, *(_catalogue(domain, locale).gettext(name) for locale in NAME_LOCALES))
+
+
+@functools.cache
+def _catalogue(domain: str, locale: str) -> gettext.NullTranslations:
+    return gettext.translation(domain, pycountry.LOCALES_DIR, [locale], fallback=True)
 
 
 _LOCALE_TAG = re.compile(r"([a-z]{2,3})[-_][a-z0-9]{2,8}(?:[-_][a-z0-9]{1,8})*")
@@ -204,6 +224,12 @@ def normalize_country(value: object) -> str | None:
             f"{text!r} is not a country we know; write an ISO code like DE or a name like Germany"
         )
     return code
+
+
+def is_living_language(code: str) -> bool:
+    """False for Latin, Sanskrit, Esperanto and the like: no creator audience speaks them."""
+    language = pycountry.languages.get(alpha_2=code)
+    return language is not None and getattr(language, "type", "") == "L"
 
 
 def normalize_language(value: object) -> str | None:

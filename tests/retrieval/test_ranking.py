@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from retrieval.contract import Filters
@@ -19,6 +23,7 @@ from retrieval.engine.ranking import (
     select,
 )
 from retrieval.engine.table import RosterTable
+from retrieval.ports import Hit
 from retrieval.roster.creator import Creator
 from retrieval.store.embeddings import LocalMiniLMEmbedder
 from retrieval.store.index import CreatorIndex
@@ -55,15 +60,34 @@ def test_tier_medians_are_the_rosters(table: RosterTable, roster: dict[str, Crea
     assert table.tier_medians["micro"] == pytest.approx(float(np.median(rates)))
 
 
+class RecordingIndex:
+    """The real index, with the ``where`` of every dense search it was asked for recorded."""
+
+    def __init__(self, index: CreatorIndex) -> None:
+        self.index = index
+        self.wheres: list[Mapping[str, Any] | None] = []
+
+    def dense_search(
+        self, vector: npt.NDArray[np.floating[Any]], n: int, where: Mapping[str, Any] | None = None
+    ) -> list[Hit]:
+        self.wheres.append(where)
+        return self.index.dense_search(vector, n, where=where)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.index, name)
+
+
 def test_a_rare_filter_is_pushed_down_and_never_violated(
     sample_index: CreatorIndex, embedder: LocalMiniLMEmbedder, table: RosterTable
 ) -> None:
     query = build_query("Cocoa farming and chocolate from the farm.", embedder)
     plan = plan_slots("balanced", DEFAULT_SCHEME)
     constraints = Constraints(filters=Filters(country=["GH"]))
-    candidates = gather(sample_index, query, plan.sides, constraints, table)
+    index = RecordingIndex(sample_index)
+    candidates = gather(index, query, plan.sides, constraints, table)
     assert [c.key for c in candidates] == ["tiktok:cocoa_and_consent"]
     assert candidates[0].side == "micro" and candidates[0].tier == "micro"
+    assert {"country": {"$in": ["GH"]}} in index.wheres  # the filtered query was made
 
 
 def test_gathering_respects_exclusions_and_sides(

@@ -16,11 +16,14 @@ from sqlalchemy import select
 from bot.app import build_app
 from bot.blocks import kit, modal, results
 from bot.history.tables import FeedbackRow
+from bot.listeners.actions import LOOKALIKES
 from bot.listeners.shortcuts import BRIEF_FROM_MESSAGE_SHORTCUT, NEW_BRIEF_SHORTCUT
 from bot.listeners.subcommands import SubcommandCall, register_subcommand
 from bot.server import build_asgi
 from bot.service import StoryfitService
 from bot.settings import Settings
+from retrieval.contract import Pick
+from tests.support.history_samples import brief_and_answer
 from tests.support.slack_harness import (
     ADMIN,
     CHANNEL,
@@ -257,8 +260,11 @@ def test_subcommands_run_lazily_and_admin_ones_are_refused_to_others(slack: Slac
         call.respond(f"echo {call.args} from {call.user_id} in {call.channel_id}")
 
     register_subcommand("echo-test", echo, usage="echo-test WORDS", summary="echo", admin_only=True)
-    refused = command_blocks(slack, "/storyfit", "echo-test hi")
-    assert "Only Storyfit admins" in refused
+    assert slack.command("/storyfit", "echo-test hi").body == ""
+    [refused] = slack.mock.wait_for("response_url")
+    assert "Only Storyfit admins" in text_of(refused) and f"<@{ADMIN}>" in text_of(refused)
+    assert "echo hi" not in json.dumps(refused.body)
+    slack.mock.reset()
     reply = slack.command("/storyfit", "echo-test hi there", user=ADMIN)
     assert reply.status == 200 and reply.body == ""
     [answer] = slack.mock.wait_for("response_url")
@@ -280,18 +286,34 @@ def result(slack: SlackRequests) -> Iterator[RecordedCall]:
 def test_more_like_this_posts_lookalikes_in_the_thread(
     slack: SlackRequests, slack_service: StoryfitService, result: RecordedCall
 ) -> None:
-    value = buttons_of(result)[kit.MORE_LIKE_THIS][0]
-    request_id, key = results.parse_pick_button_value(value)
+    values = buttons_of(result)[kit.MORE_LIKE_THIS]
+    request_id, _ = results.parse_pick_button_value(values[0])
+    stored = slack_service.history.get_request(request_id)
+    assert stored is not None
+    shown = stored.recommendation.picks
+    shown_keys = [pick.key for pick in shown]
+
+    def card(pick: Pick) -> str:  # a pick's first line, as the renderer writes it
+        return json.dumps(results.pick_text(pick).splitlines()[0], ensure_ascii=False)[1:-1]
+
+    def close_to_other_picks(value: str) -> bool:
+        key = results.parse_pick_button_value(value)[1]
+        nearest = slack_service.lookalikes(key, LOOKALIKES, exclude=[key])
+        return bool({pick.key for pick in nearest} & set(shown_keys))
+
+    # A seed whose nearest bios include picks already shown, so leaving those out is tested.
+    value = next(filter(close_to_other_picks, values))
+    key = results.parse_pick_button_value(value)[1]
     reply = slack.click(kit.MORE_LIKE_THIS, value, message_ts=result.body["ts"], thread_ts="1.0")
     assert reply.status == 200
     [posted] = slack.mock.wait_for(
         "chat.postMessage", where=lambda c: "Creators like" in text_of(c)
     )
     assert posted.body["thread_ts"] == "1.0"
-    shown = {
-        pick.handle for pick in slack_service.history.get_request(request_id).recommendation.picks
-    }  # type: ignore[union-attr]
-    assert not any(f'"*@{handle}' in text_of(posted) for handle in shown)
+    posted_text = text_of(posted)
+    lookalikes = slack_service.lookalikes(key, LOOKALIKES, exclude=shown_keys)
+    assert lookalikes and all(card(pick) in posted_text for pick in lookalikes)
+    assert not any(card(pick) in posted_text for pick in shown)
     assert stored_feedback(slack_service, (request_id, USER, "lookalikes", key))
 
 
@@ -444,6 +466,10 @@ def test_a_huge_mix_is_split_across_messages_in_the_thread(
 def test_app_home_shows_the_roster_the_scheme_and_recent_briefs(
     slack: SlackRequests, slack_service: StoryfitService
 ) -> None:
+    request, answer = brief_and_answer("Home-tab check: oat milk for night-shift nurses", [])
+    slack_service.history.record_request(
+        user_id=USER, channel_id=CHANNEL, source="command", request=request, recommendation=answer
+    )
     slack.event({"type": "app_home_opened", "user": USER, "channel": "D0HOME", "tab": "home"})
     [published] = slack.mock.wait_for("views.publish")
     assert published.body["user_id"] == USER
@@ -451,9 +477,7 @@ def test_app_home_shows_the_roster_the_scheme_and_recent_briefs(
     total = sum(slack_service.tier_counts().values())
     assert f"*Roster:* {total:,} creators" in home and total > 200
     assert "Tier scheme in force" in home and "micro" in home
-    recent = slack_service.history.recent_requests(USER, 1)
-    if recent:
-        assert kit.gist(recent[0].request.brief, 200)[:40] in home
+    assert "Home-tab check: oat milk for night-shift nurses" in home
 
 
 # -- failures told plainly --------------------------------------------------------------------

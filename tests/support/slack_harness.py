@@ -91,6 +91,7 @@ class Reply:
 
 
 _event_ids = itertools.count(1)
+_triggers = itertools.count(1)
 _ts = itertools.count(1)
 
 
@@ -207,7 +208,16 @@ class SlackRequests:
 
     # -- slash commands, buttons, shortcuts, modals ----------------------------------------
 
-    def command(self, command: str, text: str, *, user: str = USER) -> Reply:
+    def command(
+        self,
+        command: str,
+        text: str,
+        *,
+        user: str = USER,
+        trigger_id: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        """A slash command; each gets its own ``trigger_id`` unless one is given (a redelivery)."""
         return self.post_form(
             {
                 "token": "legacy",
@@ -220,8 +230,9 @@ class SlackRequests:
                 "text": text,
                 "api_app_id": "A0STORYFIT",
                 "response_url": self.mock.response_url(command.strip("/")),
-                "trigger_id": "1337.42.abcd",
-            }
+                "trigger_id": trigger_id or f"1337.{next(_triggers)}.abcd",
+            },
+            headers=headers,
         )
 
     def click(

@@ -4,7 +4,12 @@ Point a ``WebClient`` at ``server.api_url``. Every request is recorded with its 
 (JSON or form; ``blocks``, ``view`` and ``files`` sent as JSON strings are decoded too). Messages
 and views breaking Block Kit limits are refused with ``invalid_blocks`` / ``invalid_arguments``,
 as Slack refuses them. ``rate_limit_once`` makes the next call of a method answer 429 with
-``Retry-After``; ``fail_once`` makes it answer ``{"ok": false, "error": ...}``.
+``Retry-After``; ``fail_once`` makes it answer ``{"ok": false, "error": ...}``; ``drop_once``
+records the next call of a method and closes the connection without answering (a lost reply).
+
+``users.info`` reports the roles in ``WORKSPACE_ROLES`` (everyone else is a plain member);
+``leave(channel)`` takes the bot out of a channel: ``chat.postMessage`` there answers
+``not_in_channel``, as Slack does for an app without ``chat:write.public``.
 
 Lazy listeners finish after the HTTP response: ``wait_for`` polls the recorded calls until a
 deadline instead of sleeping a fixed time.
@@ -15,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +38,15 @@ TEAM_ID = "T0STORYFIT"
 _MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
 _VIEW_METHODS = {"views.open", "views.publish", "views.update", "views.push"}
 _JSON_FIELDS = ("blocks", "view", "files", "attachments")
+#: Slack roles of the workspace's users, as ``users.info`` flags them.
+WORKSPACE_OWNER = "U0OWNER"
+WORKSPACE_ADMIN = "U0WSADMIN"
+WORKSPACE_ROLES = {
+    "U0PRIMARY": "is_primary_owner",
+    WORKSPACE_OWNER: "is_owner",
+    WORKSPACE_ADMIN: "is_admin",
+}
+_DROP = (0, {}, {})
 
 
 class _Server(ThreadingHTTPServer):
@@ -76,6 +91,8 @@ class SlackMockServer:
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self.uploads: dict[str, bytes] = {}
+        self.outside: set[str] = set()
+        """Channels the bot is not a member of."""
         self.socket_mode_url = "ws://127.0.0.1:9/unset"
         """What ``apps.connections.open`` (called with an ``xapp-`` token) answers."""
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
@@ -110,6 +127,16 @@ class SlackMockServer:
             self._calls.clear()
             self._scripted.clear()
             self.uploads.clear()
+            self.outside.clear()
+
+    def leave(self, channel: str) -> None:
+        """The bot is no longer a member of ``channel`` (until ``reset``)."""
+        with self._lock:
+            self.outside.add(channel)
+
+    def drop_once(self, method: str) -> None:
+        """The next call of ``method`` is recorded, then its connection closed unanswered."""
+        self._script(method, *_DROP)
 
     def rate_limit_once(self, method: str, retry_after: int = 1) -> None:
         """The next call of ``method`` answers 429 with ``Retry-After: retry_after``."""
@@ -197,6 +224,18 @@ class SlackMockServer:
                 "user_id": BOT_USER_ID,
                 "bot_id": BOT_ID,
             }
+        if method == "users.info":
+            user = str(body.get("user"))
+            role = WORKSPACE_ROLES.get(user)
+            flags = {flag: flag == role for flag in ("is_admin", "is_owner", "is_primary_owner")}
+            return {"ok": True, "user": {"id": user, "team_id": TEAM_ID, **flags}}
+        if method == "conversations.info":
+            return {
+                "ok": True,
+                "channel": {"id": channel, "is_member": channel not in self.outside},
+            }
+        if method == "chat.postMessage" and channel in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
         if method == "chat.postMessage":
             ts = self._next_ts()
             message = {"ts": ts, "text": body.get("text"), "bot_id": BOT_ID, "user": BOT_USER_ID}
@@ -265,6 +304,10 @@ class SlackMockServer:
                     status, payload, extra = mock._answer(method, body)
                 ok = status == 200 and bool(payload.get("ok"))
                 mock._record(RecordedCall(method, body, raw, headers, status, ok))
+                if (status, payload, extra) == _DROP:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 self._reply(status, payload, extra)
 
             def do_GET(self) -> None:
