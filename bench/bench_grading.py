@@ -1,7 +1,7 @@
 """What the grading stage can add: the product with no grader, with a grader that knows the set's
 judgements (the ceiling of a perfect model), and with that grader made noisy.
 
-    python bench/bench_grading.py [--set dev-heldout] [--set real-heldout] [--noise 0.3]
+    python bench/bench_grading.py [dev-heldout] [real-heldout] [--noise 0.3]
 
 No model is reachable here, so these are bounds of the stage itself, not figures for a real
 model: the oracle grades every candidate it is shown with the set's judgement scaled to 0-3
@@ -11,10 +11,10 @@ engine's rules hold as in production: 10 candidates per side, macro tier first o
 side, the floor and the counts unchanged. Scoring, sets and intervals are ``bench_quality``'s
 (paired 95% bootstrap over briefs, here against the product without a grader).
 
-Measured on 2026-12-01 (nDCG, difference to no grader [95% CI]): dev-heldout 0.868 -> oracle
-0.964 (+0.096 [+0.051, +0.141]), 30% random 0.922; real-heldout 0.601 -> oracle 0.834 (+0.232
-[+0.168, +0.300]), 30% random 0.742 (+0.140 [+0.006, +0.250]); real-tune 0.673 -> oracle 0.781,
-30% random 0.706. A model is worth what it grades like: these bound the stage, they do not
+Measured on 2026-12-01 after merging storyfit 6f37878 (nDCG; difference to no grader [95% CI]):
+dev-heldout 0.812 -> oracle 0.908 (+0.096 [+0.061, +0.141]), 30% random 0.866 (+0.054 [-0.003,
++0.110]); real-heldout 0.620 -> oracle 0.857 (+0.237 [+0.168, +0.321]), 30% random 0.758 (+0.138
+[-0.000, +0.244]). A model is worth what it grades like: these bound the stage, they do not
 measure any model.
 """
 
@@ -45,6 +45,7 @@ from retrieval.store.multilingual import FusedEmbedder, MultilingualEmbedder
 from retrieval.tiers import DEFAULT_SCHEME
 
 QUOTE_CHARS = 20
+SETS = ("dev-tune", "dev-heldout", "real-tune", "real-heldout", "real")
 
 
 class OracleGrader:
@@ -127,16 +128,13 @@ def run(set_names: Sequence[str], noise: float, resamples: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument(
-        "--set",
-        action="append",
-        choices=("dev-tune", "dev-heldout", "real-tune", "real-heldout", "real"),
-        help="evaluation set (repeatable; default: the held-out halves)",
-    )
+    parser.add_argument("sets", nargs="*", help=f"of {', '.join(SETS)} (default: the held-out)")
     parser.add_argument("--noise", type=float, default=0.3)
     parser.add_argument("--resamples", type=int, default=2000)
     args = parser.parse_args()
-    run(args.set or ["dev-heldout", "real-heldout"], args.noise, args.resamples)
+    if unknown := set(args.sets) - set(SETS):
+        parser.error(f"unknown set(s) {', '.join(sorted(unknown))}; choose from {', '.join(SETS)}")
+    run(args.sets or ["dev-heldout", "real-heldout"], args.noise, args.resamples)
 
 
 if __name__ == "__main__":
