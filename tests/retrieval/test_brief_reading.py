@@ -211,7 +211,7 @@ def test_a_place_that_describes_the_creators_stays_a_filter(
 def test_creators_named_by_a_language_word_prefer_that_language(
     brief: str, languages: list[str]
 ) -> None:
-    """"German creators" may mean a nationality as well as a language: a preference, never a
+    """A language word ("German creators") may name a nationality as well: a preference, never a
     filter that would leave out every Irish creator writing in English."""
     reading = read(brief)
     assert reading.filters.language == []
