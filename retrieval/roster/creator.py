@@ -70,13 +70,18 @@ def json_kind(value: object) -> str:
     return "a string" if isinstance(value, str) else "null"
 
 
+#: A rejected handle is quoted up to this many characters in the import report.
+MAX_SHOWN_HANDLE = 60
+
+
 def normalize_handle(value: object) -> str:
     """``@JaneCooks`` -> ``janecooks``; raises ``ValueError`` for an empty or spaced handle."""
     handle = _text(value, "handle").lstrip("@").lower()
     if not handle:
         raise ValueError("handle is missing")
     if len(handle.split()) > 1:
-        raise ValueError(f"handle {handle!r} contains spaces; a handle is one word like janecooks")
+        shown = handle if len(handle) <= MAX_SHOWN_HANDLE else handle[: MAX_SHOWN_HANDLE - 1] + "…"
+        raise ValueError(f"handle {shown!r} contains spaces; a handle is one word like janecooks")
     return handle
 
 
