@@ -131,12 +131,19 @@ def build_query(story: str, embedder: Embedder, background: Background | None = 
 
 @dataclass(frozen=True)
 class Constraints:
-    """The hard filters, the handles to leave out, and the soft preferences."""
+    """The hard filters, the handles to leave out, the soft preferences, and whether the
+    accounts of brands, shops and agencies may be picked."""
 
     filters: Filters
     exclude: frozenset[str] = frozenset()
     preferred_countries: frozenset[str] = frozenset()
     preferred_languages: frozenset[str] = frozenset()
+    include_brands: bool = False
+
+    def holds_back(self, creator: Creator) -> bool:
+        """True for a brand account the user did not ask for: it is gathered and scored (to
+        say that it was left out) but never picked."""
+        return creator.kind == "brand" and not self.include_brands
 
     def admits(self, creator: Creator) -> bool:
         filters = self.filters
@@ -165,11 +172,17 @@ class Candidate:
     fit: float = 0.0
     score: float = 0.0
     pickable: bool = True
+    held_back: bool = False
     notes: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
         return self.creator.key
+
+    @property
+    def selectable(self) -> bool:
+        """Its bio can be matched and it is not a brand account held back."""
+        return self.pickable and not self.held_back
 
 
 def gather(
@@ -229,6 +242,7 @@ def gather(
                 lexical=lexical_score.get(key, 0.0),
                 lexical_rank=lexical_rank.get(key),
                 pickable=unpickable_reason(creators[key].bio) is None,
+                held_back=constraints.holds_back(creators[key]),
             )
         )
     _match_words(candidates, query)
@@ -360,8 +374,10 @@ def select(
     diverse: bool,
     taken: Collection[str] = (),
     picked: Sequence[Candidate] = (),
+    with_held_back: bool = False,
 ) -> list[Candidate]:
-    """Up to ``slots`` best candidates (best first), skipping ``taken`` keys.
+    """Up to ``slots`` best candidates (best first), skipping ``taken`` keys and, unless
+    ``with_held_back`` (to count what holding them back cost), held-back brand accounts.
 
     With a ``floor`` (a calibrated fit), weaker fits are left out rather than padding the
     list; with ``diverse``, each next pick is discounted by its similarity to the picks before
@@ -370,7 +386,9 @@ def select(
     pool = [
         c
         for c in candidates
-        if c.pickable and c.key not in taken and (floor is None or c.fit >= floor)
+        if (c.selectable or (with_held_back and c.pickable))
+        and c.key not in taken
+        and (floor is None or c.fit >= floor)
     ]
     pool.sort(key=lambda c: -c.score)
     chosen: list[Candidate] = []
