@@ -72,6 +72,8 @@ out = Console()
 err = Console(stderr=True)
 
 SAMPLE_ROSTER = "sample_roster.csv"
+#: Brand accounts named in an import report (the rest are counted).
+NAMED_BRANDS = 5
 #: Exit status after Ctrl-C, as shells report a command ended by SIGINT.
 INTERRUPTED = 130
 DEMO_BRIEF = (
@@ -164,6 +166,15 @@ def _print_import_report(report: ImportReport) -> None:
         out.print(
             f"{len(load.thin)} creator(s) have an empty or contact-only bio: kept, "
             "but they will not be picked on their bio."
+        )
+    brands = [creator.handle for creator in load.creators if creator.kind == "brand"]
+    if brands:
+        named = ", ".join(f"@{escape(handle)}" for handle in brands[:NAMED_BRANDS])
+        more = f" and {len(brands) - NAMED_BRANDS} more" if len(brands) > NAMED_BRANDS else ""
+        out.print(
+            f"{len(brands)} brand, shop or agency account(s) ({named}{more}): kept, but picked "
+            "only with --include-brands. To correct one, set its kind column to creator.",
+            highlight=False,
         )
     for duplicate in load.duplicates:
         out.print(

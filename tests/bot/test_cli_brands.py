@@ -33,6 +33,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     roster.write_text(ROSTER, encoding="utf-8")
     result = storyfit(path / "data", "ingest", str(roster))
     assert result.exit_code == 0, result.output
+    report = " ".join(result.stdout.split())
+    assert "1 brand, shop or agency account(s) (@glowryskin): kept, but picked only with" in report
     return path / "data"
 
 
