@@ -373,7 +373,8 @@ def _brands_left_out(picks: Sequence[Candidate]) -> list[str]:
     were = "brand account was" if len(held) == 1 else "brand accounts were"
     return [
         f"{len(held)} {were} left out ({named}{more}); brand, shop and agency accounts are "
-        "picked only when asked for: add --include-brands to consider them."
+        "picked only when asked for: add --include-brands (in Slack, tick “Include brand "
+        "accounts” in the New brief form) to consider them."
     ]
 
 
