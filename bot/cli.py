@@ -72,6 +72,8 @@ out = Console()
 err = Console(stderr=True)
 
 SAMPLE_ROSTER = "sample_roster.csv"
+#: Brand accounts named in an import report (the rest are counted).
+NAMED_BRANDS = 5
 #: Exit status after Ctrl-C, as shells report a command ended by SIGINT.
 INTERRUPTED = 130
 DEMO_BRIEF = (
@@ -164,6 +166,15 @@ def _print_import_report(report: ImportReport) -> None:
         out.print(
             f"{len(load.thin)} creator(s) have an empty or contact-only bio: kept, "
             "but they will not be picked on their bio."
+        )
+    brands = [creator.handle for creator in load.creators if creator.kind == "brand"]
+    if brands:
+        named = ", ".join(f"@{escape(handle)}" for handle in brands[:NAMED_BRANDS])
+        more = f" and {len(brands) - NAMED_BRANDS} more" if len(brands) > NAMED_BRANDS else ""
+        out.print(
+            f"{len(brands)} brand, shop or agency account(s) ({named}{more}): kept, but picked "
+            "only with --include-brands. To correct one, set its kind column to creator.",
+            highlight=False,
         )
     for duplicate in load.duplicates:
         out.print(
@@ -259,7 +270,10 @@ def tier(
         return
     upper = "and up" if lookup.max is None else f"to {lookup.max:,}"
     creator = lookup.creator
-    who = f"@{escape(creator.handle)} ({escape(creator.platform)}) has " if creator else ""
+    who = ""
+    if creator is not None:
+        brand = ", a brand account" if creator.kind == "brand" else ""
+        who = f"@{escape(creator.handle)} ({escape(creator.platform)}{brand}) has "
     out.print(
         f"{who}{lookup.followers:,} followers: [bold]{escape(lookup.tier)}[/] "
         f"({lookup.min:,} {upper}), the {lookup.role} side of a mix."
@@ -317,6 +331,7 @@ def _print_recommendation(recommendation: Recommendation) -> None:
         out.print(f"[bold underline]{title}[/]")
         for number, pick in enumerate(picks, 1):
             name = f" ({escape(pick.name)})" if pick.name else ""
+            name += " · brand account" if pick.kind == "brand" else ""
             out.print(
                 f"[bold]{number}. @{escape(pick.handle)}[/]{name}  {escape(pick.platform)} · "
                 f"{escape(pick.tier)} · {pick.followers:,} followers · fit {pick.score:.2f}",
@@ -365,6 +380,12 @@ def recommend(
     exclude: Annotated[
         list[str] | None, typer.Option(help="Never pick this handle (repeatable).")
     ] = None,
+    include_brands: Annotated[
+        bool,
+        typer.Option(
+            "--include-brands", help="Also consider accounts of brands, shops and agencies."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """An explained mix of creators for a brand story: awareness picks, then action picks."""
@@ -383,6 +404,7 @@ def recommend(
         min_followers=_follower_bound("--min-followers", min_followers),
         max_followers=_follower_bound("--max-followers", max_followers),
         exclude=exclude or [],
+        include_brands=include_brands,
     )
     with service_for(ctx) as service:
         recommendation = service.recommend(request)

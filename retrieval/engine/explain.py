@@ -153,6 +153,7 @@ def explain_pick(
         engagement_rate=creator.engagement_rate,
         country=creator.country,
         language=creator.language,
+        kind=creator.kind,
     )
 
 

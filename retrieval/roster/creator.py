@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from retrieval.contract import creator_key
 from retrieval.counts import MAX_COUNT_DIGITS, parse_count
+from retrieval.roster.kind import CreatorKind, normalize_kind
 from retrieval.roster.untrusted_json import JsonTooDeepError, json_loads
 from retrieval.terms import terms, without_frame_words
 
@@ -38,6 +39,7 @@ ROSTER_FIELDS = (
     "language",
     "engagement_rate",
     "topics",
+    "kind",
 )
 #: Fields a column mapping may set to one value for every row, e.g. ``platform:=tiktok``.
 CONSTANT_FIELDS = ("platform", "country", "language", "topics")
@@ -331,6 +333,7 @@ FIELD_CLEANERS: dict[str, Callable[[object], object]] = {
     "language": normalize_language,
     "engagement_rate": _engagement_rate,
     "topics": _topics,
+    "kind": normalize_kind,
 }
 
 
@@ -352,6 +355,10 @@ class Creator(BaseModel):
     engagement_rate: float | None = Field(default=None, ge=0, le=1)
     topics: list[str] = Field(default_factory=list)
     extra: dict[str, str] = Field(default_factory=dict)
+    #: ``brand`` for the account of a brand, shop or agency (a ``kind`` column, or recognised
+    #: at import by ``retrieval.roster.kind``); records stored before kinds existed read as
+    #: ``creator``.
+    kind: CreatorKind = "creator"
 
     @field_validator(*ROSTER_FIELDS, mode="before")
     @classmethod
@@ -364,8 +371,12 @@ class Creator(BaseModel):
         return creator_key(self.platform, self.handle)
 
     def content_hash(self) -> str:
-        """Changes exactly when something that is embedded or filtered on changes."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        """Changes exactly when something that is embedded or filtered on changes.
+
+        A creator's ``kind`` is left out of the hash when it is the default, so records stored
+        before kinds existed keep their hash and a re-import does not call them all updated."""
+        fields = self.model_dump(mode="json", exclude={"kind"} if self.kind == "creator" else None)
+        payload = json.dumps(fields, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def embedding_text(self) -> str:

@@ -32,6 +32,7 @@ from retrieval.roster.creator import (
     is_thin_bio,
     json_kind,
 )
+from retrieval.roster.kind import detect_kind
 from retrieval.roster.untrusted_json import JsonTooDeepError, json_loads, json_text
 
 # --- Loading ----------------------------------------------------------------------------------
@@ -598,8 +599,11 @@ def _creator_or_rejections(
             rejections.append(
                 RejectedRow(row=record.row, field=field, value=value, reason=str(error))
             )
+    if rejections:
+        return rejections
+    values["kind"] = values["kind"] or detect_kind(values["bio"], values["name"])
     # Every value is already normalised and checked: skip validating it a second time.
-    return rejections or Creator.model_construct(**values)
+    return Creator.model_construct(**values)
 
 
 def _build(

@@ -227,6 +227,7 @@ def test_the_brief_modal_keeps_view_limits_even_with_a_huge_story() -> None:
         modal.PLATFORMS_INPUT,
         modal.COUNTRIES_INPUT,
         modal.LANGUAGES_INPUT,
+        modal.BRANDS_INPUT,
         modal.CHANNEL_INPUT,
     ]
 
