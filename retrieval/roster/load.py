@@ -35,7 +35,7 @@ from retrieval.roster.creator import (
     json_kind,
 )
 from retrieval.roster.decode import decode_roster
-from retrieval.roster.errors import RosterFileError
+from retrieval.roster.errors import RosterFileError as RosterFileError  # its home for callers
 from retrieval.roster.sheets import SheetRows, is_workbook, read_sheet
 from retrieval.roster.untrusted_json import JsonTooDeepError, json_loads, json_text
 from retrieval.roster.urls import platform_name, profile_link
@@ -292,8 +292,8 @@ def _refuse_a_json_scalar(start: str, name: str) -> None:
     except (json.JSONDecodeError, JsonTooDeepError):
         return
     raise RosterFileError(
-        f"{name} holds a single JSON value ({json_kind(value)}: {_shown(value, 40)}), not a "
-        'roster; give a JSON array of creator objects like [{"handle": "janecooks", '
+        f"{name} holds a single JSON value ({json_kind(value)}, {_shown(json_text(value), 40)}),"
+        ' not a roster; give a JSON array of creator objects like [{"handle": "janecooks", '
         '"followers": 8400}], JSON Lines, a CSV file or a spreadsheet.'
     )
 

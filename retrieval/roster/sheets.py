@@ -61,8 +61,7 @@ def _sheet_named(wanted: str, names: list[str], name: str) -> str:
             return sheet
     listed = ", ".join(repr(sheet) for sheet in names)
     raise RosterFileError(
-        f"{name} has no sheet named {wanted!r}; its sheets are {listed}. "
-        "Give one of those with --sheet."
+        f"{name} has no sheet named {wanted!r}; give one of {listed} with --sheet."
     )
 
 
