@@ -19,6 +19,8 @@ _BYTE_ORDER_MARKS = (
     (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16 LE with BOM"),
     (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16 BE with BOM"),
 )
+#: How much of a file the detector reads: enough for any roster's mix of characters.
+_DETECTION_SAMPLE_BYTES = 256 * 1024
 #: Encodings the detector may not propose: the multi-byte Unicode forms are told apart above (a
 #: short Western text otherwise passes for UTF-16 "Chinese").
 _NOT_GUESSED = ["utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be", "utf_7"]
@@ -70,19 +72,28 @@ def _utf16_without_mark(data: bytes) -> str | None:
 
 
 def _detected(data: bytes, name: str) -> DecodedText:
-    """A legacy encoding (cp1252, latin-1, cp1251...) as charset-normalizer judges it. On a short
-    file several encodings look equally clean: then Windows' Western cp1252, what Excel writes,
-    is taken when it is one of them."""
+    """A legacy encoding (cp1252, latin-1, cp1251...) as charset-normalizer judges it from the
+    file's start (the whole file when the start misleads). On a short file several encodings
+    look equally clean: then Windows' Western cp1252, what Excel writes, is taken when it is one
+    of them."""
+    for sample in (data[:_DETECTION_SAMPLE_BYTES], data):
+        encoding = _cleanest_encoding(sample)
+        if encoding is not None:
+            with contextlib.suppress(UnicodeDecodeError):
+                return DecodedText(data.decode(encoding), encoding)
+    raise RosterFileError(
+        f"{name} is text in an encoding that could not be recognised; {_SAVE_AS_UTF8}"
+    )
+
+
+def _cleanest_encoding(data: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
     matches = from_bytes(data, cp_exclusion=_NOT_GUESSED)
     best = matches.best()
     if best is None:
-        raise RosterFileError(
-            f"{name} is text in an encoding that could not be recognised; {_SAVE_AS_UTF8}"
-        )
+        return None
     cleanest = [match for match in matches if match.chaos <= best.chaos]
     if any("cp1252" in match.could_be_from_charset for match in cleanest):
-        with contextlib.suppress(UnicodeDecodeError):
-            return DecodedText(data.decode("cp1252"), "cp1252")
-    return DecodedText(str(best), best.encoding)
+        return "cp1252"
+    return best.encoding

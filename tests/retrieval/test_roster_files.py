@@ -411,3 +411,12 @@ def test_a_lone_json_value_gets_a_clear_message(text: str, kind: str) -> None:
         'objects like [{"handle": "janecooks", "followers": 8400}], JSON Lines, a CSV file or a '
         "spreadsheet."
     )
+
+
+def test_a_legacy_character_far_into_a_long_file_is_still_read() -> None:
+    rows = [["handle", "followers", "bio"]]
+    rows += [[f"creator{number}", "5", "plain ascii bio text"] for number in range(12_000)]
+    rows.append(["josé", "7", "Café crème"])
+    result = load(csv_text(rows).encode("cp1252"))
+    assert len(csv_text(rows)) > 256 * 1024, "the é lies past the part the detector samples"
+    assert (result.encoding, result.creators[-1].bio) == ("cp1252", "Café crème")
