@@ -101,37 +101,49 @@ class ColumnChoice(BaseModel):
     note: str | None = None
 
     def __str__(self) -> str:
-        if self.constant is not None:
-            return f"{self.field} := {self.constant} (every row, --map)"
-        how = {"map": " (--map)", "name": "", "synonym": " (auto)"}[self.by]
         note = f"; {self.note}" if self.note else ""
+        if self.constant is not None:
+            return f"{self.field} := {self.constant} (every row, --map){note}"
+        how = {"map": " (--map)", "name": "", "synonym": " (auto)"}[self.by]
         return f"{self.field} <- {self.column}{how}{note}"
 
 
-def auto_map(columns: Iterable[str], taken: set[str]) -> list[ColumnChoice]:
-    """Choices for the fields not in ``taken`` from ``columns`` whose names are synonyms of a
-    field; of two columns meaning one field, the more telling name wins, then the first."""
+def auto_map(columns: Iterable[str], taken: list[ColumnChoice]) -> list[ColumnChoice]:
+    """Choices for the fields not ``taken`` from ``columns`` whose names are synonyms of a
+    field; of two columns meaning one field, the more telling name wins, then the first. A
+    taken field's choice gets a note naming the synonyms passed over for it."""
+    given = {choice.field: choice for choice in taken}
     candidates: dict[str, list[tuple[int, int, str]]] = {}
     for position, column in enumerate(columns):
         match = _synonyms().get(fold_column(column))
-        if match is not None and match[0] not in taken:
-            candidates.setdefault(match[0], []).append((match[1], position, column))
+        if match is not None:
+            candidates.setdefault(match[0], []).append((match[1], position, column.strip()))
     choices = []
     for field, found in candidates.items():
         found.sort()
-        used = found[0][2].strip()
-        note = None
-        if len(found) > 1:
-            others = ", ".join(repr(column.strip()) for _, _, column in found[1:])
-            why = (
-                "it comes first in the file"
-                if found[0][0] == found[1][0]
-                else f"the more usual name for {field}"
-            )
-            other = found[1][2].strip()
-            note = (
-                f"read instead of {others} as {why}; --map '{other}={field}' reads "
-                f"{other!r} instead"
-            )
-        choices.append(ColumnChoice(field=field, column=used, by="synonym", note=note))
+        chosen = given.get(field) or ColumnChoice(field=field, column=found[0][2], by="synonym")
+        passed_over = [column for _, _, column in found if column != chosen.column]
+        if passed_over:
+            chosen.note = _passed_over_note(chosen, passed_over, found)
+        if field not in given:
+            choices.append(chosen)
     return choices
+
+
+def _passed_over_note(
+    chosen: ColumnChoice, passed_over: list[str], found: list[tuple[int, int, str]]
+) -> str:
+    if chosen.by == "synonym":
+        tie = found[0][0] == found[1][0]
+        why = "it comes first in the file" if tie else f"the more usual name for {chosen.field}"
+    else:
+        why = {"map": "--map says so", "name": f"it is named {chosen.field}"}.get(
+            chosen.by, f"--map sets {chosen.field} for every row"
+        )
+    others = ", ".join(repr(column) for column in passed_over)
+    if chosen.by != "synonym":
+        return f"{others} not read, as {why}"
+    return (
+        f"read instead of {others} as {why}; --map '{passed_over[0]}={chosen.field}' reads "
+        f"{passed_over[0]!r} instead"
+    )

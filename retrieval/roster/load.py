@@ -562,7 +562,7 @@ class _Columns:
             ColumnChoice(field=field, constant=value, by="constant")
             for field, value in plan.constants.items()
         ]
-        synonyms = auto_map(extra, {choice.field for choice in choices})
+        synonyms = auto_map(extra, choices)
         by_column = {name.strip(): name for name in extra}
         for choice in synonyms:
             fields[by_column[str(choice.column)]] = choice.field

@@ -264,10 +264,20 @@ def test_a_mapping_wins_over_a_column_recognised_by_name() -> None:
     assert [(c.key, c.followers) for c in result.creators] == [("tiktok:jane", 5)]
     assert [str(choice) for choice in result.columns] == [
         "handle <- Username (auto)",
-        "platform := tiktok (every row, --map)",
-        "followers <- Fans (--map)",
+        "platform := tiktok (every row, --map); 'Network' not read, as --map sets platform for "
+        "every row",
+        "followers <- Fans (--map); 'Followers Count' not read, as --map says so",
     ]
     assert result.creators[0].extra == {"Followers Count": "7", "Network": "instagram"}
+
+
+def test_a_column_named_as_the_field_wins_over_its_synonyms() -> None:
+    result = load(b"Fans,Followers,handle\n5,7,jane\n")
+    assert [c.followers for c in result.creators] == [7]
+    assert (
+        str(result.columns[1])
+        == "followers <- Followers; 'Fans' not read, as it is named followers"
+    )
 
 
 def test_json_keys_are_recognised_by_name_too() -> None:
