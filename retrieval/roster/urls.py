@@ -46,19 +46,28 @@ _PREFIXES = {
     "linkedin": {"in", "company", "school"},
     "snapchat": {"add"},
 }
-#: Other names people write in a platform column for the same platform.
+#: Every name we read for a platform (in a roster's platform column, a brief, a filter), each
+#: to our spelling: ``X`` and ``Twitter`` are ``twitter``, ``IG`` is ``instagram``.
 PLATFORM_ALIASES = {
-    "ig": "instagram",
-    "insta": "instagram",
+    "tiktok": "tiktok",
     "tik tok": "tiktok",
+    "tt": "tiktok",
+    "instagram": "instagram",
+    "insta": "instagram",
+    "ig": "instagram",
+    "youtube": "youtube",
     "yt": "youtube",
-    "x": "twitter",
-    "x (twitter)": "twitter",
-    "twitter/x": "twitter",
-    "x/twitter": "twitter",
+    "twitch": "twitch",
+    "facebook": "facebook",
     "fb": "facebook",
-    "meta": "facebook",
-    "snap": "snapchat",
+    "threads": "threads",
+    "pinterest": "pinterest",
+    "snapchat": "snapchat",
+    "linkedin": "linkedin",
+    "twitter": "twitter",
+    "x": "twitter",
+    "x/twitter": "twitter",
+    "twitter/x": "twitter",
 }
 
 
@@ -68,8 +77,9 @@ class ProfileLink(NamedTuple):
 
 
 def platform_name(text: str) -> str:
-    """A platform as written in a roster (``X``, ``IG``, ``Tik Tok``) in our spelling."""
-    folded = " ".join(text.strip().lower().split())
+    """A platform as written in a roster or a brief (``X``, ``IG``, ``Tik Tok``) in our
+    spelling; a platform we have no other name for, lower case."""
+    folded = " ".join(text.casefold().split())
     return PLATFORM_ALIASES.get(folded, folded)
 
 
