@@ -362,6 +362,12 @@ def test_a_platform_column_that_agrees_with_the_link_is_fine_even_as_a_short_nam
     assert [c.key for c in load(text.encode()).creators] == ["twitter:jane", "instagram:bob"]
 
 
+def test_short_platform_names_are_spelled_out_without_a_link_too() -> None:
+    text = "handle,followers,platform\njane,5,X\nbob,6,IG\nann,7,Tik Tok\n"
+    keys = [c.key for c in load(text.encode()).creators]
+    assert keys == ["twitter:jane", "instagram:bob", "tiktok:ann"]
+
+
 def test_a_platform_column_that_disagrees_with_the_link_rejects_the_row_saying_both() -> None:
     text = "handle,followers,platform\nhttps://www.tiktok.com/@jane,5,instagram\nbob,6,tiktok\n"
     result = load(text.encode())
