@@ -25,7 +25,6 @@ from retrieval.contract import (
 from retrieval.counts import parse_count
 from retrieval.errors import EmptyBriefError, FilterError
 from retrieval.roster.creator import is_living_language, normalize_country, normalize_language
-from retrieval.roster.urls import PLATFORM_ALIASES as PLATFORM_ALIASES  # brief_support reads it
 from retrieval.roster.urls import platform_name
 from retrieval.terms import terms
 
