@@ -404,7 +404,7 @@ def _print_recommendation(recommendation: Recommendation) -> None:
             name += " · brand account" if pick.kind == "brand" else ""
             out.print(
                 f"[bold]{number}. @{escape(pick.handle)}[/]{name}  {escape(pick.platform)} · "
-                f"{escape(pick.tier)} · {pick.followers:,} followers · fit {pick.score:.2f}",
+                f"{escape(pick.tier)} · {pick.followers:,} followers · {pick.fit} fit",
                 highlight=False,
             )
             out.print(f"   {escape(pick.why)}", highlight=False)
