@@ -25,6 +25,7 @@ from retrieval.contract import (
 from retrieval.counts import parse_count
 from retrieval.errors import EmptyBriefError, FilterError
 from retrieval.roster.creator import is_living_language, normalize_country, normalize_language
+from retrieval.roster.urls import platform_name
 from retrieval.terms import terms
 
 _T = TypeVar("_T")
@@ -266,24 +267,6 @@ _MAX_NAME_WORDS = 4
 
 # --- Platforms ---------------------------------------------------------------------------------
 
-PLATFORM_ALIASES = {
-    "tiktok": "tiktok",
-    "tik tok": "tiktok",
-    "tt": "tiktok",
-    "instagram": "instagram",
-    "insta": "instagram",
-    "ig": "instagram",
-    "youtube": "youtube",
-    "yt": "youtube",
-    "twitch": "twitch",
-    "facebook": "facebook",
-    "fb": "facebook",
-    "pinterest": "pinterest",
-    "snapchat": "snapchat",
-    "linkedin": "linkedin",
-    "twitter": "twitter",
-    "x": "twitter",
-}
 _TEXT_PLATFORMS = r"tik\s?tok|instagram|insta|youtube|twitch|facebook|pinterest|snapchat|linkedin"
 _PLATFORM_PATTERNS = (
     re.compile(
@@ -493,12 +476,7 @@ def normalize_exclude(handle: str) -> str:
     bare = bare.strip().lstrip("@").casefold()
     if not bare:
         raise FilterError(f"--exclude {handle!r} names no handle; write it like @janecooks.")
-    return creator_key(normalize_platform(platform), bare) if platform.strip() else bare
-
-
-def normalize_platform(platform: str) -> str:
-    text = platform.strip().casefold()
-    return PLATFORM_ALIASES.get(text, text)
+    return creator_key(platform_name(platform), bare) if platform.strip() else bare
 
 
 def _flag_filters(request: RecommendRequest) -> Filters:
@@ -508,7 +486,7 @@ def _flag_filters(request: RecommendRequest) -> Filters:
     languages = _normalized(request.language, normalize_language, problems)
     if problems:
         raise FilterError(" ".join(problems))
-    platforms = list(dict.fromkeys(normalize_platform(p) for p in request.platform if p.strip()))
+    platforms = list(dict.fromkeys(platform_name(p) for p in request.platform if p.strip()))
     return Filters(platform=platforms, country=countries, language=languages)
 
 
@@ -725,30 +703,27 @@ def _places(text: str, found: _Found, lowercase_text: bool) -> _Places:
         codes, end = _name_list(text, match.end(), normalize_language, lowercase_text)
         if codes:
             add("language", codes, match.start(), end, clauses.hedge("language", match.start()))
-    for match, language in _language_words(text):
-        add(
-            "language",
-            [language],
-            match.start(),
-            match.end(),
-            clauses.hedge("language", match.start()),
-        )
+    for match, language, ambiguous in _language_words(text):
+        hedge = clauses.hedge("language", match.start())
+        # "Irish creators" names a nationality as often as a language: a wish, not a filter.
+        add("language", [language], match.start(), match.end(), hedge or ambiguous)
     places.settle()
     return places
 
 
-def _language_words(text: str) -> Iterator[tuple[re.Match[str], str]]:
-    """Single words that name a language: "francophone", "deutschsprachige"."""
+def _language_words(text: str) -> Iterator[tuple[re.Match[str], str, str | None]]:
+    """Single words that name a language ("francophone", "deutschsprachige"), each with the
+    quoted words when they may as well name a nationality ("Irish creators")."""
     for match in _LANGUAGE_WORD.finditer(text):
-        yield match, _LANGUAGE_WORDS[match["word"].lower()]
+        yield match, _LANGUAGE_WORDS[match["word"].lower()], None
     for match in _SPRACHIG.finditer(text):
         code = _resolve((match["name"].capitalize(),), normalize_language, lowercase_text=False)
         if code is not None:
-            yield match, code
+            yield match, code, None
     for match in _NAMED_CREATORS.finditer(text):
         code = _resolve((match["name"],), normalize_language, lowercase_text=False)
         if code is not None and is_living_language(code):
-            yield match, code
+            yield match, code, f"“{match.group()}”"
 
 
 def _trigger_readers(trigger: str) -> list[tuple[str, Callable[[str], str | None]]]:
@@ -836,7 +811,7 @@ def _platforms(text: str, found: _Found) -> list[str]:
     for pattern in _PLATFORM_PATTERNS:
         for match in pattern.finditer(text):
             for name in re.findall(_TEXT_PLATFORMS, match["list"], flags=re.I):
-                platform = normalize_platform(re.sub(r"\s", "", name))
+                platform = platform_name(re.sub(r"\s", "", name))
                 if platform not in platforms:
                     platforms.append(platform)
             found.take(match.start(), match.end(), text)

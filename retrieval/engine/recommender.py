@@ -2,14 +2,19 @@
 
 ``Recommender.recommend`` reads the brief (``brief.py``), plans the slots (``mix.py``), gathers
 and ranks candidates per side (``ranking.py``) and explains each pick and the mix
-(``explain.py``). ``lookalikes`` finds creators like one creator, in its tier; ``swap`` replaces
-one pick of a recommendation with the next best of the same side.
+(``explain.py``). With a grader (``retrieval.ports.CandidateGrader``), the first candidates each
+side could pick are judged against the brief and ordered by grade before score
+(``ranking.apply_grades``); whatever the grader does, the candidates, the floor and the counts
+stay the engine's, and on any failure the local order stands. ``lookalikes`` finds creators like
+one creator, in its tier; ``swap`` replaces one pick of a recommendation with the next best of
+the same side.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from retrieval.contract import Filters, Pick, Recommendation, RecommendRequest, Shortfall, Side
 from retrieval.engine.brief import Brief, normalize_exclude, read_brief
@@ -21,19 +26,23 @@ from retrieval.engine.ranking import (
     Candidate,
     Constraints,
     Query,
+    apply_grades,
     build_query,
     fit_label,
     gather,
+    grading_window,
     score,
     select,
 )
 from retrieval.engine.recent import RECENT_BRIEFS, RecentEmbeddings
 from retrieval.engine.table import RosterTable
 from retrieval.errors import EmptyRosterError, StoryfitError
-from retrieval.ports import Embedder, RosterIndex
+from retrieval.ports import CandidateGrader, Embedder, GradeCandidate, RosterIndex
 from retrieval.roster.creator import Creator
 from retrieval.terms import terms
 from retrieval.tiers import MACRO_LIMIT, TierScheme
+
+log = logging.getLogger(__name__)
 
 
 class UnknownCreatorError(StoryfitError):
@@ -50,6 +59,7 @@ class _Ranked:
 
     brief: Brief
     plan: SlotPlan
+    constraints: Constraints
     query: Query
     candidates: list[Candidate]
     baselines: Baselines
@@ -78,16 +88,25 @@ class Recommender:
         self._background_of: RosterTable | None = None
         self._sample = Background.of([], embedder.parts)
 
-    def recommend(self, request: RecommendRequest, brief: Brief | None = None) -> Recommendation:
+    def recommend(
+        self,
+        request: RecommendRequest,
+        brief: Brief | None = None,
+        grader: CandidateGrader | None = None,
+    ) -> Recommendation:
         """The mix for ``request``; ``brief`` is the request already read (e.g. by a language
-        model) when the caller has it, else the rules read it."""
+        model) when the caller has it, else the rules read it; ``grader`` (asked once) orders
+        each side's first candidates by how well their bios fit the brief."""
         ranked = self._rank(request, brief)
+        ranked = self._graded(ranked, grader, ranked.plan.sides)
         chosen: dict[Side, list[Candidate]] = {}
         picked: list[Candidate] = []
         for plan in ranked.plan.sides:
             chosen[plan.side] = self._fill(ranked, plan, plan.slots, picked=picked)
             picked.extend(chosen[plan.side])
-        return self._answer(request, ranked, chosen)
+        answer = self._answer(request, ranked, chosen)
+        left_out = _brands_left_out(self._picks_with_held_back(ranked))
+        return answer.model_copy(update={"notices": [*answer.notices, *left_out]})
 
     def swap(
         self,
@@ -95,11 +114,13 @@ class Recommender:
         current: Recommendation,
         key: str,
         brief: Brief | None = None,
+        grader: CandidateGrader | None = None,
     ) -> Recommendation:
         """``current`` with the pick ``key`` (``platform:handle``) replaced by the next best
         creator of the same side that is neither picked nor excluded; the other picks stay.
 
         To swap again later, add ``key`` to the request's ``exclude`` so it cannot come back.
+        ``grader`` judges the candidates the replacement may come from.
         """
         keys = [pick.key for pick in current.picks]
         wanted = key.strip().casefold()
@@ -108,9 +129,11 @@ class Recommender:
             raise NotAPickError(
                 f"{key} is not one of this recommendation's picks (picks: {shown})."
             )
-        ranked = self._rank(request, brief)
         removed = current.picks[keys.index(wanted)]
         side: Side = "macro" if removed.role == SIDE_ROLES["macro"] else "micro"
+        ranked = self._rank(request, brief)
+        plan = ranked.plan.macro if side == "macro" else ranked.plan.micro
+        ranked = self._graded(ranked, grader, [plan], taken=keys)
         by_key = {candidate.key: candidate for candidate in ranked.candidates}
         chosen: dict[Side, list[Candidate]] = {"macro": [], "micro": []}
         for pick_key, pick in zip(keys, current.picks, strict=True):
@@ -119,7 +142,6 @@ class Recommender:
                     by_key[pick_key]
                 )
         kept = [c for group in chosen.values() for c in group]
-        plan = ranked.plan.macro if side == "macro" else ranked.plan.micro
         replacement = self._fill(ranked, plan, 1, picked=kept, taken=keys)
         side_keys = [k for k, p in zip(keys, current.picks, strict=True) if p.role == removed.role]
         slot = sum(1 for k in side_keys[: side_keys.index(wanted)] if k in by_key)
@@ -177,13 +199,14 @@ class Recommender:
             exclude=brief.exclude,
             preferred_countries=frozenset(brief.preferred_countries),
             preferred_languages=frozenset(brief.preferred_languages),
+            include_brands=request.include_brands,
         )
         background = self._background(table)
         query = build_query(brief.story, self._briefs_embedder, background)
         candidates = gather(self.index, query, plan.sides, constraints, table)
         baselines = background.baselines(query.vector)
         score(candidates, query, constraints, table.tier_medians, baselines)
-        return _Ranked(brief, plan, query, candidates, baselines)
+        return _Ranked(brief, plan, constraints, query, candidates, baselines)
 
     def _fill(
         self,
@@ -193,12 +216,13 @@ class Recommender:
         *,
         picked: Sequence[Candidate],
         taken: Sequence[str] = (),
+        with_held_back: bool = False,
     ) -> list[Candidate]:
         """Up to ``slots`` picks for one side, tier group by tier group: the awareness side
-        takes macro-tier creators first and mid-tier ones only for the slots macro fits leave."""
+        takes macro-tier creators first and mid-tier ones only for the slots macro fits leave.
+        ``with_held_back`` lets held-back brand accounts compete (see ``select``)."""
         chosen: list[Candidate] = []
-        for group in self.tiers.preference_groups(plan.role):
-            names = {tier.name for tier in group}
+        for names in self._tier_groups(plan):
             chosen += select(
                 [c for c in ranked.side(plan.side) if c.tier in names],
                 slots - len(chosen),
@@ -206,10 +230,57 @@ class Recommender:
                 diverse=True,
                 taken=taken,
                 picked=[*picked, *chosen],
+                with_held_back=with_held_back,
             )
             if len(chosen) >= slots:
                 break
         return chosen
+
+    def _picks_with_held_back(self, ranked: _Ranked) -> list[Candidate]:
+        """The picks had brand accounts been asked for; empty (and free) when no held-back
+        brand account fits well enough to be picked."""
+        if not any(c.held_back and c.pickable and c.fit >= MIN_FIT for c in ranked.candidates):
+            return []
+        picked: list[Candidate] = []
+        for plan in ranked.plan.sides:
+            picked += self._fill(ranked, plan, plan.slots, picked=picked, with_held_back=True)
+        return picked
+
+    def _tier_groups(self, plan: SidePlan) -> list[frozenset[str]]:
+        """The names of the side's tiers, group by group in the order its slots are filled."""
+        return [
+            frozenset(tier.name for tier in group)
+            for group in self.tiers.preference_groups(plan.role)
+        ]
+
+    def _graded(
+        self,
+        ranked: _Ranked,
+        grader: CandidateGrader | None,
+        sides: Sequence[SidePlan],
+        taken: Sequence[str] = (),
+    ) -> _Ranked:
+        """``ranked`` with the grader's valid grades on the first candidates each of ``sides``
+        could pick (one call for all sides); on any failure of the grader, ``ranked`` as is."""
+        if grader is None:
+            return ranked
+        windows = {
+            plan.side: grading_window(ranked.side(plan.side), self._tier_groups(plan), taken=taken)
+            for plan in sides
+            if plan.slots
+        }
+        sent = [candidate for window in windows.values() for candidate in window]
+        if not sent:
+            return ranked
+        asked = {side: [_for_grader(c) for c in window] for side, window in windows.items()}
+        try:
+            graded = {c.key: c for c in apply_grades(sent, grader.grade(ranked.brief.text, asked))}
+        except Exception as error:  # an untrusted grader: whatever it raises, rank locally
+            log.warning("grading failed (%s); the local order stands", type(error).__name__)
+            return ranked
+        kept = sum(candidate.grade is not None for candidate in graded.values())
+        log.info("grades kept for %d of %d candidates", kept, len(sent))
+        return replace(ranked, candidates=[graded.get(c.key, c) for c in ranked.candidates])
 
     def _background(self, table: RosterTable) -> Background:
         """The calibration sample's vectors, loaded once per roster revision."""
@@ -266,7 +337,7 @@ class Recommender:
         if len(good) >= side.slots:
             return None
         parts: list[str] = []
-        if not any(c.pickable for c in ranked.side(side.side)):
+        if not any(c.selectable for c in ranked.side(side.side)):
             where = _filters_text(ranked.brief.filters)
             parts.append(
                 f"no {side.side}-side creator ({side.bands_text()}) on the roster{where} has a "
@@ -298,11 +369,11 @@ class Recommender:
         if not (filters.country or filters.language or filters.platform):
             return []
         loose = Filters(min_followers=filters.min_followers, max_followers=filters.max_followers)
-        constraints = Constraints(filters=loose, exclude=ranked.brief.exclude)
+        constraints = replace(ranked.constraints, filters=loose)
         table = self._table()
         candidates = gather(self.index, ranked.query, [side], constraints, table)
         score(candidates, ranked.query, constraints, table.tier_medians, ranked.baselines)
-        found = sum(c.pickable and fit_label(c.fit) != "weak" for c in candidates)
+        found = sum(c.selectable and fit_label(c.fit) != "weak" for c in candidates)
         if not found:
             return []
         dropped = ", ".join(
@@ -338,6 +409,18 @@ class Recommender:
         return creator
 
 
+def _for_grader(candidate: Candidate) -> GradeCandidate:
+    creator = candidate.creator
+    return GradeCandidate(
+        key=creator.key,
+        handle=creator.handle,
+        platform=creator.platform,
+        tier=candidate.tier,
+        followers=creator.followers,
+        bio=creator.bio,
+    )
+
+
 def _filters_text(filters: Filters) -> str:
     parts = [
         f"{name} {', '.join(values)}"
@@ -349,6 +432,25 @@ def _filters_text(filters: Filters) -> str:
         if values
     ]
     return (" " + " and ".join(parts)) if parts else ""
+
+
+#: Brand accounts named in the notice that they were left out.
+NAMED_LEFT_OUT = 3
+
+
+def _brands_left_out(picks: Sequence[Candidate]) -> list[str]:
+    """The notice that held-back brand accounts would have been among ``picks``, if any."""
+    held = [candidate.creator.handle for candidate in picks if candidate.held_back]
+    if not held:
+        return []
+    named = ", ".join(f"@{handle}" for handle in held[:NAMED_LEFT_OUT])
+    more = f" and {len(held) - NAMED_LEFT_OUT} more" if len(held) > NAMED_LEFT_OUT else ""
+    were = "brand account was" if len(held) == 1 else "brand accounts were"
+    return [
+        f"{len(held)} {were} left out ({named}{more}); brand, shop and agency accounts are "
+        "picked only when asked for: add --include-brands (in Slack, tick “Include brand "
+        "accounts” in the New brief form) to consider them."
+    ]
 
 
 def _objective_reason(request: RecommendRequest, brief: Brief) -> str:
