@@ -20,10 +20,29 @@ first call's time (model loads, roster table, calibration sample) and where the 
 stage's inclusive ms per call, on average and over the slowest tenth of the calls (stages nest:
 ``build_query`` holds the two encoders, ``gather`` the index calls).
 
-Measured here (2 cores shared with other jobs; 100,000 creators, 20,000 distinct bios, 200
-briefs), before and after the speed-ups of issue 9 (brief sentences capped, query embedding
-cached per text, candidate vectors read with the search instead of a second ``get``): see the
-table in ``PERFORMANCE`` below, printed again by every run.
+Measured 2026-12-01 on this 2-core machine while other jobs kept its load average at 9-11
+(so wall times are 3-5x what an idle machine gives; CPU time per call is the steadier figure),
+100,000 creators, 20,000 distinct bios, 200 briefs, every brief embedded (--recent-briefs 0):
+
+| code | load | p50 | p95 | p99 | CPU p50 / p95 | first call |
+|---|---:|---:|---:|---:|---:|---:|
+| before (89ec67d), run 1 | 11.0 | 408 | 739 | 917 | - | 10.7 s |
+| before (89ec67d), run 2 | 9.2 | 563 | 1115 | - | 164 / 251 | 35.6 s |
+| after (f22eb8c) | 10.7 | 345 | 690 | 839 | 125 / 177 | 27.9 s |
+
+ms per call, mean, before run 1 -> after: build_query 202 -> 146 (MiniLM 138 -> 82, USE 22 -> 20;
+texts embedded per brief 3.2 -> 2.3: the whole brief is no longer embedded beside its weighted
+sentences), gather 172 -> 174 (dense_search 58 -> 62, lexical_search 47 -> 46, vectors 38 -> 38,
+get_many 15 -> 12), _way_forward 14 -> 13, select 6 -> 4, explain_pick 4 -> 3, score 4 -> 3.
+First call: roster table 5-15 s and calibration sample (2,000 vectors) 5-8 s, once per roster
+revision; model loads 1-6 s.
+
+Measured and left out: Chroma returning the candidates' vectors with the query costs more than
+the second ``get`` (top 150: 5 -> 13 ms, top 600: 10 -> 75 ms, top 3,000: 89 -> 601 ms, against
+``get`` of 60 / 120 / 180 ids: 7 / 21 / 35 ms). Capping a long brief's sentences by joining
+them saves little: embedding cost follows tokens, not texts (32 sentences as 32 / 16 / 8 / 4
+texts: MiniLM 280 / 250 / 248 / 265 ms CPU, USE 56 / 55 / 53 / 54 ms), and dropping sentences
+would drop what the brief says; a 4,000-character brief still costs ~300 ms of embedding.
 """
 
 from __future__ import annotations
