@@ -29,6 +29,14 @@ Measured 2026-12-01 on this 2-core machine while other jobs kept its load averag
 | before (89ec67d), run 1 | 11.0 | 408 | 739 | 917 | - | 10.7 s |
 | before (89ec67d), run 2 | 9.2 | 563 | 1115 | - | 164 / 251 | 35.6 s |
 | after (f22eb8c) | 10.7 | 345 | 690 | 839 | 125 / 177 | 27.9 s |
+| before (89ec67d), run 3 | 5.5 | 252 | 432 | 521 | 193 / 298 | 9.3 s |
+| after (1320d9f, storyfit merged in) | 4.6-5.8 | 172 | 328 | 427 | 145 / 222 | 17.6 s |
+
+Runs 3 and the last row ran minutes apart at the same load: p50 -80 ms, p95 -104 ms, CPU -25%;
+build_query 119 -> 67 ms (MiniLM 85 -> 41, USE 14 -> 11), gather 102 -> 95 (dense_search 32 ->
+33, lexical_search 24 -> 24, vectors 30 -> 24, get_many 6 -> 6). The slowest tenth of the calls
+are slow in gather (dense_search 112 ms there: filtered briefs over-fetch up to 3,000, and the
+load). Whether p95 is under 150 ms on an idle 2-core machine could not be checked: it never was.
 
 ms per call, mean, before run 1 -> after: build_query 202 -> 146 (MiniLM 138 -> 82, USE 22 -> 20;
 texts embedded per brief 3.2 -> 2.3: the whole brief is no longer embedded beside its weighted
