@@ -48,6 +48,8 @@ CREATE VIRTUAL TABLE creators_text USING fts5 (
     bio, name, topics, tokenize = 'unicode61 remove_diacritics 2'
 );
 """
+#: Indexes added after a schema version: created in place, so no catalog is rebuilt for them.
+_ADDED_INDEXES = ("CREATE INDEX IF NOT EXISTS creators_by_followers ON creators (followers, key)",)
 _DROP = """
 DROP TABLE IF EXISTS skipped;
 DROP TABLE IF EXISTS creators_text;
@@ -147,6 +149,8 @@ class Catalog:
                         if statement.strip():
                             db.execute(statement)
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                for statement in _ADDED_INDEXES:
+                    db.execute(statement)
         except sqlite3.DatabaseError:
             db.close()
             raise
@@ -350,20 +354,20 @@ class Catalog:
     def by_followers(
         self, where: CreatorFilter, limit: int | None = None, page_size: int = 1000
     ) -> Iterator[Creator]:
-        """The creators ``where`` keeps, most followers first (then by key), read a page at a
-        time; at most ``limit`` of them."""
+        """The creators ``where`` keeps, most followers first (ties by key, descending), read a
+        page at a time; at most ``limit`` of them."""
         condition, parameters = where.sql()
         after: tuple[int, str] | None = None
         left = limit
         while left is None or left > 0:
             page = page_size if left is None else min(page_size, left)
-            after_clause = " AND (followers < ? OR (followers = ? AND key > ?))" if after else ""
-            after_parameters = [after[0], after[0], after[1]] if after else []
+            # A row-value bound: SQLite seeks the (followers, key) index straight to the page.
+            after_clause = " AND (followers, key) < (?, ?)" if after else ""
             with self._lock:
                 rows = self._db.execute(
                     f"SELECT followers, key, record FROM creators WHERE {condition}"
-                    f"{after_clause} ORDER BY followers DESC, key LIMIT ?",
-                    [*parameters, *after_parameters, page],
+                    f"{after_clause} ORDER BY followers DESC, key DESC LIMIT ?",
+                    [*parameters, *(after or ()), page],
                 ).fetchall()
             if not rows:
                 return
