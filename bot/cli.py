@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from bot.service import ImportReport, StoryfitService
     from bot.settings import Settings
     from retrieval.contract import Recommendation, RecommendRequest
+    from retrieval.roster.load import RosterLoad
 
 #: The most characters of an unexpected error's message shown on its one line.
 UNEXPECTED_MESSAGE_CHARS = 300
@@ -69,6 +72,8 @@ app = typer.Typer(
 app.add_typer(creators, name="creators")
 
 SAMPLE_ROSTER = "sample_roster.csv"
+#: Brand accounts named in an import report (the rest are counted).
+NAMED_BRANDS = 5
 #: Exit status after Ctrl-C, as shells report a command ended by SIGINT.
 INTERRUPTED = 130
 DEMO_BRIEF = (
@@ -94,9 +99,8 @@ def main_options(
     ctx.obj = Context(settings)
 
 
-def _import_with_progress(
-    service: StoryfitService, path: Path, mapping: dict[str, str], *, reindex: bool = False
-) -> ImportReport:
+@contextmanager
+def _embedding_progress() -> Iterator[Callable[[int, int], None]]:
     with Progress(
         TextColumn("[bold]Embedding bios"),
         BarColumn(),
@@ -110,7 +114,29 @@ def _import_with_progress(
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        return service.import_roster(path, mapping, progress=advance, reindex=reindex)
+        yield advance
+
+
+def _import_with_progress(
+    service: StoryfitService, path: Path, mapping: dict[str, str]
+) -> ImportReport:
+    with _embedding_progress() as advance:
+        return service.import_roster(path, mapping, progress=advance)
+
+
+def _print_load_preview(load: RosterLoad, source: str) -> None:
+    """What a roster file holds and how it is read, before anything is written."""
+    how = [load.format if load.sheet is None else f"{load.format}, sheet {load.sheet!r}"]
+    if load.encoding is not None:
+        how.append(f"encoding {load.encoding}")
+    out.print(f"Reading {escape(source)} ({escape(', '.join(how))})", highlight=False)
+    for choice in load.columns:
+        out.print(f"  {escape(str(choice))}", highlight=False)
+    out.print(
+        f"{load.total_rows:,} row(s): {len(load.creators):,} creator(s) to import, "
+        f"{load.rejected_count:,} rejected, {len(load.duplicates):,} repeated.",
+        highlight=False,
+    )
 
 
 def _print_import_report(report: ImportReport) -> None:
@@ -129,10 +155,24 @@ def _print_import_report(report: ImportReport) -> None:
         out.print("Nothing needed re-embedding: every bio was already in the index.")
     else:
         out.print(f"Embedded {upsert.embedded} bio(s).")
+    _print_row_findings(load)
+
+
+def _print_row_findings(load: RosterLoad) -> None:
+    """Thin bios, repeated rows and every rejected row with its reason."""
     if load.thin:
         out.print(
             f"{len(load.thin)} creator(s) have an empty or contact-only bio: kept, "
             "but they will not be picked on their bio."
+        )
+    brands = [creator.handle for creator in load.creators if creator.kind == "brand"]
+    if brands:
+        named = ", ".join(f"@{escape(handle)}" for handle in brands[:NAMED_BRANDS])
+        more = f" and {len(brands) - NAMED_BRANDS} more" if len(brands) > NAMED_BRANDS else ""
+        out.print(
+            f"{len(brands)} brand, shop or agency account(s) ({named}{more}): kept, but picked "
+            "only with --include-brands. To correct one, set its kind column to creator.",
+            highlight=False,
         )
     for duplicate in load.duplicates:
         out.print(
@@ -163,11 +203,33 @@ def _print_tier_summary(service: StoryfitService) -> None:
 @app.command()
 def ingest(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="Roster file: CSV, JSON array or JSON Lines.")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Roster file: CSV or tab-separated text (any common encoding), a JSON array, "
+            "JSON Lines, or an .xlsx / .xls / .ods workbook."
+        ),
+    ],
     map_: Annotated[
         list[str] | None,
-        typer.Option("--map", help="Rename a column: --map username=handle (repeatable)."),
+        typer.Option(
+            "--map",
+            help="Read a column as a field: --map username=handle (repeatable); wins over the "
+            "columns recognised by name.",
+        ),
     ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", help="The workbook sheet to read (default: the first)."),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Show what would be imported; write nothing."),
+    ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Import nothing (exit 1) if any row is rejected."),
+    ] = False,
     reindex: Annotated[
         bool,
         typer.Option(
@@ -177,18 +239,40 @@ def ingest(
         ),
     ] = False,
 ) -> None:
-    """Import or update a roster; prints what changed and every rejected row."""
+    """Import or update a roster; shows how its columns are read, then what changed and every
+    rejected row."""
     if not path.is_file():
-        raise fail(f"{path} is not a file. Give the path of a CSV, JSON or JSON Lines roster.")
+        raise fail(f"{path} is not a file. Give the path of a roster file (CSV, JSON, .xlsx...).")
     from retrieval.roster.load import parse_column_mapping
 
     try:
         mapping = parse_column_mapping(map_ or [])
     except ValueError as error:
         raise fail(str(error)) from None
+    with service_for(ctx) as service:
+        load = service.read_roster(path, mapping, sheet)
+        _print_load_preview(load, str(path))
+        if dry_run:
+            _print_row_findings(load)
+            out.print("Dry run: nothing was written.")
+            return
+        if strict and load.rejected:
+            _print_row_findings(load)
+            raise fail(
+                f"--strict: {load.rejected_count:,} row(s) rejected, so nothing was imported; "
+                "fix those rows or run without --strict to import the others."
+            )
+        report = _import_interruptible(service, load, str(path), reindex=reindex)
+    _print_import_report(report)
+
+
+def _import_interruptible(
+    service: StoryfitService, load: RosterLoad, source: str, *, reindex: bool
+) -> ImportReport:
+    """The import with a progress bar; an interruption says how to resume."""
     try:
-        with service_for(ctx) as service:
-            report = _import_with_progress(service, path, mapping, reindex=reindex)
+        with _embedding_progress() as advance:
+            return service.import_load(load, source, advance, reindex=reindex)
     except UpsertInterrupted as stopped:
         err.print(
             f"Stopped: kept {stopped.kept:,} of {stopped.total:,} rows; run the same command "
@@ -209,7 +293,6 @@ def ingest(
             soft_wrap=True,
         )
         raise typer.Exit(code=INTERRUPTED) from None
-    _print_import_report(report)
 
 
 @app.command()
@@ -228,7 +311,10 @@ def tier(
         return
     upper = "and up" if lookup.max is None else f"to {lookup.max:,}"
     creator = lookup.creator
-    who = f"@{escape(creator.handle)} ({escape(creator.platform)}) has " if creator else ""
+    who = ""
+    if creator is not None:
+        brand = ", a brand account" if creator.kind == "brand" else ""
+        who = f"@{escape(creator.handle)} ({escape(creator.platform)}{brand}) has "
     out.print(
         f"{who}{lookup.followers:,} followers: [bold]{escape(lookup.tier)}[/] "
         f"({lookup.min:,} {upper}), the {lookup.role} side of a mix."
@@ -286,9 +372,10 @@ def _print_recommendation(recommendation: Recommendation) -> None:
         out.print(f"[bold underline]{title}[/]")
         for number, pick in enumerate(picks, 1):
             name = f" ({escape(pick.name)})" if pick.name else ""
+            name += " · brand account" if pick.kind == "brand" else ""
             out.print(
                 f"[bold]{number}. @{escape(pick.handle)}[/]{name}  {escape(pick.platform)} · "
-                f"{escape(pick.tier)} · {pick.followers:,} followers · fit {pick.score:.2f}",
+                f"{escape(pick.tier)} · {pick.followers:,} followers · {pick.fit} fit",
                 highlight=False,
             )
             out.print(f"   {escape(pick.why)}", highlight=False)
@@ -334,6 +421,12 @@ def recommend(
     exclude: Annotated[
         list[str] | None, typer.Option(help="Never pick this handle (repeatable).")
     ] = None,
+    include_brands: Annotated[
+        bool,
+        typer.Option(
+            "--include-brands", help="Also consider accounts of brands, shops and agencies."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """An explained mix of creators for a brand story: awareness picks, then action picks."""
@@ -352,6 +445,7 @@ def recommend(
         min_followers=_follower_bound("--min-followers", min_followers),
         max_followers=_follower_bound("--max-followers", max_followers),
         exclude=exclude or [],
+        include_brands=include_brands,
     )
     with service_for(ctx) as service:
         recommendation = service.recommend(request)

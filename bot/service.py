@@ -151,18 +151,39 @@ class StoryfitService:
         progress: ImportProgress | None = None,
         *,
         reindex: bool = False,
+        sheet: str | None = None,
     ) -> ImportReport:
-        """Load a roster file (refusing a non-roster before touching the store) and upsert it.
+        """Load a roster file (refusing a non-roster before touching the store) and upsert it;
+        see ``read_roster`` and ``import_load``."""
+        load = self.read_roster(path, mapping, sheet)
+        return self.import_load(load, str(path), progress, reindex=reindex)
+
+    @staticmethod
+    def read_roster(
+        path: Path, mapping: Mapping[str, str] | None = None, sheet: str | None = None
+    ) -> RosterLoad:
+        """What importing ``path`` would import (creators, rejected rows, the column mapping and
+        encoding used), without touching any store: the preview of an import or a dry run."""
+        return load_roster(path, mapping, sheet)
+
+    def import_load(
+        self,
+        load: RosterLoad,
+        source: str,
+        progress: ImportProgress | None = None,
+        *,
+        reindex: bool = False,
+    ) -> ImportReport:
+        """Upsert the creators of a loaded roster (``read_roster``) into the index.
 
         ``reindex`` rebuilds the index from this file alone with the configured embedder (after a
         change of ``STORYFIT_EMBEDDING``); creators not in the file are dropped. The new index is
         built beside the old one, which stays in use until the new one is complete.
         """
-        load = load_roster(path, mapping)
         if reindex:
             if not load.creators:
                 raise StoryfitError(
-                    f"{path} has no valid rows, so the index was left as it was; "
+                    f"{source} has no valid rows, so the index was left as it was; "
                     "run it without --reindex to see the rejected rows."
                 )
             if self._index is not None:
@@ -181,7 +202,7 @@ class StoryfitService:
             upsert = self.index.upsert(load.creators, progress=progress)
         if upsert.added or upsert.updated or self.history.last_snapshot_at() is None:
             self.history.record_roster_snapshot(self.index.iter_creators(), self.settings.tiers)
-        return ImportReport(source=str(path), load=load, upsert=upsert)
+        return ImportReport(source=source, load=load, upsert=upsert)
 
     def lookup_tier(self, query: str) -> TierLookup:
         """Tier of a follower count, or of a known creator by handle."""
