@@ -8,6 +8,7 @@ handle in stored ``exclude`` lists. The briefs themselves stay: they are the mar
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -92,9 +93,12 @@ def _rowcount(result: Any) -> int:
 def _erase_from_requests(session: Session, key: str, handle: str, erased: HistoryErasure) -> None:
     """Rewrite every stored request that picked, excluded or named the creator."""
     picked = select(PickRow.request_id).where(PickRow.creator_key == key)
+    # Stored JSON may spell a non-ASCII handle with \u escapes ("caf\u00e9"): look for both.
+    spellings = {handle, json.dumps(handle)[1:-1]}
     named = [
-        func.lower(cast(column, Text)).contains(handle, autoescape=True)
+        func.lower(cast(column, Text)).contains(spelling, autoescape=True)
         for column in (RequestRow.request, RequestRow.recommendation)
+        for spelling in spellings
     ]
     mention = re.compile(rf"@{re.escape(handle)}(?![\w-]|\.\w)", re.IGNORECASE)
     for row in session.scalars(select(RequestRow).where(or_(RequestRow.id.in_(picked), *named))):

@@ -360,3 +360,25 @@ def test_a_creator_only_the_history_remembers_can_be_erased(
     assert out.strip() == "Removed @ghostcook (instagram): 1 pick in 1 stored recommendation."
     with history.transaction() as session:
         assert "instagram:ghostcook" not in set(session.scalars(select(PickRow.creator_key)))
+
+
+def test_a_handle_in_other_letters_is_found_in_every_stored_text(
+    history: History, runner: CliRunner, data_dir: Path
+) -> None:
+    request, answer = brief_and_answer("Pastry", [pick("pâtissière", 4_000)])
+    history.record_request(
+        user_id="U1", channel_id="C1", source="cli", request=request, recommendation=answer
+    )
+    request, answer = brief_and_answer("Like @pâtissière, for bread", [pick("trailtess", 12_300)])
+    history.record_request(
+        user_id="U1", channel_id="C1", source="cli", request=request, recommendation=answer
+    )
+    code, out, err = storyfit(runner, data_dir, "creators", "remove", "@Pâtissière")
+    assert code == 0, err
+    assert out.strip() == (
+        "Removed @pâtissière (instagram): 1 pick in 1 stored recommendation, "
+        "its @handle in 1 other stored brief."
+    )
+    with history.transaction() as session:
+        briefs = set(session.scalars(select(RequestRow.brief)))
+    assert "Like a removed creator, for bread" in briefs
