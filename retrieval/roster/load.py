@@ -36,6 +36,7 @@ from retrieval.roster.creator import (
 )
 from retrieval.roster.decode import decode_roster
 from retrieval.roster.errors import RosterFileError as RosterFileError  # its home for callers
+from retrieval.roster.formula_guard import unguard_formula
 from retrieval.roster.kind import detect_kind
 from retrieval.roster.sheets import SheetRows, is_workbook, read_sheet
 from retrieval.roster.untrusted_json import JsonTooDeepError, json_loads, json_text
@@ -419,6 +420,7 @@ def _csv(text: str, name: str) -> tuple[list[str], list[_Record]]:
     try:
         with _csv_fields_of_any_size(len(text)):
             header = next(reader, None)
+            header = None if header is None else [unguard_formula(cell) for cell in header]
             start = reader.line_num + lines_before + 1
             for cells in reader:
                 row, start = start, reader.line_num + lines_before + 1
@@ -514,7 +516,7 @@ def _csv_record(row: int, cells: list[str], header: list[str], delimiter: str) -
                 field=column.strip() or None,
                 too_long=True,
             )
-    return _Record(row, dict(zip(header, cells, strict=False)))
+    return _Record(row, dict(zip(header, map(unguard_formula, cells), strict=False)))
 
 
 # --- Columns and rows ----------------------------------------------------------------------------

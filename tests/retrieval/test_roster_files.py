@@ -233,6 +233,7 @@ def test_columns_named_as_other_tools_name_them_need_no_mapping(header: str) -> 
         "country": "DE",
         "language": "de",
         "engagement_rate": 0.045,
+        "kind": "creator",
     }
     assert creator.extra == {}
 
