@@ -24,7 +24,7 @@ from retrieval.errors import StoryfitError, UpsertInterrupted
 from retrieval.redaction import redact
 
 if TYPE_CHECKING:
-    from bot.service import ImportReport, StoryfitService
+    from bot.service import ImportProgress, ImportReport, StoryfitService
     from bot.settings import Settings
     from retrieval.contract import Recommendation, RecommendRequest
 
@@ -94,13 +94,14 @@ def fail(message: str) -> typer.Exit:
 
 
 @contextmanager
-def service_for(ctx: typer.Context) -> Iterator[StoryfitService]:
-    """The service for one command, with every user-facing error turned into one clear line."""
+def service_for(ctx: typer.Context, *, waits_for_import: bool = False) -> Iterator[StoryfitService]:
+    """The service for one command, with every user-facing error turned into one clear line.
+    ``waits_for_import``: wait for an import on the embedded store to hand it over."""
     from bot.service import StoryfitService  # the store and the model: not for `--help`
 
     context: Context = ctx.obj
     try:
-        with StoryfitService(context.settings) as service:
+        with StoryfitService(context.settings, waits_for_import=waits_for_import) as service:
             yield service
     except StoryfitError as error:
         raise fail(str(error)) from None
@@ -129,19 +130,25 @@ def _import_with_progress(
     service: StoryfitService, path: Path, mapping: dict[str, str], *, reindex: bool = False
 ) -> ImportReport:
     with Progress(
-        TextColumn("[bold]Embedding bios"),
+        TextColumn("[bold]Importing"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
         TimeRemainingColumn(),
         console=err,
         transient=True,
-    ) as progress:
-        task = progress.add_task("embed", total=None)
+    ) as bar:
+        task = bar.add_task("import", total=None, status="checking the file")
 
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+        def advance(step: ImportProgress) -> None:
+            status = (
+                f"of {step.rows:,} rows read · {step.embedded:,} bios embedded · {step.rate:,.0f}/s"
+            )
+            bar.update(task, completed=step.done, total=step.creators, status=status)
 
-        return service.import_roster(path, mapping, progress=advance, reindex=reindex)
+        return service.import_roster(
+            path, mapping, progress=advance, reindex=reindex, share_store=True
+        )
 
 
 def _print_import_report(report: ImportReport) -> None:
@@ -160,9 +167,9 @@ def _print_import_report(report: ImportReport) -> None:
         out.print("Nothing needed re-embedding: every bio was already in the index.")
     else:
         out.print(f"Embedded {upsert.embedded} bio(s).")
-    if load.thin:
+    if load.thin_count:
         out.print(
-            f"{len(load.thin)} creator(s) have an empty or contact-only bio: kept, "
+            f"{load.thin_count} creator(s) have an empty or contact-only bio: kept, "
             "but they will not be picked on their bio."
         )
     for duplicate in load.duplicates:
@@ -176,6 +183,12 @@ def _print_import_report(report: ImportReport) -> None:
             f"[red]Rejected row {rejected.row}{field}:[/] {escape(rejected.reason)}",
             highlight=False,
         )
+    for count, what in (
+        (load.unlisted_duplicates, "repeated rows"),
+        (load.unlisted_rejected, "rejected rows"),
+    ):
+        if count:
+            out.print(f"… and {count:,} more {what} (not listed).")
 
 
 def _print_tier_summary(service: StoryfitService) -> None:
@@ -252,7 +265,7 @@ def tier(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """Which tier a follower count, or a creator on the roster, falls in."""
-    with service_for(ctx) as service:
+    with service_for(ctx, waits_for_import=True) as service:
         lookup = service.lookup_tier(query)
     if as_json:
         sys.stdout.write(json.dumps(lookup.contract(), ensure_ascii=False) + "\n")
@@ -384,7 +397,7 @@ def recommend(
         max_followers=_follower_bound("--max-followers", max_followers),
         exclude=exclude or [],
     )
-    with service_for(ctx) as service:
+    with service_for(ctx, waits_for_import=True) as service:
         recommendation = service.recommend(request)
     if as_json:
         payload = recommendation.model_dump(mode="json")

@@ -6,6 +6,7 @@ they never touch Chroma, the catalog or the embedder themselves.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,24 +18,82 @@ from bot.settings import Settings
 from retrieval.contract import Pick, Recommendation, RecommendRequest
 from retrieval.counts import looks_like_count, parse_count
 from retrieval.engine.recommender import Recommender
-from retrieval.errors import StoryfitError
+from retrieval.errors import StoryfitError, UpsertInterrupted
 from retrieval.ports import Embedder
 from retrieval.roster.creator import Creator, normalize_handle
-from retrieval.roster.load import RosterLoad, load_roster
+from retrieval.roster.load import LoadReport, RosterLoad, load_roster
+from retrieval.roster.stream import RosterStream
+from retrieval.store.chroma import HANDOVER_WAIT
 from retrieval.store.embeddings import build_embedder
 from retrieval.store.index import CreatorIndex, UpsertReport
 
 if TYPE_CHECKING:
     from bot.llm import ModelAssist
 
-ImportProgress = Callable[[int, int], None]
+#: Creators read, embedded and committed per step of an import: memory stays bounded, and what
+#: is committed is searchable (and kept on Ctrl-C) while the rest is still being read.
+IMPORT_BATCH = 256
+#: Seconds a ``recommend`` or ``tier`` run waits for an import to hand it the embedded store.
+READER_WAIT = HANDOVER_WAIT
+
+
+class ImportProgress(BaseModel):
+    """How far an import is: ``done`` of ``creators`` committed, ``embedded`` bios computed."""
+
+    rows: int
+    creators: int
+    done: int
+    embedded: int
+    elapsed: float
+
+    @property
+    def rate(self) -> float:
+        """Creators committed per second so far."""
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def remaining_seconds(self) -> float | None:
+        """Seconds left at the rate so far; ``None`` until there is a rate."""
+        return (self.creators - self.done) / self.rate if self.rate > 0 else None
+
+
+ProgressCallback = Callable[[ImportProgress], None]
+
+
+class _ImportMeter:
+    """Turns an import's batches and the embedder's steps into ``ImportProgress`` reports."""
+
+    def __init__(
+        self, stream: RosterStream, progress: ProgressCallback | None, total: UpsertReport
+    ) -> None:
+        self._stream = stream
+        self._progress = progress
+        self._total = total
+        self._started = time.monotonic()
+
+    def tell(self, embedding_now: int = 0) -> None:
+        if self._progress is None:
+            return
+        self._progress(
+            ImportProgress(
+                rows=self._stream.report.total_rows,
+                creators=self._stream.creator_count,
+                done=self._total.count,
+                embedded=self._total.embedded + embedding_now,
+                elapsed=time.monotonic() - self._started,
+            )
+        )
+
+    def embedding(self, bios: int, _batch_total: int) -> None:
+        """``CreatorIndex.upsert``'s progress: ``bios`` of the batch embedded so far."""
+        self.tell(bios)
 
 
 class ImportReport(BaseModel):
     """What an import did: the loader's findings and the index's changes."""
 
     source: str
-    load: RosterLoad
+    load: LoadReport
     upsert: UpsertReport
 
 
@@ -73,8 +132,11 @@ class UnknownHandleError(StoryfitError):
 class StoryfitService:
     """Opens the index on first use and keeps it (and the embedding model) for the process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, waits_for_import: bool = False) -> None:
+        """``waits_for_import``: a short command (``recommend``, ``tier``) waits for an import
+        running on the embedded store to hand it over between batches, instead of failing."""
         self.settings = settings
+        self._store_wait = READER_WAIT if waits_for_import else 0.0
         self._index: CreatorIndex | None = None
         self._embedder: Embedder | None = None
         self._recommender: Recommender | None = None
@@ -104,6 +166,7 @@ class StoryfitService:
                 embedder=self.embedder,
                 tiers=self.settings.tiers,
                 chroma_url=self.settings.chroma_url,
+                wait=self._store_wait,
             )
         return self._index
 
@@ -144,40 +207,86 @@ class StoryfitService:
         self,
         path: Path,
         mapping: Mapping[str, str] | None = None,
-        progress: ImportProgress | None = None,
+        progress: ProgressCallback | None = None,
         *,
         reindex: bool = False,
+        share_store: bool = False,
     ) -> ImportReport:
-        """Load a roster file (refusing a non-roster before touching the store) and upsert it.
+        """Check a roster file (refusing a non-roster before touching the store), then read,
+        embed and commit it ``IMPORT_BATCH`` creators at a time.
 
+        ``share_store`` (a long import from the command line): between batches, a ``recommend``
+        or ``tier`` process waiting for the embedded store gets it, then the import goes on.
         ``reindex`` rebuilds the index from this file alone with the configured embedder (after a
         change of ``STORYFIT_EMBEDDING``); creators not in the file are dropped. The new index is
         built beside the old one, which stays in use until the new one is complete.
         """
-        load = load_roster(path, mapping)
         if reindex:
-            if not load.creators:
-                raise StoryfitError(
-                    f"{path} has no valid rows, so the index was left as it was; "
-                    "run it without --reindex to see the rejected rows."
-                )
-            if self._index is not None:
-                self._index.close()
-                self._index = None
-                self._recommender = None
-            self._index, upsert = CreatorIndex.reindex(
-                data_dir=self.settings.data_dir,
-                embedder=self.embedder,
-                tiers=self.settings.tiers,
-                creators=load.creators,
-                chroma_url=self.settings.chroma_url,
-                progress=progress,
-            )
+            load = load_roster(path, mapping)
+            upsert = self._reindex(path, load, progress)
+            report = ImportReport(source=str(path), load=load, upsert=upsert)
         else:
-            upsert = self.index.upsert(load.creators, progress=progress)
+            stream = RosterStream.open(path, mapping)
+            upsert = self._import_batches(stream, progress, share_store=share_store)
+            report = ImportReport(source=str(path), load=stream.report, upsert=upsert)
         if upsert.added or upsert.updated or self.history.last_snapshot_at() is None:
             self.history.record_roster_snapshot(self.index.iter_creators(), self.settings.tiers)
-        return ImportReport(source=str(path), load=load, upsert=upsert)
+        return report
+
+    def _import_batches(
+        self, stream: RosterStream, progress: ProgressCallback | None, *, share_store: bool
+    ) -> UpsertReport:
+        index = self.index
+        if share_store:
+            index.share_with_readers()
+        total = UpsertReport(added=[], updated=[], unchanged=[], embedded=0)
+        meter = _ImportMeter(stream, progress, total)
+        meter.tell()
+        for batch in stream.batches(IMPORT_BATCH):
+            try:
+                total.add(index.upsert(batch, progress=meter.embedding))
+            except UpsertInterrupted as stopped:
+                raise UpsertInterrupted(total.count + stopped.kept, stream.creator_count) from None
+            meter.tell()
+            index.let_readers_in()
+        return total
+
+    def _reindex(
+        self, path: Path, load: RosterLoad, progress: ProgressCallback | None
+    ) -> UpsertReport:
+        if not load.creators:
+            raise StoryfitError(
+                f"{path} has no valid rows, so the index was left as it was; "
+                "run it without --reindex to see the rejected rows."
+            )
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+            self._recommender = None
+        started = time.monotonic()
+
+        def report(done: int, total: int) -> None:
+            if progress is not None:
+                elapsed = time.monotonic() - started
+                progress(
+                    ImportProgress(
+                        rows=load.total_rows,
+                        creators=total,
+                        done=done,
+                        embedded=done,
+                        elapsed=elapsed,
+                    )
+                )
+
+        self._index, upsert = CreatorIndex.reindex(
+            data_dir=self.settings.data_dir,
+            embedder=self.embedder,
+            tiers=self.settings.tiers,
+            creators=load.creators,
+            chroma_url=self.settings.chroma_url,
+            progress=report,
+        )
+        return upsert
 
     def lookup_tier(self, query: str) -> TierLookup:
         """Tier of a follower count, or of a known creator by handle."""

@@ -8,16 +8,16 @@ UTF-8, empty, no handle column...) raises ``RosterFileError`` with one sentence 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import io
+import itertools
 import json
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 from pydantic import BaseModel
 
@@ -56,24 +56,41 @@ class DuplicateRow(BaseModel):
     key: str
 
 
-class RosterLoad(BaseModel):
-    """What a roster file held: creators to import and a report of everything else."""
+class LoadReport(BaseModel):
+    """What reading a roster file found, besides the creators themselves."""
 
     format: RosterFormat
-    #: Valid creators, one per key, in the file order of the rows that were kept (for a duplicated
-    #: key that is the position of its last occurrence).
-    creators: list[Creator]
     rejected: list[RejectedRow]
     duplicates: list[DuplicateRow]
     #: Keys of kept creators whose bio is thin (``is_thin_bio``); they are imported all the same.
     thin: list[str]
     #: Data rows read (blank lines excluded): creators + rejected rows + duplicates.
     total_rows: int
+    #: A streamed import lists at most ``MAX_LISTED_ROWS`` of each kind; the rest are counted here.
+    unlisted_rejected: int = 0
+    unlisted_duplicates: int = 0
+    unlisted_thin: int = 0
 
     @property
     def rejected_count(self) -> int:
         """Rows rejected (a row with several bad fields counts once)."""
-        return len({rejected.row for rejected in self.rejected})
+        return len({rejected.row for rejected in self.rejected}) + self.unlisted_rejected
+
+    @property
+    def duplicate_count(self) -> int:
+        return len(self.duplicates) + self.unlisted_duplicates
+
+    @property
+    def thin_count(self) -> int:
+        return len(self.thin) + self.unlisted_thin
+
+
+class RosterLoad(LoadReport):
+    """What a roster file held: creators to import and a report of everything else."""
+
+    #: Valid creators, one per key, in the file order of the rows that were kept (for a duplicated
+    #: key that is the position of its last occurrence).
+    creators: list[Creator]
 
 
 class RosterFileError(StoryfitError):
@@ -185,8 +202,15 @@ def parse_column_mapping(pairs: Sequence[str]) -> dict[str, str]:
 
 def load_roster(path: Path, mapping: Mapping[str, str] | None = None) -> RosterLoad:
     """Read the roster file at ``path``; see ``load_roster_text``."""
+    with open_roster_file(path) as file:
+        data = file.read()
+    return load_roster_text(data, str(path), mapping)
+
+
+def open_roster_file(path: Path) -> BinaryIO:
+    """``path`` opened for reading bytes; ``RosterFileError`` saying what to do if it cannot be."""
     try:
-        data = path.read_bytes()
+        return path.open("rb")
     except FileNotFoundError:
         raise RosterFileError(f"{path} does not exist; check the path and try again.") from None
     except IsADirectoryError:
@@ -195,7 +219,6 @@ def load_roster(path: Path, mapping: Mapping[str, str] | None = None) -> RosterL
         raise RosterFileError(
             f"{path} cannot be read ({error.strerror}); check its permissions."
         ) from None
-    return load_roster_text(data, str(path), mapping)
 
 
 def load_roster_text(
@@ -218,38 +241,45 @@ def load_roster_text(
 
 # --- Reading the bytes ---------------------------------------------------------------------------
 
-_SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: 'CSV UTF-8') and import that file."
+SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: 'CSV UTF-8') and import that file."
 
 
 def _decode(data: bytes, name: str) -> str:
-    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise RosterFileError(f"{name} is UTF-32 text; {_SAVE_AS_UTF8}")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise RosterFileError(f"{name} is UTF-16 text; {_SAVE_AS_UTF8}")
-    data = data.removeprefix(codecs.BOM_UTF8)
-    if not data.strip():
+    refuse_non_text(data, name)
+    try:
+        return data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+    except UnicodeDecodeError as error:
+        data = data.removeprefix(codecs.BOM_UTF8)
+        line = data.count(b"\n", 0, error.start) + 1
+        raise RosterFileError(
+            f"{name} is not UTF-8 text (byte 0x{data[error.start]:02X} on line {line}); "
+            f"{SAVE_AS_UTF8}"
+        ) from None
+
+
+def refuse_non_text(head: bytes, name: str) -> None:
+    """Raise ``RosterFileError`` when ``head`` (a file's first bytes, or all of them) shows the
+    file is no UTF-8 roster: UTF-16/32, empty, a workbook or archive, binary."""
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise RosterFileError(f"{name} is UTF-32 text; {SAVE_AS_UTF8}")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise RosterFileError(f"{name} is UTF-16 text; {SAVE_AS_UTF8}")
+    head = head.removeprefix(codecs.BOM_UTF8)
+    if not head.strip():
         raise RosterFileError(
             f"{name} is empty; export the roster with a header row and one creator per row."
         )
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
         raise RosterFileError(
             f"{name} is a spreadsheet workbook or archive, not a roster; "
             "export the sheet as 'CSV UTF-8' and import that file."
         )
-    if b"\x00" in data:
-        if _looks_like_utf16(data):
-            raise RosterFileError(f"{name} looks like UTF-16 text; {_SAVE_AS_UTF8}")
+    if b"\x00" in head:
+        if _looks_like_utf16(head):
+            raise RosterFileError(f"{name} looks like UTF-16 text; {SAVE_AS_UTF8}")
         raise RosterFileError(
             f"{name} is a binary file, not a roster; import a CSV, JSON or JSON Lines file."
         )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise RosterFileError(
-            f"{name} is not UTF-8 text (byte 0x{data[error.start]:02X} on line {line}); "
-            f"{_SAVE_AS_UTF8}"
-        ) from None
 
 
 def _looks_like_utf16(data: bytes) -> bool:
@@ -376,6 +406,7 @@ _UNCLOSED_QUOTE_HINT = (
     "shorten it, or close the quote that opens it if it swallowed the rows after it"
 )
 _CSV_LIMIT_LOCK = threading.Lock()
+_T = TypeVar("_T")
 _SEP_LINE = re.compile(r"sep=(.)\s*", re.I)
 #: Where the csv module (reading with ``newline=""``) ends a line: a lone CR counts too.
 _LINE_BREAK = re.compile(r"\r\n?|\n")
@@ -383,57 +414,79 @@ _LINE_BREAK = re.compile(r"\r\n?|\n")
 
 def _csv(text: str, name: str) -> tuple[list[str], list[_Record]]:
     """The header and the records; a record's row is the line it starts on."""
-    first_line = _LINE_BREAK.split(text, maxsplit=1)[0]
-    sep_line = _SEP_LINE.fullmatch(first_line)
-    lines = io.StringIO(text, newline="")
-    if sep_line:  # Excel's "sep=;" hint line
-        delimiter = sep_line[1]
-        lines.readline()
-    else:
-        delimiter = _sniff_delimiter(first_line)
-    lines_before = 1 if sep_line else 0
-    reader = csv.reader(lines, delimiter=delimiter)
-    records: list[_Record] = []
-    try:
-        with _csv_fields_of_any_size(len(text)):
-            header = next(reader, None)
-            start = reader.line_num + lines_before + 1
-            for cells in reader:
-                row, start = start, reader.line_num + lines_before + 1
-                if "".join(cells).strip():
-                    records.append(_csv_record(row, cells, header or [], delimiter))
-    except csv.Error as error:
-        raise RosterFileError(
-            f"{name} cannot be read as CSV near line {reader.line_num + lines_before} ({error}); "
-            "check that every opening quote is closed."
-        ) from None
-    if header is None:
-        raise RosterFileError(f"{name} has no header row; put the column names on its first line.")
-    if not records:
-        raise RosterFileError(
-            f"{name} has a header row but no creator rows; add one row per creator under it."
-        )
-    if records[-1].too_long and text.count('"') % 2:
-        raise RosterFileError(
-            f"{name} cannot be read as CSV: a quote opened on line {records[-1].row} is never "
-            "closed, so that value runs to the end of the file; check that every opening quote "
-            "is closed."
-        )
-    _check_header_cells(header, name)
-    return header, records
+    reader = CsvRecords(io.StringIO(text, newline=""), name, len(text))
+    return reader.header, list(reader.records())
 
 
-@contextlib.contextmanager
-def _csv_fields_of_any_size(text_length: int) -> Iterator[None]:
-    """Let the csv module read fields as long as the text, so an overlong cell is reported with
-    its row (by ``_csv_record``) instead of stopping the file at the module's own limit."""
-    with _CSV_LIMIT_LOCK:
-        previous = csv.field_size_limit()
-        csv.field_size_limit(max(previous, text_length + 1))
+class CsvRecords:
+    """A CSV file's header and its records, read one record at a time from ``lines`` (text
+    opened with ``newline=""``); ``size`` bounds a cell's length (the file's length will do)."""
+
+    def __init__(self, lines: TextIO, name: str, size: int) -> None:
+        self._name = name
+        allow_csv_fields_of_size(size)
+        first_line = lines.readline()
+        sep_line = _SEP_LINE.fullmatch(_LINE_BREAK.split(first_line, maxsplit=1)[0])
+        if sep_line:  # Excel's "sep=;" hint line
+            self._delimiter = sep_line[1]
+            self._lines: Iterator[str] = iter(lines)
+        else:
+            self._delimiter = _sniff_delimiter(_LINE_BREAK.split(first_line, maxsplit=1)[0])
+            self._lines = itertools.chain([first_line], lines)
+        self._lines_before = 1 if sep_line else 0
+        self._quotes = 0
+        self._reader = csv.reader(self._counting_quotes(), delimiter=self._delimiter)
+        header = self._guarded(lambda: next(self._reader, None))
+        if header is None:
+            raise RosterFileError(
+                f"{name} has no header row; put the column names on its first line."
+            )
+        _check_header_cells(header, name)
+        self.header: list[str] = header
+
+    def _counting_quotes(self) -> Iterator[str]:
+        for line in self._lines:
+            self._quotes += line.count('"')
+            yield line
+
+    def _guarded(self, read: Callable[[], _T]) -> _T:
         try:
-            yield
-        finally:
-            csv.field_size_limit(previous)
+            return read()
+        except csv.Error as error:
+            raise RosterFileError(
+                f"{self._name} cannot be read as CSV near line "
+                f"{self._reader.line_num + self._lines_before} ({error}); "
+                "check that every opening quote is closed."
+            ) from None
+
+    def records(self) -> Iterator[_Record]:
+        """Each non-blank data row, in file order; file-level problems raise at the end."""
+        start = self._reader.line_num + self._lines_before + 1
+        last: _Record | None = None
+        while (cells := self._guarded(lambda: next(self._reader, None))) is not None:
+            row, start = start, self._reader.line_num + self._lines_before + 1
+            if "".join(cells).strip():
+                last = _csv_record(row, cells, self.header, self._delimiter)
+                yield last
+        if last is None:
+            raise RosterFileError(
+                f"{self._name} has a header row but no creator rows; "
+                "add one row per creator under it."
+            )
+        if last.too_long and self._quotes % 2:
+            raise RosterFileError(
+                f"{self._name} cannot be read as CSV: a quote opened on line {last.row} is never "
+                "closed, so that value runs to the end of the file; check that every opening "
+                "quote is closed."
+            )
+
+
+def allow_csv_fields_of_size(size: int) -> None:
+    """Let the csv module read fields as long as ``size``, so an overlong cell is reported with
+    its row (by ``_csv_record``) instead of stopping the file at the module's own limit. The
+    limit is process-wide and only ever raised: a stream read for hours holds no lock."""
+    with _CSV_LIMIT_LOCK:
+        csv.field_size_limit(max(csv.field_size_limit(), size + 1))
 
 
 def _check_header_cells(header: list[str], name: str) -> None:
@@ -447,8 +500,8 @@ def _check_header_cells(header: list[str], name: str) -> None:
 
 def _sniff_delimiter(header_line: str) -> str:
     """The delimiter that splits the header into the most columns (a comma when none does)."""
-    with _csv_fields_of_any_size(len(header_line)):
-        counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in _DELIMITERS}
+    allow_csv_fields_of_size(len(header_line))
+    counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in _DELIMITERS}
     return max(counts, key=lambda d: counts[d])
 
 

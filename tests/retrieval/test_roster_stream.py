@@ -1,0 +1,131 @@
+"""Large roster files are read in batches in bounded memory, with the same findings (issue 12)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from retrieval.roster import stream as roster_stream
+from retrieval.roster.creator import Creator
+from retrieval.roster.load import RosterFileError, load_roster
+from retrieval.roster.stream import RosterStream
+
+MIXED = (
+    "handle,platform,followers,bio\n"
+    "jane,instagram,8400,Home cook sharing weeknight family recipes\n"
+    "bob,tiktok,lots,Trail runner\n"  # rejected: followers
+    "carl,youtube,120k,\n"  # thin bio
+    "jane,instagram,9100,Home cook and gardener\n"  # supersedes row 2
+    ",tiktok,10,no handle\n"  # rejected: handle
+    "dora,tiktok,2.5k,Coffee roaster on a farm\n"
+)
+
+
+def _streamed(path: Path, size: int) -> tuple[RosterStream, list[list[Creator]]]:
+    stream = RosterStream.open(path)
+    return stream, list(stream.batches(size))
+
+
+def test_batches_hold_what_the_whole_file_load_holds(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(MIXED, encoding="utf-8")
+    whole = load_roster(roster)
+    stream, batches = _streamed(roster, 2)
+    assert [len(batch) for batch in batches] == [2, 1]
+    assert [creator for batch in batches for creator in batch] == whole.creators
+    assert stream.creator_count == 3
+    assert stream.report.rejected == whole.rejected
+    assert stream.report.duplicates == whole.duplicates
+    assert stream.report.thin == whole.thin == ["youtube:carl"]
+    assert stream.report.total_rows == whole.total_rows == 6
+
+
+def test_rejected_rows_are_known_before_any_batch_is_read(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(MIXED, encoding="utf-8")
+    stream = RosterStream.open(roster)
+    assert [(row.row, row.field) for row in stream.report.rejected] == [
+        (3, "followers"),
+        (6, "handle"),
+    ]
+    assert stream.creator_count == 3
+
+
+def test_a_bad_byte_near_the_end_refuses_the_file_before_anything_is_read(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    rows = "".join(f"c{number},tiktok,{number},bio {number}\n" for number in range(5000))
+    roster.write_bytes(b"handle,platform,followers,bio\n" + rows.encode() + b"zo\xe9,tiktok,1,x\n")
+    with pytest.raises(RosterFileError, match=r"not UTF-8 text \(byte 0xE9 on line 5002\)"):
+        RosterStream.open(roster)
+
+
+def test_a_report_lists_a_bounded_number_of_rows_and_counts_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(roster_stream, "MAX_LISTED_ROWS", 2)
+    roster = tmp_path / "roster.csv"
+    bad = "".join(f"bad{number},tiktok,many,x\n" for number in range(5))
+    again = "".join(f"jane,tiktok,{number},Cook\n" for number in range(5))
+    roster.write_text("handle,platform,followers,bio\n" + bad + again, encoding="utf-8")
+    stream, _ = _streamed(roster, 10)
+    assert len(stream.report.rejected) == 2
+    assert stream.report.rejected_count == 5
+    assert len(stream.report.duplicates) == 2
+    assert stream.report.duplicate_count == 4
+
+
+def test_a_json_roster_comes_in_batches_too(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.json"
+    items = [{"handle": f"c{n}", "followers": n, "bio": f"Bio {n}"} for n in range(5)]
+    roster.write_text(json.dumps(items), encoding="utf-8")
+    stream, batches = _streamed(roster, 2)
+    assert stream.report.format == "json"
+    assert [[creator.handle for creator in batch] for batch in batches] == [
+        ["c0", "c1"],
+        ["c2", "c3"],
+        ["c4"],
+    ]
+
+
+ROWS = 20_000
+#: Peak Python allocation while streaming 20,000 rows (the key -> row map and one batch: a few
+#: MB); reading the whole file, as imports did, holds every row and creator (about 60 MB).
+STREAM_PEAK_BYTES = 20_000_000
+
+
+def _large_roster(path: Path) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["handle", "platform", "followers", "country", "bio"])
+        for number in range(ROWS):
+            bio = f"Creator {number} shares slow travel, street food and night markets " * 2
+            writer.writerow([f"creator_{number}", "tiktok", 1000 + number, "DE", bio])
+    return path
+
+
+def _peak_bytes(read: object) -> int:
+    tracemalloc.start()
+    try:
+        assert callable(read)
+        read()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_streaming_20000_rows_keeps_memory_bounded(tmp_path: Path) -> None:
+    roster = _large_roster(tmp_path / "large.csv")
+    warm = tmp_path / "warm.csv"  # country tables and the like are loaded once, not per row
+    warm.write_text("handle,followers,country\nx,1,DE\n", encoding="utf-8")
+    RosterStream.open(warm)
+
+    def stream_all() -> None:
+        stream = RosterStream.open(roster)
+        assert sum(len(batch) for batch in stream.batches(256)) == ROWS
+
+    assert _peak_bytes(stream_all) < STREAM_PEAK_BYTES
+    assert _peak_bytes(lambda: load_roster(roster)) > 2 * STREAM_PEAK_BYTES
