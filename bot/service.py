@@ -46,6 +46,10 @@ class ImportProgress(BaseModel):
     embedded: int
     elapsed: float
 
+    @classmethod
+    def starting(cls) -> ImportProgress:
+        return cls(rows=0, creators=0, done=0, embedded=0, elapsed=0.0)
+
     @property
     def rate(self) -> float:
         """Creators committed per second so far."""
@@ -211,6 +215,7 @@ class StoryfitService:
         *,
         reindex: bool = False,
         share_store: bool = False,
+        name: str | None = None,
     ) -> ImportReport:
         """Check a roster file (refusing a non-roster before touching the store), then read,
         embed and commit it ``IMPORT_BATCH`` creators at a time.
@@ -219,16 +224,17 @@ class StoryfitService:
         or ``tier`` process waiting for the embedded store gets it, then the import goes on.
         ``reindex`` rebuilds the index from this file alone with the configured embedder (after a
         change of ``STORYFIT_EMBEDDING``); creators not in the file are dropped. The new index is
-        built beside the old one, which stays in use until the new one is complete.
+        built beside the old one, which stays in use until the new one is complete. ``name``
+        names the file in messages (default: its path).
         """
         if reindex:
             load = load_roster(path, mapping)
             upsert = self._reindex(path, load, progress)
             report = ImportReport(source=str(path), load=load, upsert=upsert)
         else:
-            stream = RosterStream.open(path, mapping)
+            stream = RosterStream.open(path, mapping, name=name)
             upsert = self._import_batches(stream, progress, share_store=share_store)
-            report = ImportReport(source=str(path), load=stream.report, upsert=upsert)
+            report = ImportReport(source=name or str(path), load=stream.report, upsert=upsert)
         if upsert.added or upsert.updated or self.history.last_snapshot_at() is None:
             self.history.record_roster_snapshot(self.index.iter_creators(), self.settings.tiers)
         return report

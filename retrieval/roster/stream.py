@@ -25,7 +25,7 @@ from retrieval.roster.load import (
     _ColumnPlan,
     _Columns,
     _creator_or_rejections,
-    load_roster,
+    load_roster_text,
     open_roster_file,
     refuse_non_text,
 )
@@ -45,25 +45,37 @@ class RosterStream:
     """
 
     def __init__(
-        self, path: Path, plan: _ColumnPlan, report: LoadReport, winners: dict[str, int]
+        self,
+        path: Path,
+        name: str,
+        plan: _ColumnPlan,
+        report: LoadReport,
+        winners: dict[str, int],
     ) -> None:
         self._path = path
+        self._name = name
         self._plan = plan
         self.report = report
         self._winners = winners
         self._whole: RosterLoad | None = None
 
     @classmethod
-    def open(cls, path: Path, mapping: Mapping[str, str] | None = None) -> RosterStream:
-        """Check the whole file (raising ``RosterFileError`` when it is not a roster)."""
+    def open(
+        cls, path: Path, mapping: Mapping[str, str] | None = None, *, name: str | None = None
+    ) -> RosterStream:
+        """Check the whole file (raising ``RosterFileError`` when it is not a roster); ``name``
+        names the file in messages (default: its path)."""
         plan = _ColumnPlan.from_mapping(mapping)
+        name = name or str(path)
         head = _read_head(path)
         if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"[", b"{")):
-            return cls._of_whole(path, plan, load_roster(path, mapping))
-        refuse_non_text(head, str(path))
+            with open_roster_file(path) as file:
+                whole = load_roster_text(file.read(), name, mapping)
+            return cls._of_whole(path, name, plan, whole)
+        refuse_non_text(head, name)
         report = LoadReport(format="csv", rejected=[], duplicates=[], thin=[], total_rows=0)
         winners: dict[str, int] = {}
-        stream = cls(path, plan, report, winners)
+        stream = cls(path, name, plan, report, winners)
         for row, outcome in stream._outcomes():
             report.total_rows += 1
             if isinstance(outcome, Creator):
@@ -75,9 +87,9 @@ class RosterStream:
         return stream
 
     @classmethod
-    def _of_whole(cls, path: Path, plan: _ColumnPlan, load: RosterLoad) -> RosterStream:
+    def _of_whole(cls, path: Path, name: str, plan: _ColumnPlan, load: RosterLoad) -> RosterStream:
         report = LoadReport.model_validate(load.model_dump(exclude={"creators"}))
-        stream = cls(path, plan, report, {creator.key: 0 for creator in load.creators})
+        stream = cls(path, name, plan, report, {creator.key: 0 for creator in load.creators})
         stream._whole = load
         return stream
 
@@ -112,7 +124,7 @@ class RosterStream:
     def _note_duplicate(self, row: int, kept_row: int | None, key: str) -> None:
         if kept_row is None:
             raise RosterFileError(
-                f"{self._path} changed while it was being imported; import it again."
+                f"{self._name} changed while it was being imported; import it again."
             )
         if len(self.report.duplicates) < MAX_LISTED_ROWS:
             self.report.duplicates.append(DuplicateRow(row=row, kept_row=kept_row, key=key))
@@ -127,7 +139,7 @@ class RosterStream:
 
     def _outcomes(self) -> Iterator[tuple[int, Creator | list[RejectedRow]]]:
         """Each CSV record's row and what it becomes, reading the file from its start."""
-        name = str(self._path)
+        name = self._name
         with open_roster_file(self._path) as raw:
             lines = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
             try:
