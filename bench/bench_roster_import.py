@@ -13,6 +13,19 @@ handles, distinct bios). Two measurements:
    after it, and the import time extrapolated to 450,000 rows at the measured rate.
 
     python bench/bench_roster_import.py [--rows 20000] [--read-rows 450000] [--json]
+
+Measured 2026-12-01 on the 2-core dev machine while other jobs kept it busy (load average ~11):
+
+- Reading 450,000 rows (check pass + batch pass, no embedding): 96 s, 4,700 rows/s, peak RSS 185 MB
+  for the whole process (117 MB when reading 1,000 rows: the file itself adds ~70 MB).
+- Importing 5,000 rows: 262 s, 19 creators/s end to end (model loads included), peak RSS 635 MB;
+  500 rows: 451 MB (the two embedding models and Chroma). At 19/s, 450,000 rows would take about
+  6.5 h on this busy machine: extrapolated, not run. The RSS growth with rows was not measured at
+  scale: embedded Chroma keeps every 896-float vector in memory in the importing process (about
+  3.6 KB a creator, ~1.6 GB at 450,000), so 450,000 rows under 500 MB needs a Chroma server.
+- During the 5,000-row import, 5 of 5 `recommend` runs answered (median 33 s, max 40 s, each a
+  new process loading both models) and 5 of 5 `tier @handle` runs (median 20 s); `recommend` on
+  the idle store afterwards took 25 s: waiting for the hand-over added about 8 s.
 """
 
 from __future__ import annotations
