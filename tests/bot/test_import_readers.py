@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -15,7 +14,12 @@ import pytest
 
 from retrieval.store.chroma import StoreBusyError, StoreLock
 from tests.conftest import TIKTOK_CSV
-from tests.support.storyfit_process import run_storyfit, storyfit_command, storyfit_environment
+from tests.support.storyfit_process import (
+    indexed_creators,
+    run_storyfit,
+    storyfit_command,
+    storyfit_environment,
+)
 
 #: Enough creators that the import is still embedding when the readers ask.
 ROWS = 3000
@@ -34,16 +38,6 @@ def _roster(folder: Path) -> tuple[Path, str]:
     return roster, "creator0"
 
 
-def _indexed(catalog: Path) -> int:
-    if not catalog.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{catalog}?mode=ro", uri=True, timeout=1) as db:
-            return int(db.execute("SELECT count(*) FROM creators").fetchone()[0])
-    except sqlite3.Error:
-        return 0
-
-
 def test_tier_and_recommend_answer_while_a_long_import_runs(tmp_path: Path) -> None:
     roster, handle = _roster(tmp_path)
     data_dir = tmp_path / "data"
@@ -57,7 +51,7 @@ def test_tier_and_recommend_answer_while_a_long_import_runs(tmp_path: Path) -> N
     )
     try:
         deadline = time.monotonic() + 240
-        while _indexed(data_dir / "catalog.sqlite3") == 0:
+        while indexed_creators(data_dir / "catalog.sqlite3") == 0:
             assert importing.poll() is None, importing.communicate()
             assert time.monotonic() < deadline, "the import committed nothing within 240 s"
             time.sleep(0.1)
@@ -73,7 +67,7 @@ def test_tier_and_recommend_answer_while_a_long_import_runs(tmp_path: Path) -> N
     finally:
         importing.send_signal(signal.SIGINT)
         importing.communicate(timeout=120)
-    assert 0 < _indexed(data_dir / "catalog.sqlite3") < ROWS
+    assert 0 < indexed_creators(data_dir / "catalog.sqlite3") < ROWS
 
 
 def test_a_store_held_by_anything_but_an_import_is_refused_at_once(tmp_path: Path) -> None:
