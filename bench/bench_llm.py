@@ -10,7 +10,9 @@ Against the local mock server of the tests (answering instantly), for a typical 
 - ``explain ok`` / ``explain fallback``: the whole ``explain_with_model`` call (prompt rendering,
   the SDK, parsing, the checks) with a valid answer / a malformed one that falls back to the rules;
   minus ``transport`` this is the latency the layer itself adds, excluding the model's time;
-- ``checks``: ``apply_mix_text`` alone (7 picks).
+- ``checks``: ``apply_mix_text`` alone (7 picks);
+- ``grade ok``: the whole ``ModelGrader.grade`` call for 10 awareness + 10 action candidates
+  (prompt rendering, the SDK, parsing, matching the entries to candidates), with a valid answer.
 
 Tokens are counted from the request the mock recorded and the scripted answer. No tokenizer for
 OpenAI's models is available offline (``tiktoken`` downloads its vocabularies at run time), so
@@ -38,7 +40,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from prompts import load_prompt  # noqa: E402
-from retrieval.contract import Filters, Pick, Recommendation  # noqa: E402
+from retrieval.contract import Filters, Pick, Recommendation, Side  # noqa: E402
 from retrieval.llm.brief import BriefReading, read_brief_with_model  # noqa: E402
 from retrieval.llm.call import Deadline, LlmSession  # noqa: E402
 from retrieval.llm.explain import (  # noqa: E402
@@ -49,9 +51,11 @@ from retrieval.llm.explain import (  # noqa: E402
     apply_mix_text,
     explain_with_model,
 )
+from retrieval.llm.grade import GradedSides, GradeEntry, ModelGrader  # noqa: E402
+from retrieval.ports import GradeCandidate  # noqa: E402
 from retrieval.roster.creator import Creator  # noqa: E402
 from retrieval.roster.load import load_roster  # noqa: E402
-from retrieval.tiers import Role  # noqa: E402
+from retrieval.tiers import DEFAULT_SCHEME, Role  # noqa: E402
 from tests.support.openai_mock_server import MockOpenAIServer, Reply, completion  # noqa: E402
 
 SAMPLE_ROSTER = REPO_ROOT / "bot" / "data" / "sample_roster.csv"
@@ -64,15 +68,22 @@ CHARS_PER_TOKEN = 4.0
 COFFEE = re.compile(r"coffee|kaffee|café|cafe|espresso|brew", re.I)
 
 
+def coffee_creators(macro: int, micro: int) -> tuple[list[Creator], list[Creator]]:
+    """Up to ``macro`` awareness and ``micro`` action coffee creators of the sample roster,
+    biggest first (other creators make up the numbers when coffee ones run out)."""
+    creators = sorted(
+        load_roster(SAMPLE_ROSTER).creators,
+        key=lambda c: (not COFFEE.search(c.bio + " " + " ".join(c.topics)), -c.followers),
+    )
+    return (
+        [c for c in creators if c.followers >= 10_000][:macro],
+        [c for c in creators if c.followers < 10_000][:micro],
+    )
+
+
 def typical_mix() -> tuple[Recommendation, dict[AnswerKey, str]]:
     """2 awareness + 5 action coffee creators from the sample roster, biggest first."""
-    creators = [
-        c
-        for c in load_roster(SAMPLE_ROSTER).creators
-        if COFFEE.search(c.bio + " " + " ".join(c.topics))
-    ]
-    macro = sorted((c for c in creators if c.followers >= 10_000), key=lambda c: -c.followers)[:2]
-    micro = sorted((c for c in creators if c.followers < 10_000), key=lambda c: -c.followers)[:5]
+    macro, micro = coffee_creators(2, 5)
     picks = [_pick(c, "awareness") for c in macro] + [_pick(c, "action") for c in micro]
     recommendation = Recommendation(
         brief=BRIEF,
@@ -126,6 +137,29 @@ def model_answer(recommendation: Recommendation, bios: dict[AnswerKey, str]) -> 
             "will actually order a bag of single-origin beans this month."
         ),
     )
+
+
+def grading_request() -> tuple[dict[Side, list[GradeCandidate]], GradedSides]:
+    """10 awareness + 10 action candidates, and an answer grading each with a quoted phrase."""
+    macro, micro = coffee_creators(10, 10)
+
+    def tier(creator: Creator) -> str:
+        return DEFAULT_SCHEME.classify(creator.followers).name
+
+    sent: dict[Side, list[GradeCandidate]] = {
+        side: [
+            GradeCandidate(c.key, c.handle, c.platform, tier(c), c.followers, c.bio) for c in group
+        ]
+        for side, group in (("macro", macro), ("micro", micro))
+    }
+    entries = {
+        side: [
+            GradeEntry(handle=c.handle, platform=c.platform, grade=2, quote=c.bio[:30].strip())
+            for c in group
+        ]
+        for side, group in sent.items()
+    }
+    return sent, GradedSides(awareness=entries["macro"], action=entries["micro"])
 
 
 def _phrases(bio: str) -> list[str]:
@@ -183,6 +217,15 @@ def measure(rounds: int) -> dict[str, Any]:
         session = LlmSession(client=client, model="mock-model", deadline=Deadline.after(20))
         assert read_brief_with_model(session, BRIEF) is not None
         brief_request = server.requests[-1]
+        sent, grades = grading_request()
+
+        def grade() -> object:
+            server.script(completion(grades))
+            session = LlmSession(client=client, model="mock-model", deadline=Deadline.after(20))
+            return ModelGrader(session, 1.0).grade(BRIEF, sent)
+
+        assert grade()
+        grade_request = server.requests[-1]
 
         body = json.dumps(explain_request.body).encode()
         headers = {"content-type": "application/json", "authorization": "Bearer sk-bench"}
@@ -215,6 +258,7 @@ def measure(rounds: int) -> dict[str, Any]:
             "sdk call": timed(rounds, sdk_call),
             "explain ok": timed(rounds, lambda: explain(good)),
             "explain fallback": timed(rounds, lambda: explain(malformed)),
+            "grade ok": timed(rounds, grade),
             "checks": timed(
                 rounds * 10, lambda: apply_mix_text(recommendation, bios, answer, system)
             ),
@@ -228,7 +272,7 @@ def measure(rounds: int) -> dict[str, Any]:
         "latency": latency,
         "added_ms": {
             kind: latency[kind]["p50_ms"] - latency["transport"]["p50_ms"]
-            for kind in ("sdk call", "explain ok", "explain fallback")
+            for kind in ("sdk call", "explain ok", "explain fallback", "grade ok")
         },
         "tokens": {
             "brief request": tokens(request_text(brief_request)),
@@ -236,6 +280,8 @@ def measure(rounds: int) -> dict[str, Any]:
             "explain request": tokens(request_text(explain_request)),
             "explain response": tokens(answer.model_dump_json()),
             "explain schema": tokens(json.dumps(explain_request.body["response_format"])),
+            "grade request": tokens(request_text(grade_request)),
+            "grade response": tokens(grades.model_dump_json()),
         },
     }
 

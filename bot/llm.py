@@ -12,7 +12,7 @@ from bot.settings import Settings
 from retrieval.contract import Recommendation, RecommendRequest
 from retrieval.engine.recommender import Recommender
 from retrieval.errors import StoryfitError
-from retrieval.llm.assist import recommend_with_model
+from retrieval.llm.assist import recommend_with_model, swap_with_model
 
 
 def openai_client(settings: Settings) -> openai.OpenAI:
@@ -35,20 +35,38 @@ def openai_client(settings: Settings) -> openai.OpenAI:
 
 
 class ModelAssist:
-    """The model's part of recommendations: it reads briefs and words explanations. Build one
-    per process (it keeps the client and its connections)."""
+    """The model's part of recommendations: it reads briefs, grades candidates and words
+    explanations. Build one per process (it keeps the client and its connections)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.client = openai_client(settings)
 
     def recommend(self, request: RecommendRequest, recommender: Recommender) -> Recommendation:
-        """The engine's recommendation, with the brief read and the picks explained by the model
-        within one deadline (``STORYFIT_OPENAI_DEADLINE``)."""
+        """The engine's recommendation, with the brief read, the candidates graded and the picks
+        explained by the model within one deadline (``STORYFIT_OPENAI_DEADLINE``)."""
         return recommend_with_model(
             self.client,
             self.settings.openai_model,
             self.settings.openai_deadline_seconds,
             request,
+            recommender,
+        )
+
+    def swap(
+        self,
+        request: RecommendRequest,
+        current: Recommendation,
+        key: str,
+        recommender: Recommender,
+    ) -> Recommendation:
+        """``current`` with ``key`` replaced by the best graded candidate of its side."""
+        return swap_with_model(
+            self.client,
+            self.settings.openai_model,
+            self.settings.openai_deadline_seconds,
+            request,
+            current,
+            key,
             recommender,
         )

@@ -337,21 +337,26 @@ class StoryfitService:
 
     def recommend(self, request: RecommendRequest) -> Recommendation:
         """An explained macro/micro mix for a brief. With ``OPENAI_API_KEY`` set, the model also
-        reads the brief and words the explanations (``bot.llm``, imported only then)."""
+        reads the brief, grades the candidates and words the explanations (``bot.llm``, imported
+        only then)."""
         if not self.settings.llm_enabled:
             return self.recommender.recommend(request)
+        return self._assist().recommend(request, self.recommender)
+
+    def _assist(self) -> ModelAssist:
         if self._model_assist is None:
             from bot.llm import ModelAssist
 
             self._model_assist = ModelAssist(self.settings)
-        return self._model_assist.recommend(request, self.recommender)
+        return self._model_assist
 
     def lookalikes(self, key: str, n: int = 5, exclude: Sequence[str] = ()) -> list[Pick]:
         """Creators in the tier of ``key`` (``platform:handle`` or a handle) with close bios."""
         return self.recommender.lookalikes(key, n, exclude)
 
     def swap(self, request: RecommendRequest, current: Recommendation, key: str) -> Recommendation:
-        """``current`` with the pick ``key`` replaced by the next best of its side.
+        """``current`` with the pick ``key`` replaced by the next best of its side (with
+        ``OPENAI_API_KEY`` set, best by the model's grade, then by score).
 
         The constraints ``current`` was answered under (read by the rules or by the model) are
         pinned, so a swap never brings in a creator the original answer's filters kept out.
@@ -359,4 +364,6 @@ class StoryfitService:
         pinned = request.model_copy(
             update={"objective": current.objective, **current.filters.model_dump()}
         )
-        return self.recommender.swap(pinned, current, key)
+        if not self.settings.llm_enabled:
+            return self.recommender.swap(pinned, current, key)
+        return self._assist().swap(pinned, current, key, self.recommender)

@@ -1,8 +1,10 @@
-"""What the engine needs of the heavy parts, as Protocols: an embedder and a creator index.
+"""What the engine needs of the heavy parts, as Protocols: an embedder, a creator index and an
+optional grader of candidates.
 
-The engine (``retrieval.engine``) is written against these; ``retrieval.store`` implements them
-(``LocalMiniLMEmbedder``, ``OpenAIEmbedder``, ``CreatorIndex``) and ``bot/service.py`` plugs one
-into the other, so the engine never imports chromadb, onnxruntime or openai.
+The engine (``retrieval.engine``) is written against these; ``retrieval.store`` implements the
+first two (``LocalMiniLMEmbedder``, ``OpenAIEmbedder``, ``CreatorIndex``), ``retrieval.llm.grade``
+the grader, and ``bot/service.py`` plugs one into the other, so the engine never imports
+chromadb, onnxruntime or openai.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.contract import Side
 from retrieval.roster.creator import Creator
 
 FloatMatrix = npt.NDArray[np.float32]
@@ -83,3 +86,33 @@ class RosterIndex(SearchIndex, Protocol):
     def find_handle(self, handle: str) -> list[Creator]: ...
 
     def suggest_handles(self, handle: str, limit: int = 5) -> list[str]: ...
+
+
+class GradeCandidate(NamedTuple):
+    """One candidate as a grader sees it: who, how big, and the bio to judge."""
+
+    key: str
+    handle: str
+    platform: str
+    tier: str
+    followers: int
+    bio: str
+
+
+class Grade(NamedTuple):
+    """How well a bio fits the brief (0 off-topic .. 3 clearly the brief's subject), with the
+    bio phrase that shows it (the engine keeps the grade only when ``quote`` is in the bio)."""
+
+    grade: int
+    quote: str
+
+
+class CandidateGrader(Protocol):
+    """Judges each candidate's bio against the brief (e.g. a language model)."""
+
+    def grade(
+        self, brief: str, candidates: Mapping[Side, Sequence[GradeCandidate]]
+    ) -> Mapping[str, Grade]:
+        """Grades by candidate key; empty (or an exception) when the grader could not judge.
+        The engine validates every grade, so an answer can reorder but never change the pool."""
+        ...

@@ -725,30 +725,27 @@ def _places(text: str, found: _Found, lowercase_text: bool) -> _Places:
         codes, end = _name_list(text, match.end(), normalize_language, lowercase_text)
         if codes:
             add("language", codes, match.start(), end, clauses.hedge("language", match.start()))
-    for match, language in _language_words(text):
-        add(
-            "language",
-            [language],
-            match.start(),
-            match.end(),
-            clauses.hedge("language", match.start()),
-        )
+    for match, language, ambiguous in _language_words(text):
+        hedge = clauses.hedge("language", match.start())
+        # "Irish creators" names a nationality as often as a language: a wish, not a filter.
+        add("language", [language], match.start(), match.end(), hedge or ambiguous)
     places.settle()
     return places
 
 
-def _language_words(text: str) -> Iterator[tuple[re.Match[str], str]]:
-    """Single words that name a language: "francophone", "deutschsprachige"."""
+def _language_words(text: str) -> Iterator[tuple[re.Match[str], str, str | None]]:
+    """Single words that name a language ("francophone", "deutschsprachige"), each with the
+    quoted words when they may as well name a nationality ("Irish creators")."""
     for match in _LANGUAGE_WORD.finditer(text):
-        yield match, _LANGUAGE_WORDS[match["word"].lower()]
+        yield match, _LANGUAGE_WORDS[match["word"].lower()], None
     for match in _SPRACHIG.finditer(text):
         code = _resolve((match["name"].capitalize(),), normalize_language, lowercase_text=False)
         if code is not None:
-            yield match, code
+            yield match, code, None
     for match in _NAMED_CREATORS.finditer(text):
         code = _resolve((match["name"],), normalize_language, lowercase_text=False)
         if code is not None and is_living_language(code):
-            yield match, code
+            yield match, code, f"“{match.group()}”"
 
 
 def _trigger_readers(trigger: str) -> list[tuple[str, Callable[[str], str | None]]]:

@@ -116,7 +116,8 @@ def explain_pick(
 ) -> Pick:
     """The pick as the contract shows it, with a grounded ``why`` and its ``evidence``.
 
-    ``reference`` names what was matched: "the brief", or "@jane's bio" for lookalikes.
+    ``reference`` names what was matched: "the brief", or "@jane's bio" for lookalikes. A
+    grader's validated quote (an exact substring of the bio) comes first in ``evidence``.
     """
     creator = candidate.creator
     label = fit_label(candidate.fit)
@@ -124,11 +125,15 @@ def explain_pick(
     if quotes:
         fit = f"{FIT_WORDING[label]}: its bio shares {_named(query, bio_words)} with {reference}."
     else:
-        quotes = opening_segments(creator.bio)
+        quotes = [] if candidate.quote else opening_segments(creator.bio)
+        quoted = "the phrase judged to fit" if candidate.quote else "how the bio opens"
         fit = (
             f"{FIT_WORDING[label]}: its bio says it in other words (or another language), close "
-            f"to {reference} in meaning; quoted is how the bio opens."
+            f"to {reference} in meaning; quoted is "
+            f"{quoted}."
         )
+    if candidate.quote:
+        quotes = [candidate.quote, *(q for q in quotes if q != candidate.quote)][:MAX_EVIDENCE]
     tier = scheme.classify(creator.followers)
     where = f" on {creator.platform}" if creator.platform != "unknown" else ""
     reach = (

@@ -11,6 +11,10 @@ every "content creator" bio) and weighted sentence by sentence by specificity
 (with the default local embedder: English MiniLM and a multilingual encoder), so it means the same
 whatever the brief, the bio's language or the encoder; engagement, soft preferences and
 diversity then order the fits.
+
+Grades (``apply_grades``): a grader (``retrieval.ports.CandidateGrader``, e.g. a language model)
+may judge the first ``GRADE_TOP`` candidates a side could pick; a valid grade orders a candidate
+before its score does. Grades never change who is a candidate, the fit, the floor or the counts.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import functools
 import math
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -29,7 +33,7 @@ from retrieval.engine.calibration import Background, Baselines, part_cosines, we
 from retrieval.engine.mix import SidePlan
 from retrieval.engine.stuffing import stuffing_penalty
 from retrieval.engine.table import RosterTable
-from retrieval.ports import Embedder, FloatVector, Hit, SearchIndex
+from retrieval.ports import Embedder, FloatVector, Grade, Hit, SearchIndex
 from retrieval.roster.creator import Creator
 from retrieval.terms import Term, content_stems, terms, without_frame_words
 
@@ -74,6 +78,14 @@ PREFERENCE_BONUS = 0.5
 #: DIVERSITY_WEIGHT times the excess.
 REDUNDANCY_START = 0.55
 DIVERSITY_WEIGHT = 5.0
+#: Candidates per side a grader judges; the grades it may give; the length of its quote.
+GRADE_TOP = 10
+MAX_GRADE = 3
+MIN_QUOTE_CHARS = 3
+MAX_QUOTE_CHARS = 200
+#: Where an ungraded candidate stands among graded ones: after every grade of 1 or more (the
+#: grader judged those on topic), before a grade of 0 (judged off topic).
+UNGRADED_STANDING = 0.5
 
 
 @dataclass(frozen=True)
@@ -166,10 +178,19 @@ class Candidate:
     score: float = 0.0
     pickable: bool = True
     notes: list[str] = field(default_factory=list)
+    grade: int | None = None
+    """A grader's validated grade (0..MAX_GRADE), or ``None``."""
+    quote: str | None = None
+    """The bio phrase the grade rests on: an exact substring of the bio."""
 
     @property
     def key(self) -> str:
         return self.creator.key
+
+    @property
+    def standing(self) -> float:
+        """Ranks before ``score``: the grade, or ``UNGRADED_STANDING`` without one."""
+        return UNGRADED_STANDING if self.grade is None else self.grade
 
 
 def gather(
@@ -367,23 +388,76 @@ def select(
     list; with ``diverse``, each next pick is discounted by its similarity to the picks before
     it (``picked`` included).
     """
-    pool = [
-        c
-        for c in candidates
-        if c.pickable and c.key not in taken and (floor is None or c.fit >= floor)
-    ]
-    pool.sort(key=lambda c: -c.score)
+    pool = [c for c in candidates if _eligible(c, floor, taken)]
+    pool.sort(key=lambda c: (-c.standing, -c.score))
     chosen: list[Candidate] = []
     earlier = list(picked)
     while pool and len(chosen) < slots:
         if diverse and earlier:
-            best = max(pool, key=lambda c: c.score - _redundancy(c, earlier))
+            best = max(pool, key=lambda c: (c.standing, c.score - _redundancy(c, earlier)))
         else:
             best = pool[0]
         pool.remove(best)
         chosen.append(best)
         earlier.append(best)
     return chosen
+
+
+def _eligible(candidate: Candidate, floor: float | None, taken: Collection[str]) -> bool:
+    return (
+        candidate.pickable
+        and candidate.key not in taken
+        and (floor is None or candidate.fit >= floor)
+    )
+
+
+def grading_window(
+    candidates: Iterable[Candidate],
+    tier_groups: Sequence[Collection[str]],
+    *,
+    taken: Collection[str] = (),
+) -> list[Candidate]:
+    """The first ``GRADE_TOP`` candidates one side could pick (pickable, over ``MIN_FIT``, not
+    ``taken``), in the order the side fills its slots: tier group by tier group (the awareness
+    side's macro tiers first), best score first within a group."""
+    eligible = [c for c in candidates if _eligible(c, MIN_FIT, taken)]
+    ordered = [
+        candidate
+        for names in tier_groups
+        for candidate in sorted((c for c in eligible if c.tier in names), key=lambda c: -c.score)
+    ]
+    return ordered[:GRADE_TOP]
+
+
+def apply_grades(candidates: Sequence[Candidate], grades: Mapping[str, Grade]) -> list[Candidate]:
+    """``candidates`` (copies; the input is left as it is) with each valid grade and its quote
+    set, best first: by grade (``Candidate.standing``), then by score.
+
+    A grade counts only for a key among ``candidates``, from 0 to ``MAX_GRADE``, with a quote of
+    ``MIN_QUOTE_CHARS`` to ``MAX_QUOTE_CHARS`` characters found exactly in that creator's bio;
+    any other grade is dropped and its candidate stays ungraded. The candidates stay the same
+    ones: a grade moves a candidate, never adds or removes one.
+    """
+    graded = []
+    for candidate in candidates:
+        grade = grades.get(candidate.key)
+        quote = _valid_quote(grade, candidate.creator.bio)
+        if grade is None or quote is None:
+            graded.append(replace(candidate, grade=None, quote=None))
+        else:
+            graded.append(replace(candidate, grade=grade.grade, quote=quote))
+    graded.sort(key=lambda c: (-c.standing, -c.score))
+    return graded
+
+
+def _valid_quote(grade: Grade | None, bio: str) -> str | None:
+    """The grade's quote, trimmed, when the grade is in range and the quote is in ``bio``."""
+    if grade is None or not isinstance(grade.grade, int) or not 0 <= grade.grade <= MAX_GRADE:
+        return None
+    quote = grade.quote.strip() if isinstance(grade.quote, str) else ""
+    if not MIN_QUOTE_CHARS <= len(quote) <= MAX_QUOTE_CHARS or quote not in bio:
+        return None
+    return quote
 
 
 def _redundancy(candidate: Candidate, earlier: Sequence[Candidate]) -> float:

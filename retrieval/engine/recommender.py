@@ -2,14 +2,19 @@
 
 ``Recommender.recommend`` reads the brief (``brief.py``), plans the slots (``mix.py``), gathers
 and ranks candidates per side (``ranking.py``) and explains each pick and the mix
-(``explain.py``). ``lookalikes`` finds creators like one creator, in its tier; ``swap`` replaces
-one pick of a recommendation with the next best of the same side.
+(``explain.py``). With a grader (``retrieval.ports.CandidateGrader``), the first candidates each
+side could pick are judged against the brief and ordered by grade before score
+(``ranking.apply_grades``); whatever the grader does, the candidates, the floor and the counts
+stay the engine's, and on any failure the local order stands. ``lookalikes`` finds creators like
+one creator, in its tier; ``swap`` replaces one pick of a recommendation with the next best of
+the same side.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from retrieval.contract import Filters, Pick, Recommendation, RecommendRequest, Shortfall, Side
 from retrieval.engine.brief import Brief, normalize_exclude, read_brief
@@ -21,18 +26,22 @@ from retrieval.engine.ranking import (
     Candidate,
     Constraints,
     Query,
+    apply_grades,
     build_query,
     fit_label,
     gather,
+    grading_window,
     score,
     select,
 )
 from retrieval.engine.table import RosterTable
 from retrieval.errors import EmptyRosterError, StoryfitError
-from retrieval.ports import Embedder, RosterIndex
+from retrieval.ports import CandidateGrader, Embedder, GradeCandidate, RosterIndex
 from retrieval.roster.creator import Creator
 from retrieval.terms import terms
 from retrieval.tiers import MACRO_LIMIT, TierScheme
+
+log = logging.getLogger(__name__)
 
 
 class UnknownCreatorError(StoryfitError):
@@ -69,10 +78,17 @@ class Recommender:
         self._background_of: RosterTable | None = None
         self._sample = Background.of([], embedder.parts)
 
-    def recommend(self, request: RecommendRequest, brief: Brief | None = None) -> Recommendation:
+    def recommend(
+        self,
+        request: RecommendRequest,
+        brief: Brief | None = None,
+        grader: CandidateGrader | None = None,
+    ) -> Recommendation:
         """The mix for ``request``; ``brief`` is the request already read (e.g. by a language
-        model) when the caller has it, else the rules read it."""
+        model) when the caller has it, else the rules read it; ``grader`` (asked once) orders
+        each side's first candidates by how well their bios fit the brief."""
         ranked = self._rank(request, brief)
+        ranked = self._graded(ranked, grader, ranked.plan.sides)
         chosen: dict[Side, list[Candidate]] = {}
         picked: list[Candidate] = []
         for plan in ranked.plan.sides:
@@ -86,11 +102,13 @@ class Recommender:
         current: Recommendation,
         key: str,
         brief: Brief | None = None,
+        grader: CandidateGrader | None = None,
     ) -> Recommendation:
         """``current`` with the pick ``key`` (``platform:handle``) replaced by the next best
         creator of the same side that is neither picked nor excluded; the other picks stay.
 
         To swap again later, add ``key`` to the request's ``exclude`` so it cannot come back.
+        ``grader`` judges the candidates the replacement may come from.
         """
         keys = [pick.key for pick in current.picks]
         wanted = key.strip().casefold()
@@ -99,9 +117,11 @@ class Recommender:
             raise NotAPickError(
                 f"{key} is not one of this recommendation's picks (picks: {shown})."
             )
-        ranked = self._rank(request, brief)
         removed = current.picks[keys.index(wanted)]
         side: Side = "macro" if removed.role == SIDE_ROLES["macro"] else "micro"
+        ranked = self._rank(request, brief)
+        plan = ranked.plan.macro if side == "macro" else ranked.plan.micro
+        ranked = self._graded(ranked, grader, [plan], taken=keys)
         by_key = {candidate.key: candidate for candidate in ranked.candidates}
         chosen: dict[Side, list[Candidate]] = {"macro": [], "micro": []}
         for pick_key, pick in zip(keys, current.picks, strict=True):
@@ -110,7 +130,6 @@ class Recommender:
                     by_key[pick_key]
                 )
         kept = [c for group in chosen.values() for c in group]
-        plan = ranked.plan.macro if side == "macro" else ranked.plan.micro
         replacement = self._fill(ranked, plan, 1, picked=kept, taken=keys)
         side_keys = [k for k, p in zip(keys, current.picks, strict=True) if p.role == removed.role]
         slot = sum(1 for k in side_keys[: side_keys.index(wanted)] if k in by_key)
@@ -188,8 +207,7 @@ class Recommender:
         """Up to ``slots`` picks for one side, tier group by tier group: the awareness side
         takes macro-tier creators first and mid-tier ones only for the slots macro fits leave."""
         chosen: list[Candidate] = []
-        for group in self.tiers.preference_groups(plan.role):
-            names = {tier.name for tier in group}
+        for names in self._tier_groups(plan):
             chosen += select(
                 [c for c in ranked.side(plan.side) if c.tier in names],
                 slots - len(chosen),
@@ -201,6 +219,42 @@ class Recommender:
             if len(chosen) >= slots:
                 break
         return chosen
+
+    def _tier_groups(self, plan: SidePlan) -> list[frozenset[str]]:
+        """The names of the side's tiers, group by group in the order its slots are filled."""
+        return [
+            frozenset(tier.name for tier in group)
+            for group in self.tiers.preference_groups(plan.role)
+        ]
+
+    def _graded(
+        self,
+        ranked: _Ranked,
+        grader: CandidateGrader | None,
+        sides: Sequence[SidePlan],
+        taken: Sequence[str] = (),
+    ) -> _Ranked:
+        """``ranked`` with the grader's valid grades on the first candidates each of ``sides``
+        could pick (one call for all sides); on any failure of the grader, ``ranked`` as is."""
+        if grader is None:
+            return ranked
+        windows = {
+            plan.side: grading_window(ranked.side(plan.side), self._tier_groups(plan), taken=taken)
+            for plan in sides
+            if plan.slots
+        }
+        sent = [candidate for window in windows.values() for candidate in window]
+        if not sent:
+            return ranked
+        asked = {side: [_for_grader(c) for c in window] for side, window in windows.items()}
+        try:
+            graded = {c.key: c for c in apply_grades(sent, grader.grade(ranked.brief.text, asked))}
+        except Exception as error:  # an untrusted grader: whatever it raises, rank locally
+            log.warning("grading failed (%s); the local order stands", type(error).__name__)
+            return ranked
+        kept = sum(candidate.grade is not None for candidate in graded.values())
+        log.info("grades kept for %d of %d candidates", kept, len(sent))
+        return replace(ranked, candidates=[graded.get(c.key, c) for c in ranked.candidates])
 
     def _background(self, table: RosterTable) -> Background:
         """The calibration sample's vectors, loaded once per roster revision."""
@@ -327,6 +381,18 @@ class Recommender:
                 raise UnknownCreatorError(f"No creator {text} is on the roster.{hint}")
             creator = max(matches, key=lambda match: match.followers)
         return creator
+
+
+def _for_grader(candidate: Candidate) -> GradeCandidate:
+    creator = candidate.creator
+    return GradeCandidate(
+        key=creator.key,
+        handle=creator.handle,
+        platform=creator.platform,
+        tier=candidate.tier,
+        followers=creator.followers,
+        bio=creator.bio,
+    )
 
 
 def _filters_text(filters: Filters) -> str:

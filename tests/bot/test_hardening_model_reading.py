@@ -12,18 +12,17 @@ import pytest
 from bot.service import StoryfitService
 from retrieval.contract import RecommendRequest
 from retrieval.llm.brief_support import BriefEvidence
-from tests.bot import test_llm_recommend
 from tests.bot.test_llm_recommend import (
     BRIEF,
     assert_same_picks,
     faithful_explanation,
-    rules_answer,
 )
-from tests.support.builders import reading
+from tests.support.builders import no_grades, reading
+from tests.support.llm_requests import rules_answer
 from tests.support.openai_mock_server import MockOpenAIServer, completion
 
-# The sample roster in a store, and the local OpenAI server, shared with the model tests.
-server, service, llm = test_llm_recommend.server, test_llm_recommend.service, test_llm_recommend.llm
+# The sample roster in a store, and the local OpenAI server, as in the model tests.
+pytest_plugins = ("tests.support.fixtures_llm",)
 
 
 def test_constraints_the_brief_never_states_are_dropped_not_an_error(
@@ -41,7 +40,7 @@ def test_constraints_the_brief_never_states_are_dropped_not_an_error(
         exclude=[rules.picks[0].handle],
         story="",
     )
-    llm.script(completion(invented), faithful_explanation)
+    llm.script(completion(invented), no_grades(), faithful_explanation)
     with caplog.at_level(logging.INFO):
         result = service.recommend(request)
     assert_same_picks(result, rules)
@@ -61,7 +60,7 @@ def test_constraints_the_brief_states_are_kept(
     said = reading(
         countries=["DE"], platforms=["instagram"], min_followers=1000, max_followers=50_000
     )
-    llm.script(completion(said.model_copy(update={"macro": 2})), faithful_explanation)
+    llm.script(completion(said.model_copy(update={"macro": 2})), no_grades(), faithful_explanation)
     result = service.recommend(RecommendRequest(brief=brief))
     assert result.filters.country == ["DE"] and result.filters.platform == ["instagram"]
     assert (result.filters.min_followers, result.filters.max_followers) == (1000, 50_000)
@@ -75,7 +74,7 @@ def test_a_reading_that_leaves_nothing_to_recommend_gives_way_to_the_rules(
     request = RecommendRequest(brief=brief)
     rules = rules_answer(service, request)
     assert rules.picks and rules.filters.country == []
-    llm.script(completion(reading(countries=["IS"], story="")), faithful_explanation)
+    llm.script(completion(reading(countries=["IS"], story="")), no_grades(), faithful_explanation)
     result = service.recommend(request)
     assert_same_picks(result, rules)
     assert result.filters.country == []
@@ -88,7 +87,7 @@ def test_counts_that_rule_out_a_requested_side_give_way_to_the_rules(
     brief = "We sold 500 bags last month to people who make the morning brew a ritual."
     request = RecommendRequest(brief=brief, macro=1)
     rules = rules_answer(service, request)
-    llm.script(completion(reading(max_followers=500, story="")), faithful_explanation)
+    llm.script(completion(reading(max_followers=500, story="")), no_grades(), faithful_explanation)
     result = service.recommend(request)  # 1 macro asked for, max 500 followers: no macro tier
     assert_same_picks(result, rules)
 

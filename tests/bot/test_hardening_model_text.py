@@ -13,20 +13,19 @@ from bot.service import StoryfitService
 from retrieval.contract import Recommendation, RecommendRequest
 from retrieval.llm.explain import apply_mix_text
 from retrieval.llm.model_text import FigureRecord, figure_problem, has_link
-from tests.bot import test_llm_recommend
 from tests.bot.test_blocks import all_text
 from tests.bot.test_llm_recommend import (
     BRIEF,
     assert_same_picks,
     explanation_of,
     faithful_explanation,
-    rules_answer,
 )
 from tests.retrieval.test_llm_explain import BIOS, SYSTEM, apply, good_answer, recommendation
-from tests.support.builders import reading
+from tests.support.builders import no_grades, reading
+from tests.support.llm_requests import rules_answer
 from tests.support.openai_mock_server import MockOpenAIServer, Reply, Responder, completion
 
-server, service, llm = test_llm_recommend.server, test_llm_recommend.service, test_llm_recommend.llm
+pytest_plugins = ("tests.support.fixtures_llm",)
 MICRO = 3  # slowmornings: 5,000 followers in tests.test_llm_explain
 
 
@@ -146,7 +145,7 @@ def rules_then_model(
     """The rules' answer to ``BRIEF``, then the answer with ``explanation`` as the model's."""
     request = RecommendRequest(brief=BRIEF)
     rules = rules_answer(service, request)
-    llm.script(completion(reading(story="")), explanation)
+    llm.script(completion(reading(story="")), no_grades(), explanation)
     return rules, service.recommend(request)
 
 

@@ -202,13 +202,20 @@ def test_a_place_that_describes_the_creators_stays_a_filter(
     [
         ("For our launch we need German creators who love hiking.", ["de"]),
         ("Portuguese influencers who surf in winter.", ["pt"]),
+        ("UK and Irish creators who adopted their dogs.", ["ga"]),
         ("We are a German brand baking bread for home cooks.", []),
         ("Latin creators who dance salsa at weddings.", []),
         ("Food creators who cook for large families.", []),
     ],
 )
-def test_creators_named_by_their_language_are_a_filter(brief: str, languages: list[str]) -> None:
-    assert read(brief).filters.language == languages
+def test_creators_named_by_a_language_word_prefer_that_language(
+    brief: str, languages: list[str]
+) -> None:
+    """A language word ("German creators") may name a nationality as well: a preference, never a
+    filter that would leave out every Irish creator writing in English."""
+    reading = read(brief)
+    assert reading.filters.language == []
+    assert list(reading.preferred_languages) == languages
 
 
 def test_the_brand_place_and_the_creators_place_in_one_sentence_are_told_apart() -> None:

@@ -28,8 +28,8 @@ from retrieval.llm.call import Deadline, LlmSession
 from retrieval.llm.explain import (
     MixText,
     PickText,
+    answer_key,
     apply_mix_text,
-    creator_key,
     explain_with_model,
 )
 from retrieval.roster.creator import Creator
@@ -179,7 +179,7 @@ def rules_answer(recommender: Recommender) -> Recommendation:
 def bios_of(recommender: Recommender, rec: Recommendation) -> dict[tuple[str, str], str]:
     keys = [f"{p.platform}:{p.handle}" for p in rec.picks]
     return {
-        creator_key(c.platform, c.handle): c.bio for c in recommender.index.get_many(keys).values()
+        answer_key(c.platform, c.handle): c.bio for c in recommender.index.get_many(keys).values()
     }
 
 
@@ -188,7 +188,7 @@ def assert_picks_kept(result: Recommendation, rules: Recommendation, bios: dict[
         (p.platform, p.handle) for p in rules.picks
     ]
     for pick in result.picks:
-        assert all(item in bios[creator_key(pick.platform, pick.handle)] for item in pick.evidence)
+        assert all(item in bios[answer_key(pick.platform, pick.handle)] for item in pick.evidence)
     if result.explained_by == "rules":
         assert result == rules
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from retrieval.llm.brief import BriefReading
+from retrieval.llm.grade import GradedSides
+from tests.support.openai_mock_server import Reply, completion
 
 
 def reading(**values: object) -> BriefReading:
@@ -20,3 +22,8 @@ def reading(**values: object) -> BriefReading:
     }
     fields.update(values)
     return BriefReading.model_validate(fields)
+
+
+def no_grades() -> Reply:
+    """A grading answer that grades no one: the engine's local order stands."""
+    return completion(GradedSides(awareness=[], action=[]))
