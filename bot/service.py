@@ -248,13 +248,15 @@ class StoryfitService:
         total = UpsertReport(added=[], updated=[], unchanged=[], embedded=0)
         meter = _ImportMeter(stream, progress, total)
         meter.tell()
-        for batch in stream.batches(IMPORT_BATCH):
-            try:
+        try:
+            for batch in stream.batches(IMPORT_BATCH):
                 total.add(index.upsert(batch, progress=meter.embedding))
-            except UpsertInterrupted as stopped:
-                raise UpsertInterrupted(total.count + stopped.kept, stream.creator_count) from None
-            meter.tell()
-            index.let_readers_in()
+                meter.tell()
+                index.let_readers_in()
+        except UpsertInterrupted as stopped:  # Ctrl-C inside a batch: its finished chunks count
+            raise UpsertInterrupted(total.count + stopped.kept, stream.creator_count) from None
+        except KeyboardInterrupt:  # between batches
+            raise UpsertInterrupted(total.count, stream.creator_count) from None
         return total
 
     def _reindex(
