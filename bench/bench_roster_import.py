@@ -20,9 +20,12 @@ Measured 2026-12-01 on the 2-core dev machine while other jobs kept it busy (loa
   for the whole process (117 MB when reading 1,000 rows: the file itself adds ~70 MB).
 - Importing 5,000 rows: 262 s, 19 creators/s end to end (model loads included), peak RSS 635 MB;
   500 rows: 451 MB (the two embedding models and Chroma). At 19/s, 450,000 rows would take about
-  6.5 h on this busy machine: extrapolated, not run. The RSS growth with rows was not measured at
-  scale: embedded Chroma keeps every 896-float vector in memory in the importing process (about
-  3.6 KB a creator, ~1.6 GB at 450,000), so 450,000 rows under 500 MB needs a Chroma server.
+  6.5 h on this busy machine: extrapolated, not run. The import's own RSS growth with rows was
+  not measured at scale. A one-off check of embedded Chroma alone (random 896-float vectors with
+  Storyfit-sized metadata, upserted 1,000 at a time into a fresh PersistentClient) peaked at
+  214 MB for 10,000 and 345 MB for 40,000 vectors: about 4.4 KB a creator, so roughly 2 GB at
+  450,000 in whichever process holds the embedded store. 450,000 rows under 500 MB of importer
+  RSS therefore needs a Chroma server (STORYFIT_CHROMA_URL), which holds the index itself.
 - During the 5,000-row import, 5 of 5 `recommend` runs answered (median 33 s, max 40 s, each a
   new process loading both models) and 5 of 5 `tier @handle` runs (median 20 s); `recommend` on
   the idle store afterwards took 25 s: waiting for the hand-over added about 8 s.
