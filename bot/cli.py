@@ -24,9 +24,11 @@ from retrieval.errors import StoryfitError, UpsertInterrupted
 from retrieval.redaction import redact
 
 if TYPE_CHECKING:
-    from bot.service import ImportProgress, ImportReport, StoryfitService
+    from bot.service import ImportProgress, ImportReport, ProgressCallback, StoryfitService
     from bot.settings import Settings
     from retrieval.contract import Recommendation, RecommendRequest
+    from retrieval.roster.load import LoadReport
+    from retrieval.roster.stream import RosterStream
 
 #: The most characters of an unexpected error's message shown on its one line.
 UNEXPECTED_MESSAGE_CHARS = 300
@@ -72,6 +74,8 @@ out = Console()
 err = Console(stderr=True)
 
 SAMPLE_ROSTER = "sample_roster.csv"
+#: Brand accounts named in an import report (the rest are counted).
+NAMED_BRANDS = 5
 #: Exit status after Ctrl-C, as shells report a command ended by SIGINT.
 INTERRUPTED = 130
 DEMO_BRIEF = (
@@ -126,9 +130,8 @@ def main_options(
     ctx.obj = Context(settings)
 
 
-def _import_with_progress(
-    service: StoryfitService, path: Path, mapping: dict[str, str], *, reindex: bool = False
-) -> ImportReport:
+@contextmanager
+def _embedding_progress() -> Iterator[ProgressCallback]:
     with Progress(
         TextColumn("[bold]Importing"),
         BarColumn(),
@@ -146,9 +149,30 @@ def _import_with_progress(
             )
             bar.update(task, completed=step.done, total=step.creators, status=status)
 
-        return service.import_roster(
-            path, mapping, progress=advance, reindex=reindex, share_store=True
-        )
+        yield advance
+
+
+def _import_with_progress(
+    service: StoryfitService, stream: RosterStream, *, reindex: bool = False
+) -> ImportReport:
+    with _embedding_progress() as advance:
+        return service.import_checked(stream, advance, reindex=reindex, share_store=True)
+
+
+def _print_load_preview(stream: RosterStream) -> None:
+    """What a roster file holds and how it is read, before anything is written."""
+    load = stream.report
+    how = [load.format if load.sheet is None else f"{load.format}, sheet {load.sheet!r}"]
+    if load.encoding is not None:
+        how.append(f"encoding {load.encoding}")
+    out.print(f"Reading {escape(stream.name)} ({escape(', '.join(how))})", highlight=False)
+    for choice in load.columns:
+        out.print(f"  {escape(str(choice))}", highlight=False)
+    out.print(
+        f"{load.total_rows:,} row(s): {stream.creator_count:,} creator(s) to import, "
+        f"{load.rejected_count:,} rejected, {stream.repeated_count:,} repeated.",
+        highlight=False,
+    )
 
 
 def _print_import_report(report: ImportReport) -> None:
@@ -167,10 +191,24 @@ def _print_import_report(report: ImportReport) -> None:
         out.print("Nothing needed re-embedding: every bio was already in the index.")
     else:
         out.print(f"Embedded {upsert.embedded} bio(s).")
+    _print_row_findings(load)
+
+
+def _print_row_findings(load: LoadReport) -> None:
+    """Thin bios, repeated rows and every rejected row with its reason."""
     if load.thin_count:
         out.print(
             f"{load.thin_count} creator(s) have an empty or contact-only bio: kept, "
             "but they will not be picked on their bio."
+        )
+    if load.brand_count:
+        named = ", ".join(f"@{escape(handle)}" for handle in load.brands[:NAMED_BRANDS])
+        extra = load.brand_count - len(load.brands[:NAMED_BRANDS])
+        more = f" and {extra} more" if extra else ""
+        out.print(
+            f"{load.brand_count} brand, shop or agency account(s) ({named}{more}): kept, but "
+            "picked only with --include-brands. To correct one, set its kind column to creator.",
+            highlight=False,
         )
     for duplicate in load.duplicates:
         out.print(
@@ -207,11 +245,33 @@ def _print_tier_summary(service: StoryfitService) -> None:
 @app.command()
 def ingest(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="Roster file: CSV, JSON array or JSON Lines.")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Roster file: CSV or tab-separated text (any common encoding), a JSON array, "
+            "JSON Lines, or an .xlsx / .xls / .ods workbook."
+        ),
+    ],
     map_: Annotated[
         list[str] | None,
-        typer.Option("--map", help="Rename a column: --map username=handle (repeatable)."),
+        typer.Option(
+            "--map",
+            help="Read a column as a field: --map username=handle (repeatable); wins over the "
+            "columns recognised by name.",
+        ),
     ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", help="The workbook sheet to read (default: the first)."),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Show what would be imported; write nothing."),
+    ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Import nothing (exit 1) if any row is rejected."),
+    ] = False,
     reindex: Annotated[
         bool,
         typer.Option(
@@ -221,9 +281,10 @@ def ingest(
         ),
     ] = False,
 ) -> None:
-    """Import or update a roster; prints what changed and every rejected row."""
+    """Import or update a roster; shows how its columns are read, then what changed and every
+    rejected row."""
     if not path.is_file():
-        raise fail(f"{path} is not a file. Give the path of a CSV, JSON or JSON Lines roster.")
+        raise fail(f"{path} is not a file. Give the path of a roster file (CSV, JSON, .xlsx...).")
     from retrieval.roster.load import parse_column_mapping
 
     try:
@@ -232,7 +293,9 @@ def ingest(
         raise fail(str(error)) from None
     try:
         with service_for(ctx) as service:
-            report = _import_with_progress(service, path, mapping, reindex=reindex)
+            report = _checked_import(
+                service, path, mapping, sheet, dry_run=dry_run, strict=strict, reindex=reindex
+            )
     except UpsertInterrupted as stopped:
         err.print(
             f"Stopped: kept {stopped.kept:,} of {stopped.total:,} rows; run the same command "
@@ -253,7 +316,36 @@ def ingest(
             soft_wrap=True,
         )
         raise typer.Exit(code=INTERRUPTED) from None
-    _print_import_report(report)
+    if report is not None:
+        _print_import_report(report)
+
+
+def _checked_import(
+    service: StoryfitService,
+    path: Path,
+    mapping: dict[str, str],
+    sheet: str | None,
+    *,
+    dry_run: bool,
+    strict: bool,
+    reindex: bool,
+) -> ImportReport | None:
+    """The file checked and previewed, then imported with a progress bar; ``None`` for a dry
+    run, which writes nothing."""
+    stream = service.read_roster(path, mapping, sheet)
+    _print_load_preview(stream)
+    if dry_run:
+        stream.finish_report()
+        _print_row_findings(stream.report)
+        out.print("Dry run: nothing was written.")
+        return None
+    if strict and stream.report.rejected_count:
+        _print_row_findings(stream.report)
+        raise fail(
+            f"--strict: {stream.report.rejected_count:,} row(s) rejected, so nothing was "
+            "imported; fix those rows or run without --strict to import the others."
+        )
+    return _import_with_progress(service, stream, reindex=reindex)
 
 
 @app.command()
@@ -272,7 +364,10 @@ def tier(
         return
     upper = "and up" if lookup.max is None else f"to {lookup.max:,}"
     creator = lookup.creator
-    who = f"@{escape(creator.handle)} ({escape(creator.platform)}) has " if creator else ""
+    who = ""
+    if creator is not None:
+        brand = ", a brand account" if creator.kind == "brand" else ""
+        who = f"@{escape(creator.handle)} ({escape(creator.platform)}{brand}) has "
     out.print(
         f"{who}{lookup.followers:,} followers: [bold]{escape(lookup.tier)}[/] "
         f"({lookup.min:,} {upper}), the {lookup.role} side of a mix."
@@ -290,7 +385,7 @@ def demo(ctx: typer.Context) -> None:
             "Storyfit demo: importing the bundled sample roster into "
             f"{escape(str(service.settings.data_dir))}"
         )
-        report = _import_with_progress(service, path, {})
+        report = _import_with_progress(service, service.read_roster(path))
         _print_import_report(report)
         _print_tier_summary(service)
         out.print(f"\n[bold]Example brief:[/] {escape(DEMO_BRIEF)}\n")
@@ -330,9 +425,10 @@ def _print_recommendation(recommendation: Recommendation) -> None:
         out.print(f"[bold underline]{title}[/]")
         for number, pick in enumerate(picks, 1):
             name = f" ({escape(pick.name)})" if pick.name else ""
+            name += " · brand account" if pick.kind == "brand" else ""
             out.print(
                 f"[bold]{number}. @{escape(pick.handle)}[/]{name}  {escape(pick.platform)} · "
-                f"{escape(pick.tier)} · {pick.followers:,} followers · fit {pick.score:.2f}",
+                f"{escape(pick.tier)} · {pick.followers:,} followers · {pick.fit} fit",
                 highlight=False,
             )
             out.print(f"   {escape(pick.why)}", highlight=False)
@@ -378,6 +474,12 @@ def recommend(
     exclude: Annotated[
         list[str] | None, typer.Option(help="Never pick this handle (repeatable).")
     ] = None,
+    include_brands: Annotated[
+        bool,
+        typer.Option(
+            "--include-brands", help="Also consider accounts of brands, shops and agencies."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """An explained mix of creators for a brand story: awareness picks, then action picks."""
@@ -396,6 +498,7 @@ def recommend(
         min_followers=_follower_bound("--min-followers", min_followers),
         max_followers=_follower_bound("--max-followers", max_followers),
         exclude=exclude or [],
+        include_brands=include_brands,
     )
     with service_for(ctx, waits_for_import=True) as service:
         recommendation = service.recommend(request)

@@ -21,7 +21,7 @@ from retrieval.engine.recommender import Recommender
 from retrieval.errors import StoryfitError, UpsertInterrupted
 from retrieval.ports import Embedder
 from retrieval.roster.creator import Creator, normalize_handle
-from retrieval.roster.load import LoadReport, RosterLoad, load_roster
+from retrieval.roster.load import LoadReport
 from retrieval.roster.stream import RosterStream
 from retrieval.store.chroma import HANDOVER_WAIT
 from retrieval.store.embeddings import build_embedder
@@ -216,28 +216,50 @@ class StoryfitService:
         reindex: bool = False,
         share_store: bool = False,
         name: str | None = None,
+        sheet: str | None = None,
     ) -> ImportReport:
-        """Check a roster file (refusing a non-roster before touching the store), then read,
-        embed and commit it ``IMPORT_BATCH`` creators at a time.
+        """Check a roster file (refusing a non-roster before touching the store), then import
+        it; see ``read_roster`` and ``import_checked``."""
+        stream = self.read_roster(path, mapping, sheet, name=name)
+        return self.import_checked(stream, progress, reindex=reindex, share_store=share_store)
+
+    @staticmethod
+    def read_roster(
+        path: Path,
+        mapping: Mapping[str, str] | None = None,
+        sheet: str | None = None,
+        *,
+        name: str | None = None,
+    ) -> RosterStream:
+        """The roster file checked without touching any store: its report (rejected rows, the
+        column mapping and encoding used) and how many creators it holds, for the preview of an
+        import or a dry run. ``name`` names the file in messages (default: its path)."""
+        return RosterStream.open(path, mapping, name=name, sheet=sheet)
+
+    def import_checked(
+        self,
+        stream: RosterStream,
+        progress: ProgressCallback | None = None,
+        *,
+        reindex: bool = False,
+        share_store: bool = False,
+    ) -> ImportReport:
+        """Read, embed and commit a checked roster (``read_roster``) ``IMPORT_BATCH`` creators
+        at a time.
 
         ``share_store`` (a long import from the command line): between batches, a ``recommend``
         or ``tier`` process waiting for the embedded store gets it, then the import goes on.
         ``reindex`` rebuilds the index from this file alone with the configured embedder (after a
         change of ``STORYFIT_EMBEDDING``); creators not in the file are dropped. The new index is
-        built beside the old one, which stays in use until the new one is complete. ``name``
-        names the file in messages (default: its path).
+        built beside the old one, which stays in use until the new one is complete.
         """
         if reindex:
-            load = load_roster(path, mapping)
-            upsert = self._reindex(path, load, progress)
-            report = ImportReport(source=str(path), load=load, upsert=upsert)
+            upsert = self._reindex(stream, progress)
         else:
-            stream = RosterStream.open(path, mapping, name=name)
             upsert = self._import_batches(stream, progress, share_store=share_store)
-            report = ImportReport(source=name or str(path), load=stream.report, upsert=upsert)
         if upsert.added or upsert.updated or self.history.last_snapshot_at() is None:
             self.history.record_roster_snapshot(self.index.iter_creators(), self.settings.tiers)
-        return report
+        return ImportReport(source=stream.name, load=stream.report, upsert=upsert)
 
     def _import_batches(
         self, stream: RosterStream, progress: ProgressCallback | None, *, share_store: bool
@@ -259,12 +281,11 @@ class StoryfitService:
             raise UpsertInterrupted(total.count, stream.creator_count) from None
         return total
 
-    def _reindex(
-        self, path: Path, load: RosterLoad, progress: ProgressCallback | None
-    ) -> UpsertReport:
-        if not load.creators:
+    def _reindex(self, stream: RosterStream, progress: ProgressCallback | None) -> UpsertReport:
+        creators = [creator for batch in stream.batches(IMPORT_BATCH) for creator in batch]
+        if not creators:
             raise StoryfitError(
-                f"{path} has no valid rows, so the index was left as it was; "
+                f"{stream.name} has no valid rows, so the index was left as it was; "
                 "run it without --reindex to see the rejected rows."
             )
         if self._index is not None:
@@ -278,7 +299,7 @@ class StoryfitService:
                 elapsed = time.monotonic() - started
                 progress(
                     ImportProgress(
-                        rows=load.total_rows,
+                        rows=stream.report.total_rows,
                         creators=total,
                         done=done,
                         embedded=done,
@@ -290,7 +311,7 @@ class StoryfitService:
             data_dir=self.settings.data_dir,
             embedder=self.embedder,
             tiers=self.settings.tiers,
-            creators=load.creators,
+            creators=creators,
             chroma_url=self.settings.chroma_url,
             progress=report,
         )

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from retrieval.roster.kind import CreatorKind
 from retrieval.tiers import Role
 
 Objective = Literal["awareness", "conversion", "balanced"]
@@ -44,6 +45,8 @@ class RecommendRequest(BaseModel):
     min_followers: int | None = Field(default=None, ge=0)
     max_followers: int | None = Field(default=None, ge=0)
     exclude: list[str] = Field(default_factory=list)
+    #: Accounts of brands, shops and agencies are picked only when this is true.
+    include_brands: bool = False
 
 
 def creator_key(platform: str, handle: str) -> str:
@@ -67,6 +70,8 @@ class Pick(BaseModel):
     engagement_rate: float | None = None
     country: str | None = None
     language: str | None = None
+    #: ``brand`` for a brand, shop or agency account (picked only with ``include_brands``).
+    kind: CreatorKind = "creator"
 
     @property
     def key(self) -> str:

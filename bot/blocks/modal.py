@@ -26,6 +26,9 @@ PLATFORMS_INPUT = "platforms"
 COUNTRIES_INPUT = "countries"
 LANGUAGES_INPUT = "languages"
 CHANNEL_INPUT = "channel"
+BRANDS_INPUT = "brands"
+#: The value of the brief modal's "include brand accounts" checkbox.
+INCLUDE_BRANDS = "include"
 
 #: Pick counts the modal accepts: the bounds ``RecommendRequest`` enforces.
 MAX_MACRO = 20
@@ -123,6 +126,16 @@ def brief_modal(initial_story: str = "") -> dict[str, Any]:
             _text_input("en, es"),
             optional=True,
             hint="Two-letter language codes, comma-separated.",
+        ),
+        _input(
+            BRANDS_INPUT,
+            "Brand accounts",
+            {
+                "type": "checkboxes",
+                "options": [_option("Include brand accounts", INCLUDE_BRANDS)],
+            },
+            optional=True,
+            hint="Accounts of brands, shops and agencies are left out unless this is ticked.",
         ),
         _input(
             CHANNEL_INPUT,

@@ -57,6 +57,8 @@ def creator_card(creator: Creator) -> list[Block]:
             None, creator.followers, creator.engagement_rate, creator.country, creator.language
         ),
     ]
+    if creator.kind == "brand":
+        lines.append("Brand account: picked only when brand accounts are asked for.")
     if creator.bio:
         lines.append(f"> {escape(creator.bio)}".replace("\n", "\n> "))
     if creator.topics:

@@ -47,7 +47,8 @@ def pick_text(pick: Pick) -> str:
     """A pick's card: who, the facts, the reason, and the bio words that support it."""
     lines = [
         who_text(pick.name, pick.handle, pick.platform),
-        facts_text(pick.tier, pick.followers, pick.engagement_rate, pick.country, pick.language),
+        facts_text(pick.tier, pick.followers, pick.engagement_rate, pick.country, pick.language)
+        + f" · *{pick.fit} fit*",
     ]
     if pick.why:
         lines.append(escape(pick.why))
@@ -152,7 +153,8 @@ def _head_blocks(rec: Recommendation, asked_by: str | None) -> list[Block]:
 
 def _shortfall_text(rec: Recommendation) -> str:
     return "\n".join(
-        f"Only {item.found} of {item.requested} {item.tier} creators fit: {escape(item.reason)}"
+        f"Only {item.found} of {item.requested} {item.tier} slots have a good fit: "
+        f"{escape(item.reason)}"
         for item in rec.shortfall
     )
 

@@ -28,7 +28,6 @@ from bot.listeners.runtime import ListenerDeps, acknowledge, failures_told
 from bot.listeners.subcommands import SubcommandCall, register_subcommand
 from bot.service import ImportProgress
 from retrieval.errors import StoryfitError
-from retrieval.roster.stream import RosterStream
 
 #: Seconds between two updates of an import's progress message (Slack rate-limits chat.update).
 PROGRESS_EVERY = 3.0
@@ -73,7 +72,7 @@ def preview_shared_file(
             return
         file_id = str(event["files"][0]["id"])
         path, name = _download(client, file_id, _imports_dir(deps))
-        stream = RosterStream.open(path, name=name)
+        stream = deps.service.read_roster(path, name=name)
         post(client, place, import_preview(name, stream.report, stream.creator_count, file_id))
 
 

@@ -13,8 +13,10 @@ from slack_sdk import WebClient
 
 from bot.blocks.kit import BRIEF_MODAL
 from bot.blocks.modal import (
+    BRANDS_INPUT,
     CHANNEL_INPUT,
     COUNTRIES_INPUT,
+    INCLUDE_BRANDS,
     LANGUAGES_INPUT,
     MACRO_INPUT,
     MAX_MACRO,
@@ -100,6 +102,7 @@ def read_submission(view: dict[str, Any]) -> BriefSubmission:
     if errors:
         return BriefSubmission(errors=errors)
     platforms = _words(_value(values, PLATFORMS_INPUT).get("value"))
+    ticked = _value(values, BRANDS_INPUT).get("selected_options") or []
     request = RecommendRequest(
         brief=story,
         objective=objective,
@@ -108,6 +111,7 @@ def read_submission(view: dict[str, Any]) -> BriefSubmission:
         platform=[platform.lower() for platform in platforms],
         country=countries or [],
         language=languages or [],
+        include_brands=any(option.get("value") == INCLUDE_BRANDS for option in ticked),
     )
     return BriefSubmission(request=request, channel=str(channel))
 

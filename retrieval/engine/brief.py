@@ -25,6 +25,7 @@ from retrieval.contract import (
 from retrieval.counts import parse_count
 from retrieval.errors import EmptyBriefError, FilterError
 from retrieval.roster.creator import is_living_language, normalize_country, normalize_language
+from retrieval.roster.urls import platform_name
 from retrieval.terms import terms
 
 _T = TypeVar("_T")
@@ -266,24 +267,6 @@ _MAX_NAME_WORDS = 4
 
 # --- Platforms ---------------------------------------------------------------------------------
 
-PLATFORM_ALIASES = {
-    "tiktok": "tiktok",
-    "tik tok": "tiktok",
-    "tt": "tiktok",
-    "instagram": "instagram",
-    "insta": "instagram",
-    "ig": "instagram",
-    "youtube": "youtube",
-    "yt": "youtube",
-    "twitch": "twitch",
-    "facebook": "facebook",
-    "fb": "facebook",
-    "pinterest": "pinterest",
-    "snapchat": "snapchat",
-    "linkedin": "linkedin",
-    "twitter": "twitter",
-    "x": "twitter",
-}
 _TEXT_PLATFORMS = r"tik\s?tok|instagram|insta|youtube|twitch|facebook|pinterest|snapchat|linkedin"
 _PLATFORM_PATTERNS = (
     re.compile(
@@ -493,12 +476,7 @@ def normalize_exclude(handle: str) -> str:
     bare = bare.strip().lstrip("@").casefold()
     if not bare:
         raise FilterError(f"--exclude {handle!r} names no handle; write it like @janecooks.")
-    return creator_key(normalize_platform(platform), bare) if platform.strip() else bare
-
-
-def normalize_platform(platform: str) -> str:
-    text = platform.strip().casefold()
-    return PLATFORM_ALIASES.get(text, text)
+    return creator_key(platform_name(platform), bare) if platform.strip() else bare
 
 
 def _flag_filters(request: RecommendRequest) -> Filters:
@@ -508,7 +486,7 @@ def _flag_filters(request: RecommendRequest) -> Filters:
     languages = _normalized(request.language, normalize_language, problems)
     if problems:
         raise FilterError(" ".join(problems))
-    platforms = list(dict.fromkeys(normalize_platform(p) for p in request.platform if p.strip()))
+    platforms = list(dict.fromkeys(platform_name(p) for p in request.platform if p.strip()))
     return Filters(platform=platforms, country=countries, language=languages)
 
 
@@ -833,7 +811,7 @@ def _platforms(text: str, found: _Found) -> list[str]:
     for pattern in _PLATFORM_PATTERNS:
         for match in pattern.finditer(text):
             for name in re.findall(_TEXT_PLATFORMS, match["list"], flags=re.I):
-                platform = normalize_platform(re.sub(r"\s", "", name))
+                platform = platform_name(re.sub(r"\s", "", name))
                 if platform not in platforms:
                     platforms.append(platform)
             found.take(match.start(), match.end(), text)

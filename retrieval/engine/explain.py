@@ -153,6 +153,7 @@ def explain_pick(
         engagement_rate=creator.engagement_rate,
         country=creator.country,
         language=creator.language,
+        kind=creator.kind,
     )
 
 
@@ -203,8 +204,8 @@ def explain_mix(
     )
     for shortfall in shortfalls:
         text += (
-            f" Only {shortfall.found} of {shortfall.requested} {shortfall.tier} slot(s) are "
-            f"filled: {shortfall.reason}."
+            f" Only {shortfall.found} of {shortfall.requested} {shortfall.tier} slot(s) have a "
+            f"good fit: {shortfall.reason}."
         )
     return text
 

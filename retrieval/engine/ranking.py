@@ -143,12 +143,19 @@ def build_query(story: str, embedder: Embedder, background: Background | None = 
 
 @dataclass(frozen=True)
 class Constraints:
-    """The hard filters, the handles to leave out, and the soft preferences."""
+    """The hard filters, the handles to leave out, the soft preferences, and whether the
+    accounts of brands, shops and agencies may be picked."""
 
     filters: Filters
     exclude: frozenset[str] = frozenset()
     preferred_countries: frozenset[str] = frozenset()
     preferred_languages: frozenset[str] = frozenset()
+    include_brands: bool = False
+
+    def holds_back(self, creator: Creator) -> bool:
+        """True for a brand account the user did not ask for: it is gathered and scored (to
+        say that it was left out) but never picked."""
+        return creator.kind == "brand" and not self.include_brands
 
     def admits(self, creator: Creator) -> bool:
         filters = self.filters
@@ -177,6 +184,7 @@ class Candidate:
     fit: float = 0.0
     score: float = 0.0
     pickable: bool = True
+    held_back: bool = False
     notes: list[str] = field(default_factory=list)
     grade: int | None = None
     """A grader's validated grade (0..MAX_GRADE), or ``None``."""
@@ -186,6 +194,11 @@ class Candidate:
     @property
     def key(self) -> str:
         return self.creator.key
+
+    @property
+    def selectable(self) -> bool:
+        """Its bio can be matched and it is not a brand account held back."""
+        return self.pickable and not self.held_back
 
     @property
     def standing(self) -> float:
@@ -250,6 +263,7 @@ def gather(
                 lexical=lexical_score.get(key, 0.0),
                 lexical_rank=lexical_rank.get(key),
                 pickable=unpickable_reason(creators[key].bio) is None,
+                held_back=constraints.holds_back(creators[key]),
             )
         )
     _match_words(candidates, query)
@@ -381,14 +395,16 @@ def select(
     diverse: bool,
     taken: Collection[str] = (),
     picked: Sequence[Candidate] = (),
+    with_held_back: bool = False,
 ) -> list[Candidate]:
-    """Up to ``slots`` best candidates (best first), skipping ``taken`` keys.
+    """Up to ``slots`` best candidates (best first), skipping ``taken`` keys and, unless
+    ``with_held_back`` (to count what holding them back cost), held-back brand accounts.
 
     With a ``floor`` (a calibrated fit), weaker fits are left out rather than padding the
     list; with ``diverse``, each next pick is discounted by its similarity to the picks before
     it (``picked`` included).
     """
-    pool = [c for c in candidates if _eligible(c, floor, taken)]
+    pool = [c for c in candidates if _eligible(c, floor, taken, with_held_back=with_held_back)]
     pool.sort(key=lambda c: (-c.standing, -c.score))
     chosen: list[Candidate] = []
     earlier = list(picked)
@@ -403,9 +419,15 @@ def select(
     return chosen
 
 
-def _eligible(candidate: Candidate, floor: float | None, taken: Collection[str]) -> bool:
+def _eligible(
+    candidate: Candidate,
+    floor: float | None,
+    taken: Collection[str],
+    *,
+    with_held_back: bool = False,
+) -> bool:
     return (
-        candidate.pickable
+        (candidate.selectable or (with_held_back and candidate.pickable))
         and candidate.key not in taken
         and (floor is None or candidate.fit >= floor)
     )

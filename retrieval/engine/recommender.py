@@ -58,6 +58,7 @@ class _Ranked:
 
     brief: Brief
     plan: SlotPlan
+    constraints: Constraints
     query: Query
     candidates: list[Candidate]
     baselines: Baselines
@@ -94,7 +95,9 @@ class Recommender:
         for plan in ranked.plan.sides:
             chosen[plan.side] = self._fill(ranked, plan, plan.slots, picked=picked)
             picked.extend(chosen[plan.side])
-        return self._answer(request, ranked, chosen)
+        answer = self._answer(request, ranked, chosen)
+        left_out = _brands_left_out(self._picks_with_held_back(ranked))
+        return answer.model_copy(update={"notices": [*answer.notices, *left_out]})
 
     def swap(
         self,
@@ -187,13 +190,14 @@ class Recommender:
             exclude=brief.exclude,
             preferred_countries=frozenset(brief.preferred_countries),
             preferred_languages=frozenset(brief.preferred_languages),
+            include_brands=request.include_brands,
         )
         background = self._background(table)
         query = build_query(brief.story, self.embedder, background)
         candidates = gather(self.index, query, plan.sides, constraints, table)
         baselines = background.baselines(query.vector)
         score(candidates, query, constraints, table.tier_medians, baselines)
-        return _Ranked(brief, plan, query, candidates, baselines)
+        return _Ranked(brief, plan, constraints, query, candidates, baselines)
 
     def _fill(
         self,
@@ -203,9 +207,11 @@ class Recommender:
         *,
         picked: Sequence[Candidate],
         taken: Sequence[str] = (),
+        with_held_back: bool = False,
     ) -> list[Candidate]:
         """Up to ``slots`` picks for one side, tier group by tier group: the awareness side
-        takes macro-tier creators first and mid-tier ones only for the slots macro fits leave."""
+        takes macro-tier creators first and mid-tier ones only for the slots macro fits leave.
+        ``with_held_back`` lets held-back brand accounts compete (see ``select``)."""
         chosen: list[Candidate] = []
         for names in self._tier_groups(plan):
             chosen += select(
@@ -215,10 +221,21 @@ class Recommender:
                 diverse=True,
                 taken=taken,
                 picked=[*picked, *chosen],
+                with_held_back=with_held_back,
             )
             if len(chosen) >= slots:
                 break
         return chosen
+
+    def _picks_with_held_back(self, ranked: _Ranked) -> list[Candidate]:
+        """The picks had brand accounts been asked for; empty (and free) when no held-back
+        brand account fits well enough to be picked."""
+        if not any(c.held_back and c.pickable and c.fit >= MIN_FIT for c in ranked.candidates):
+            return []
+        picked: list[Candidate] = []
+        for plan in ranked.plan.sides:
+            picked += self._fill(ranked, plan, plan.slots, picked=picked, with_held_back=True)
+        return picked
 
     def _tier_groups(self, plan: SidePlan) -> list[frozenset[str]]:
         """The names of the side's tiers, group by group in the order its slots are filled."""
@@ -311,7 +328,7 @@ class Recommender:
         if len(good) >= side.slots:
             return None
         parts: list[str] = []
-        if not any(c.pickable for c in ranked.side(side.side)):
+        if not any(c.selectable for c in ranked.side(side.side)):
             where = _filters_text(ranked.brief.filters)
             parts.append(
                 f"no {side.side}-side creator ({side.bands_text()}) on the roster{where} has a "
@@ -343,11 +360,11 @@ class Recommender:
         if not (filters.country or filters.language or filters.platform):
             return []
         loose = Filters(min_followers=filters.min_followers, max_followers=filters.max_followers)
-        constraints = Constraints(filters=loose, exclude=ranked.brief.exclude)
+        constraints = replace(ranked.constraints, filters=loose)
         table = self._table()
         candidates = gather(self.index, ranked.query, [side], constraints, table)
         score(candidates, ranked.query, constraints, table.tier_medians, ranked.baselines)
-        found = sum(c.pickable and fit_label(c.fit) != "weak" for c in candidates)
+        found = sum(c.selectable and fit_label(c.fit) != "weak" for c in candidates)
         if not found:
             return []
         dropped = ", ".join(
@@ -406,6 +423,25 @@ def _filters_text(filters: Filters) -> str:
         if values
     ]
     return (" " + " and ".join(parts)) if parts else ""
+
+
+#: Brand accounts named in the notice that they were left out.
+NAMED_LEFT_OUT = 3
+
+
+def _brands_left_out(picks: Sequence[Candidate]) -> list[str]:
+    """The notice that held-back brand accounts would have been among ``picks``, if any."""
+    held = [candidate.creator.handle for candidate in picks if candidate.held_back]
+    if not held:
+        return []
+    named = ", ".join(f"@{handle}" for handle in held[:NAMED_LEFT_OUT])
+    more = f" and {len(held) - NAMED_LEFT_OUT} more" if len(held) > NAMED_LEFT_OUT else ""
+    were = "brand account was" if len(held) == 1 else "brand accounts were"
+    return [
+        f"{len(held)} {were} left out ({named}{more}); brand, shop and agency accounts are "
+        "picked only when asked for: add --include-brands (in Slack, tick “Include brand "
+        "accounts” in the New brief form) to consider them."
+    ]
 
 
 def _objective_reason(request: RecommendRequest, brief: Brief) -> str:

@@ -24,13 +24,13 @@ from retrieval.engine.brief import (
     MAX_SLOTS,
     Brief,
     normalize_exclude,
-    normalize_platform,
     shown_value,
 )
 from retrieval.errors import FilterError
 from retrieval.llm.brief_support import BriefEvidence
 from retrieval.llm.call import Deadline, LlmSession, prompt_data
 from retrieval.roster.creator import normalize_country, normalize_language
+from retrieval.roster.urls import platform_name
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ def _valid(kind: str, values: list[str], normalize: Callable[[str], str | None])
 
 
 def _platform(value: str) -> str | None:
-    platform = normalize_platform(value)
+    platform = platform_name(value)
     return platform if _PLATFORM.match(platform) else None
 
 

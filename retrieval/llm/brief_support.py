@@ -17,8 +17,9 @@ from decimal import Decimal
 
 import pycountry
 
-from retrieval.engine.brief import NUMBER_WORDS, PLATFORM_ALIASES
+from retrieval.engine.brief import NUMBER_WORDS
 from retrieval.roster.creator import normalize_country, normalize_language
+from retrieval.roster.urls import PLATFORM_ALIASES
 
 _UNITS = {
     "k": 1_000,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gettext
 import hashlib
 import json
 import math
@@ -16,12 +15,15 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Literal
 
+import babel
 import pycountry
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from retrieval.contract import creator_key
 from retrieval.counts import MAX_COUNT_DIGITS, parse_count
+from retrieval.roster.kind import CreatorKind, normalize_kind
 from retrieval.roster.untrusted_json import JsonTooDeepError, json_loads
+from retrieval.roster.urls import platform_name
 from retrieval.terms import terms, without_frame_words
 
 #: Longest text read as an engagement rate (``0.0453125`` or ``4.53125 %`` fit easily).
@@ -38,13 +40,14 @@ ROSTER_FIELDS = (
     "language",
     "engagement_rate",
     "topics",
+    "kind",
 )
 #: Fields a column mapping may set to one value for every row, e.g. ``platform:=tiktok``.
 CONSTANT_FIELDS = ("platform", "country", "language", "topics")
 #: How a constant is written in a column mapping: ``FIELD:=VALUE``.
 CONSTANT_MARK = ":="
 
-RosterFormat = Literal["csv", "json", "jsonl"]
+RosterFormat = Literal["csv", "json", "jsonl", "spreadsheet"]
 
 
 def _text(value: object, field: str) -> str:
@@ -70,13 +73,18 @@ def json_kind(value: object) -> str:
     return "a string" if isinstance(value, str) else "null"
 
 
+#: A rejected handle is quoted up to this many characters in the import report.
+MAX_SHOWN_HANDLE = 60
+
+
 def normalize_handle(value: object) -> str:
     """``@JaneCooks`` -> ``janecooks``; raises ``ValueError`` for an empty or spaced handle."""
     handle = _text(value, "handle").lstrip("@").lower()
     if not handle:
         raise ValueError("handle is missing")
     if len(handle.split()) > 1:
-        raise ValueError(f"handle {handle!r} contains spaces; a handle is one word like janecooks")
+        shown = handle if len(handle) <= MAX_SHOWN_HANDLE else handle[: MAX_SHOWN_HANDLE - 1] + "…"
+        raise ValueError(f"handle {shown!r} contains spaces; a handle is one word like janecooks")
     return handle
 
 
@@ -155,8 +163,11 @@ def _country_codes() -> dict[str, str]:
             written = getattr(country, attribute, None)
             if written:
                 names.setdefault(_lookup_key(written), code)
-        for name in _translated(country.name, "iso3166-1"):
-            derived.append((re.split(r",| \(", name)[0], code))
+    known = set(names.values())
+    for locale in _cldr_locales():
+        for code, name in locale.territories.items():
+            if code in known:
+                derived.append((re.split(r",| \(", name)[0], code))
     return _with_derived_names(names, derived, _COUNTRY_ALIASES)
 
 
@@ -173,29 +184,30 @@ def _language_codes() -> dict[str, str]:
             written = getattr(language, attribute, None)
             if written:
                 names.setdefault(_lookup_key(written), code)
-        for written in (
-            *_translated(language.name, "iso639-3"),
-            getattr(language, "inverted_name", ""),
-        ):
-            derived.extend(
-                (part, code) for part in re.split(r"[;,]", re.sub(r"\s*\(.*?\)", "", written))
-            )
+        inverted = str(getattr(language, "inverted_name", ""))  # "Greek, Modern (1453-)"
+        derived.extend((part, code) for part in re.split(r"[;,]", _without_brackets(inverted)))
+    known = set(names.values())
+    for locale in _cldr_locales():
+        for tag, name in locale.languages.items():
+            base = tag.split("_")[0]  # "pt_BR" ("Brazilian Portuguese") counts as "pt"
+            if base in known:
+                derived.append((_without_brackets(name), base))
     return _with_derived_names(names, derived, _LANGUAGE_ALIASES)
 
 
-#: Briefs and rosters also name countries and languages in these languages ("Deutschland",
-#: "español"); pycountry ships the ISO names translated.
-NAME_LOCALES = ("de", "es", "fr", "pt", "it")
+def _without_brackets(name: str) -> str:
+    """``English (US)`` -> ``English``."""
+    return re.sub(r"\s*\(.*?\)", "", name).strip()
 
 
-def _translated(name: str, domain: str) -> tuple[str, ...]:
-    """``name`` and its translations into ``NAME_LOCALES`` (pycountry's gettext catalogues)."""
-    return (name, *(_catalogue(domain, locale).gettext(name) for locale in NAME_LOCALES))
+#: Rosters and briefs also name countries and languages in these languages ("Deutschland",
+#: "español", "Россия"); the names come from CLDR through Babel.
+NAME_LOCALES = ("en", "de", "es", "fr", "pt", "it", "nl", "pl", "sv", "tr", "ru", "ja", "zh", "ko")
 
 
 @functools.cache
-def _catalogue(domain: str, locale: str) -> gettext.NullTranslations:
-    return gettext.translation(domain, pycountry.LOCALES_DIR, [locale], fallback=True)
+def _cldr_locales() -> tuple[babel.Locale, ...]:
+    return tuple(babel.Locale.parse(locale) for locale in NAME_LOCALES)
 
 
 _LOCALE_TAG = re.compile(r"([a-z]{2,3})[-_][a-z0-9]{2,8}(?:[-_][a-z0-9]{1,8})*")
@@ -210,7 +222,8 @@ def _country_code(text: str) -> str | None:
 def _language_code(text: str) -> str | None:
     key = _lookup_key(text)
     locale = _LOCALE_TAG.fullmatch(key)
-    return _language_codes().get(locale[1] if locale else key)
+    codes = _language_codes()
+    return codes.get(locale[1] if locale else key) or codes.get(_without_brackets(key))
 
 
 def normalize_country(value: object) -> str | None:
@@ -288,7 +301,9 @@ def _topics(value: object) -> list[str]:
 
 
 def _platform(value: object) -> str:
-    return _text(value, "platform").lower() or "unknown"
+    """Lower case, with the usual short forms spelled out: ``X`` -> ``twitter``, ``IG`` ->
+    ``instagram``."""
+    return platform_name(_text(value, "platform")) or "unknown"
 
 
 def _followers(value: object) -> int:
@@ -326,6 +341,7 @@ FIELD_CLEANERS: dict[str, Callable[[object], object]] = {
     "language": normalize_language,
     "engagement_rate": _engagement_rate,
     "topics": _topics,
+    "kind": normalize_kind,
 }
 
 
@@ -347,6 +363,10 @@ class Creator(BaseModel):
     engagement_rate: float | None = Field(default=None, ge=0, le=1)
     topics: list[str] = Field(default_factory=list)
     extra: dict[str, str] = Field(default_factory=dict)
+    #: ``brand`` for the account of a brand, shop or agency (a ``kind`` column, or recognised
+    #: at import by ``retrieval.roster.kind``); records stored before kinds existed read as
+    #: ``creator``.
+    kind: CreatorKind = "creator"
 
     @field_validator(*ROSTER_FIELDS, mode="before")
     @classmethod
@@ -359,8 +379,12 @@ class Creator(BaseModel):
         return creator_key(self.platform, self.handle)
 
     def content_hash(self) -> str:
-        """Changes exactly when something that is embedded or filtered on changes."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        """Changes exactly when something that is embedded or filtered on changes.
+
+        A creator's ``kind`` is left out of the hash when it is the default, so records stored
+        before kinds existed keep their hash and a re-import does not call them all updated."""
+        fields = self.model_dump(mode="json", exclude={"kind"} if self.kind == "creator" else None)
+        payload = json.dumps(fields, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def embedding_text(self) -> str:

@@ -1,13 +1,15 @@
-"""Loading roster files (CSV / JSON / JSON Lines) into ``Creator``s, with the column mapping.
+"""Loading roster files (CSV / JSON / JSON Lines / spreadsheets) into ``Creator``s, with the
+column mapping.
 
 A roster row becomes a ``Creator`` or a ``RejectedRow`` that says which row, which field and why;
-one bad row never costs the valid rows around it. A file that is not a roster at all (binary, not
-UTF-8, empty, no handle column...) raises ``RosterFileError`` with one sentence a user can act on.
+one bad row never costs the valid rows around it. A file that is not a roster at all (binary,
+empty, no handle column...) raises ``RosterFileError`` with one sentence a user can act on.
+The bytes are decoded by ``decode``, workbooks read by ``sheets``, column names matched by
+``columns`` and profile links read by ``urls``.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import itertools
@@ -21,7 +23,7 @@ from typing import Any, BinaryIO, TextIO, TypeVar
 
 from pydantic import BaseModel
 
-from retrieval.errors import StoryfitError
+from retrieval.roster.columns import ColumnChoice, auto_map
 from retrieval.roster.creator import (
     CONSTANT_FIELDS,
     CONSTANT_MARK,
@@ -32,7 +34,12 @@ from retrieval.roster.creator import (
     is_thin_bio,
     json_kind,
 )
+from retrieval.roster.decode import decode_roster
+from retrieval.roster.errors import RosterFileError as RosterFileError  # its home for callers
+from retrieval.roster.kind import detect_kind
+from retrieval.roster.sheets import SheetRows, is_workbook, read_sheet
 from retrieval.roster.untrusted_json import JsonTooDeepError, json_loads, json_text
+from retrieval.roster.urls import platform_name, profile_link
 
 # --- Loading ----------------------------------------------------------------------------------
 
@@ -70,6 +77,16 @@ class LoadReport(BaseModel):
     unlisted_rejected: int = 0
     unlisted_duplicates: int = 0
     unlisted_thin: int = 0
+    #: Handles of kept creators that are brand, shop or agency accounts (``kind`` brand).
+    brands: list[str] = []
+    unlisted_brands: int = 0
+    #: How a text file was decoded (``UTF-8``, ``cp1252``, ``UTF-16 LE with BOM``); ``None`` for
+    #: a workbook.
+    encoding: str | None = None
+    #: The sheet read from a workbook.
+    sheet: str | None = None
+    #: Where each field was read from, in field order (for the report before anything is written).
+    columns: list[ColumnChoice] = []
 
     @property
     def rejected_count(self) -> int:
@@ -84,6 +101,10 @@ class LoadReport(BaseModel):
     def thin_count(self) -> int:
         return len(self.thin) + self.unlisted_thin
 
+    @property
+    def brand_count(self) -> int:
+        return len(self.brands) + self.unlisted_brands
+
 
 class RosterLoad(LoadReport):
     """What a roster file held: creators to import and a report of everything else."""
@@ -91,10 +112,6 @@ class RosterLoad(LoadReport):
     #: Valid creators, one per key, in the file order of the rows that were kept (for a duplicated
     #: key that is the position of its last occurrence).
     creators: list[Creator]
-
-
-class RosterFileError(StoryfitError):
-    """The whole file is refused; ``str(error)`` is one sentence: what is wrong, what to do."""
 
 
 @dataclass(frozen=True)
@@ -200,11 +217,13 @@ def parse_column_mapping(pairs: Sequence[str]) -> dict[str, str]:
     return _ColumnPlan.from_mapping(entries).as_mapping()
 
 
-def load_roster(path: Path, mapping: Mapping[str, str] | None = None) -> RosterLoad:
+def load_roster(
+    path: Path, mapping: Mapping[str, str] | None = None, sheet: str | None = None
+) -> RosterLoad:
     """Read the roster file at ``path``; see ``load_roster_text``."""
     with open_roster_file(path) as file:
         data = file.read()
-    return load_roster_text(data, str(path), mapping)
+    return load_roster_text(data, str(path), mapping, sheet)
 
 
 def open_roster_file(path: Path) -> BinaryIO:
@@ -222,9 +241,14 @@ def open_roster_file(path: Path) -> BinaryIO:
 
 
 def load_roster_text(
-    data: bytes, source_name: str, mapping: Mapping[str, str] | None = None
+    data: bytes,
+    source_name: str,
+    mapping: Mapping[str, str] | None = None,
+    sheet: str | None = None,
 ) -> RosterLoad:
-    """Read a roster from ``data``: CSV, a JSON array of objects or JSON Lines, told by content.
+    """Read a roster from ``data``: CSV (or tab-separated), a JSON array of objects (or an object
+    holding one), JSON Lines, or a workbook (``.xlsx``, ``.xls``, ``.ods``: the sheet named
+    ``sheet``, else the first), told by content. Text in any common encoding is read.
 
     ``mapping`` comes from ``parse_column_mapping``: ``{"username": "handle"}`` reads a column
     as a field, ``{"platform:=": "tiktok"}`` sets a field for every row (a bad mapping raises
@@ -233,60 +257,21 @@ def load_roster_text(
     roster at all; problems in single rows are reported in the result instead.
     """
     plan = _ColumnPlan.from_mapping(mapping)
-    text = _decode(data, source_name)
-    roster_format, column_names, records = _parse(text, source_name)
+    encoding = chosen_sheet = None
+    if is_workbook(data):
+        rows = read_sheet(data, source_name, sheet)
+        chosen_sheet = rows.sheet
+        roster_format: RosterFormat = "spreadsheet"
+        column_names, records = _sheet_table(rows, source_name)
+    else:
+        decoded = decode_roster(data, source_name)
+        encoding = decoded.encoding
+        roster_format, column_names, records = _parse(decoded.text, source_name)
     columns = _Columns.resolve(column_names, plan, source_name, roster_format)
-    return _build(roster_format, records, columns, plan)
-
-
-# --- Reading the bytes ---------------------------------------------------------------------------
-
-SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: 'CSV UTF-8') and import that file."
-
-
-def _decode(data: bytes, name: str) -> str:
-    refuse_non_text(data, name)
-    try:
-        return data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
-    except UnicodeDecodeError as error:
-        data = data.removeprefix(codecs.BOM_UTF8)
-        line = data.count(b"\n", 0, error.start) + 1
-        raise RosterFileError(
-            f"{name} is not UTF-8 text (byte 0x{data[error.start]:02X} on line {line}); "
-            f"{SAVE_AS_UTF8}"
-        ) from None
-
-
-def refuse_non_text(head: bytes, name: str) -> None:
-    """Raise ``RosterFileError`` when ``head`` (a file's first bytes, or all of them) shows the
-    file is no UTF-8 roster: UTF-16/32, empty, a workbook or archive, binary."""
-    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise RosterFileError(f"{name} is UTF-32 text; {SAVE_AS_UTF8}")
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise RosterFileError(f"{name} is UTF-16 text; {SAVE_AS_UTF8}")
-    head = head.removeprefix(codecs.BOM_UTF8)
-    if not head.strip():
-        raise RosterFileError(
-            f"{name} is empty; export the roster with a header row and one creator per row."
-        )
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise RosterFileError(
-            f"{name} is a spreadsheet workbook or archive, not a roster; "
-            "export the sheet as 'CSV UTF-8' and import that file."
-        )
-    if b"\x00" in head:
-        if _looks_like_utf16(head):
-            raise RosterFileError(f"{name} looks like UTF-16 text; {SAVE_AS_UTF8}")
-        raise RosterFileError(
-            f"{name} is a binary file, not a roster; import a CSV, JSON or JSON Lines file."
-        )
-
-
-def _looks_like_utf16(data: bytes) -> bool:
-    """ASCII-heavy UTF-16 has a NUL in every other byte."""
-    head = data[:4000]
-    even, odd = head[0::2].count(0), head[1::2].count(0)
-    return max(even, odd) > 0.4 * (len(head) / 2) and min(even, odd) == 0
+    load = _build(roster_format, records, columns, plan)
+    return load.model_copy(
+        update={"encoding": encoding, "sheet": chosen_sheet, "columns": columns.choices}
+    )
 
 
 # --- Parsing the text into records ---------------------------------------------------------------
@@ -308,6 +293,11 @@ def _parse(text: str, name: str) -> tuple[RosterFormat, list[str], list[_Record]
     """The format, the column names (a CSV header, or every JSON key in first-seen order) and
     the records."""
     start = text.lstrip()
+    if not start:
+        raise RosterFileError(
+            f"{name} is empty; export the roster with a header row and one creator per row."
+        )
+    _refuse_a_json_scalar(start, name)
     if start.startswith("["):
         records = _json_array(text, name)
     elif start.startswith("{"):
@@ -317,6 +307,26 @@ def _parse(text: str, name: str) -> tuple[RosterFormat, list[str], list[_Record]
         return "csv", header, records
     keys = dict.fromkeys(key for record in records for key in record.values)
     return ("json" if start.startswith("[") else "jsonl"), list(keys), records
+
+
+#: The most a file of one line may hold to be checked for being a lone JSON value.
+_SCALAR_CHECK_CHARS = 100_000
+
+
+def _refuse_a_json_scalar(start: str, name: str) -> None:
+    """A file holding one JSON string, number, true/false or null is no roster: say so, instead
+    of reading it as a CSV header without rows."""
+    if len(start) > _SCALAR_CHECK_CHARS or start[0] in "[{" or "\n" in start.strip():
+        return
+    try:
+        value = json_loads(start)
+    except (json.JSONDecodeError, JsonTooDeepError):
+        return
+    raise RosterFileError(
+        f"{name} holds a single JSON value ({json_kind(value)}, {_shown(json_text(value), 40)}),"
+        ' not a roster; give a JSON array of creator objects like [{"handle": "janecooks", '
+        '"followers": 8400}], JSON Lines, a CSV file or a spreadsheet.'
+    )
 
 
 def _json_array(text: str, name: str) -> list[_Record]:
@@ -330,6 +340,10 @@ def _json_array(text: str, name: str) -> list[_Record]:
     except JsonTooDeepError as error:
         raise RosterFileError(f"{name} {error}; {_FLAT_OBJECTS}") from None
     assert isinstance(items, list)
+    return _json_items(items, name)
+
+
+def _json_items(items: list[object], name: str) -> list[_Record]:
     if not items:
         raise RosterFileError(f"{name} is an empty JSON array; put one object per creator in it.")
     if not any(isinstance(item, dict) for item in items):
@@ -363,13 +377,21 @@ def _json_object_or_lines(text: str, name: str) -> list[_Record]:
         whole = json_loads(text)
     except (json.JSONDecodeError, JsonTooDeepError):
         whole = None
-    if isinstance(whole, dict) and sum(1 for line in lines if line.strip()) > 1:
+    if isinstance(whole, dict):
         wrapped = [key for key, value in whole.items() if _is_object_list(value)]
-        hint = f" under {wrapped[0]!r}" if wrapped else ""
-        raise RosterFileError(
-            f"{name} is one JSON object{hint}, not an array of creator objects; put the creators "
-            "in a top-level [...] array, or write one object per line (JSON Lines)."
-        )
+        if len(wrapped) == 1:  # {"creators": [...]}, {"data": [...], "count": 3}
+            return _json_items(whole[wrapped[0]], name)
+        if len(wrapped) > 1:
+            keys = ", ".join(repr(key) for key in wrapped)
+            raise RosterFileError(
+                f"{name} is one JSON object with several lists of objects ({keys}); keep the "
+                "list of creators alone in a top-level [...] array."
+            )
+        if sum(1 for line in lines if line.strip()) > 1:
+            raise RosterFileError(
+                f"{name} is one JSON object, not an array of creator objects; put the creators "
+                "in a top-level [...] array, or write one object per line (JSON Lines)."
+            )
     first = next(line for line in lines if line.strip())
     try:
         json_loads(first)
@@ -418,6 +440,38 @@ def _csv(text: str, name: str) -> tuple[list[str], list[_Record]]:
     return reader.header, list(reader.records())
 
 
+def _require_rows(header: list[str] | None, records: list[_Record], name: str) -> None:
+    if header is None:
+        raise _no_header(name)
+    if not records:
+        raise _no_rows(name)
+
+
+def _no_header(name: str) -> RosterFileError:
+    return RosterFileError(f"{name} has no header row; put the column names on its first line.")
+
+
+def _no_rows(name: str) -> RosterFileError:
+    return RosterFileError(
+        f"{name} has a header row but no creator rows; add one row per creator under it."
+    )
+
+
+def _sheet_table(rows: SheetRows, name: str) -> tuple[list[str], list[_Record]]:
+    """The header and the records of a sheet; a record's row is its row number in the sheet."""
+    shown = f"{name} (sheet {rows.sheet!r})"
+    header = next(rows.rows, None)
+    records = [
+        _csv_record(number, cells, header or [], ",")
+        for number, cells in enumerate(rows.rows, start=rows.first_row + 1)
+        if "".join(cells).strip()
+    ]
+    _require_rows(header, records, shown)
+    assert header is not None
+    _check_header_cells(header, shown)
+    return header, records
+
+
 class CsvRecords:
     """A CSV file's header and its records, read one record at a time from ``lines`` (text
     opened with ``newline=""``); ``size`` bounds a cell's length (the file's length will do)."""
@@ -438,9 +492,7 @@ class CsvRecords:
         self._reader = csv.reader(self._counting_quotes(), delimiter=self._delimiter)
         header = self._guarded(lambda: next(self._reader, None))
         if header is None:
-            raise RosterFileError(
-                f"{name} has no header row; put the column names on its first line."
-            )
+            raise _no_header(name)
         _check_header_cells(header, name)
         self.header: list[str] = header
 
@@ -469,10 +521,7 @@ class CsvRecords:
                 last = _csv_record(row, cells, self.header, self._delimiter)
                 yield last
         if last is None:
-            raise RosterFileError(
-                f"{self._name} has a header row but no creator rows; "
-                "add one row per creator under it."
-            )
+            raise _no_rows(self._name)
         if last.too_long and self._quotes % 2:
             raise RosterFileError(
                 f"{self._name} cannot be read as CSV: a quote opened on line {last.row} is never "
@@ -530,25 +579,24 @@ def _csv_record(row: int, cells: list[str], header: list[str], delimiter: str) -
 
 # --- Columns and rows ----------------------------------------------------------------------------
 
-#: Column names that usually hold what a required field needs, to suggest a mapping.
-_LIKELY_SOURCES = {
-    "handle": ("username", "user_name", "user", "unique_id", "account", "screen_name", "creator"),
-    "followers": ("follower_count", "followers_count", "fans", "subscribers", "subscriber_count"),
-}
 _MEANING = {"handle": "account names", "followers": "follower counts"}
 
 
 @dataclass(frozen=True)
 class _Columns:
-    """Where each column of the file goes: one of our fields, ``Creator.extra``, or nowhere."""
+    """Where each column of the file goes: one of our fields, ``Creator.extra``, or nowhere;
+    ``choices`` says where each field is read from, for the report."""
 
     fields: dict[str, str]
     extra: dict[str, str]
+    choices: list[ColumnChoice]
 
     @classmethod
     def resolve(
         cls, names: list[str], plan: _ColumnPlan, source: str, roster_format: RosterFormat
     ) -> _Columns:
+        """Columns named by ``--map`` first, then columns named as a field, then synonyms
+        (``Follower Count``, ``Seguidores``) for the fields still unread."""
         fields: dict[str, str] = {}
         extra: dict[str, str] = {}
         sources: dict[str, list[str]] = {}
@@ -562,42 +610,79 @@ class _Columns:
             elif field not in plan.constants:
                 fields[name] = field
                 sources.setdefault(field, []).append(name.strip())
-        shown = _column_list(names)
-        noun = "column" if roster_format == "csv" else "key"
-        folded_names = {_fold(name) for name in names}
-        for column, field in plan.renames.items():
-            if column not in folded_names:
+        _check_named_columns(names, plan, sources, source, roster_format)
+        choices = [
+            ColumnChoice(
+                field=field,
+                column=columns[0],
+                by="map" if _fold(columns[0]) in plan.renames else "name",
+            )
+            for field, columns in sources.items()
+        ]
+        choices += [
+            ColumnChoice(field=field, constant=value, by="constant")
+            for field, value in plan.constants.items()
+        ]
+        synonyms = auto_map(extra, choices)
+        by_column = {name.strip(): name for name in extra}
+        for choice in synonyms:
+            fields[by_column[str(choice.column)]] = choice.field
+            del extra[by_column[str(choice.column)]]
+        choices += synonyms
+        order = {field: number for number, field in enumerate(ROSTER_FIELDS)}
+        choices.sort(key=lambda choice: order[choice.field])
+        _require_identity_columns(choices, names, source, roster_format)
+        return cls(fields, extra, choices)
+
+
+def _check_named_columns(
+    names: list[str],
+    plan: _ColumnPlan,
+    sources: dict[str, list[str]],
+    source: str,
+    roster_format: RosterFormat,
+) -> None:
+    """Every column ``--map`` names is in the file; a table has one column per named field."""
+    shown = _column_list(names)
+    noun = _noun(roster_format)
+    folded_names = {_fold(name) for name in names}
+    for column, field in plan.renames.items():
+        if column not in folded_names:
+            raise RosterFileError(
+                f"the column mapping reads {column!r} as {field}, but {source} has no such "
+                f"{noun} ({noun}s found: {shown}); correct the mapping to one of those."
+            )
+    if noun == "column":
+        for field, columns in sources.items():
+            if len(columns) > 1:
                 raise RosterFileError(
-                    f"the column mapping reads {column!r} as {field}, but {source} has no such "
-                    f"{noun} ({noun}s found: {shown}); correct the mapping to one of those."
+                    f"{source} has {len(columns)} columns for {field} ({', '.join(columns)}); "
+                    "remove all but one or change the column mapping."
                 )
-        if roster_format == "csv":
-            for field, columns in sources.items():
-                if len(columns) > 1:
-                    raise RosterFileError(
-                        f"{source} has {len(columns)} columns for {field} ({', '.join(columns)}); "
-                        "remove all but one or change the column mapping."
-                    )
-        for field in ("handle", "followers"):
-            if field not in sources:
-                raise RosterFileError(
-                    f"{source} has no {field} {noun} ({noun}s found: {shown}); rename the {noun} "
-                    f"that holds {_MEANING[field]} to {field!r} or map it, e.g. "
-                    f"--map {_likely_source(field, names, noun.upper())}={field}."
-                )
-        return cls(fields, extra)
+
+
+def _require_identity_columns(
+    choices: list[ColumnChoice], names: list[str], source: str, roster_format: RosterFormat
+) -> None:
+    read = {choice.field for choice in choices}
+    noun = _noun(roster_format)
+    for field in ("handle", "followers"):
+        if field not in read:
+            raise RosterFileError(
+                f"{source} has no {field} {noun} ({noun}s found: {_column_list(names)}); rename "
+                f"the {noun} that holds {_MEANING[field]} to {field!r} or map it, e.g. "
+                f"--map {noun.upper()}={field}."
+            )
+
+
+def _noun(roster_format: RosterFormat) -> str:
+    return "key" if roster_format in ("json", "jsonl") else "column"
 
 
 def _column_list(names: list[str], limit: int = 20) -> str:
     shown = [name.strip() for name in names if name.strip()] or ["none"]
     more = f" and {len(shown) - limit} more" if len(shown) > limit else ""
     return ", ".join(shown[:limit]) + more
-
-
-def _likely_source(field: str, names: list[str], placeholder: str) -> str:
-    folded = {_fold(name): name.strip() for name in names}
-    likely = (folded[name] for name in _LIKELY_SOURCES[field] if name in folded)
-    return next(likely, placeholder)
 
 
 def _extra_text(value: object) -> str:
@@ -641,6 +726,10 @@ def _creator_or_rejections(
                 return [RejectedRow(row=record.row, field=field, value=None, reason=reason)]
             fields[field], given_by[field] = value, key
     fields.update(plan.constants)
+    link_problem = _read_profile_link(fields)
+    if link_problem is not None:
+        shown = _shown(fields["handle"])
+        return [RejectedRow(row=record.row, field="handle", value=shown, reason=link_problem)]
     values: dict[str, Any] = {"extra": extra}
     rejections = []
     for field, clean in FIELD_CLEANERS.items():
@@ -651,8 +740,34 @@ def _creator_or_rejections(
             rejections.append(
                 RejectedRow(row=record.row, field=field, value=value, reason=str(error))
             )
+    if rejections:
+        return rejections
+    values["kind"] = values["kind"] or detect_kind(values["bio"], values["name"])
     # Every value is already normalised and checked: skip validating it a second time.
-    return rejections or Creator.model_construct(**values)
+    return Creator.model_construct(**values)
+
+
+def _read_profile_link(fields: dict[str, object]) -> str | None:
+    """A profile link in the handle becomes the handle and the platform in ``fields``; returns
+    why the row is rejected when the link is not a profile or a platform value disagrees."""
+    handle = fields["handle"]
+    if not isinstance(handle, str):
+        return None
+    try:
+        link = profile_link(handle)
+    except ValueError as error:
+        return str(error)
+    if link is None:
+        return None
+    given = fields.get("platform")
+    given_text = given.strip() if isinstance(given, str) else ""
+    if platform_name(given_text) not in ("", "unknown", link.platform):
+        return (
+            f"handle is a {link.platform} profile link ({handle.strip()}) but platform says "
+            f"{given_text!r}; correct the platform or the link"
+        )
+    fields["handle"], fields["platform"] = link.handle, link.platform
+    return None
 
 
 def _build(
@@ -685,4 +800,5 @@ def _build(
         duplicates=duplicates,
         thin=[creator.key for creator in creators if is_thin_bio(creator.bio)],
         total_rows=len(records),
+        brands=[creator.handle for creator in creators if creator.kind == "brand"],
     )

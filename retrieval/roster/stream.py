@@ -1,21 +1,31 @@
 """Reading a large roster file in bounded memory: creators come out in batches as they are read.
 
-A CSV file is read twice. The first pass checks every row and notes, for each creator key, the row
-that wins (the last one); it holds only that key -> row map, so a file that is not a roster, or a
-bad column mapping, is refused before anything is written. The second pass reads the file again
-and hands out the kept creators a batch at a time. JSON and JSON Lines files (and anything the
-CSV reader does not handle) are read whole by ``load_roster`` and handed out in batches too.
+A CSV file is read twice, decoded as ``decode`` decodes a whole file (a byte order mark, UTF-16,
+UTF-8, else the legacy encoding charset-normalizer finds in its start), its columns resolved as
+``load`` resolves them (names, ``--map``, synonyms). The first pass checks every row and notes,
+for each creator key, the row that wins (the last one); it holds only that key -> row map, so a
+file that is not a roster, or a bad column mapping, is refused before anything is written. The
+second pass reads the file again and hands out the kept creators a batch at a time. JSON and JSON
+Lines files, workbooks, and text whose encoding shows only further in are read whole by
+``load_roster_text`` and handed out in batches.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from retrieval.roster.creator import Creator, is_thin_bio
+from retrieval.roster.decode import (
+    DETECTION_SAMPLE_BYTES,
+    UTF8,
+    TextEncoding,
+    legacy_encoding,
+    marked_encoding,
+)
 from retrieval.roster.load import (
-    SAVE_AS_UTF8,
     CsvRecords,
     DuplicateRow,
     LoadReport,
@@ -25,15 +35,14 @@ from retrieval.roster.load import (
     _ColumnPlan,
     _Columns,
     _creator_or_rejections,
+    _refuse_a_json_scalar,
     load_roster_text,
     open_roster_file,
-    refuse_non_text,
 )
+from retrieval.roster.sheets import is_workbook
 
 #: Rows of each kind (rejected, duplicate, thin) a streamed report lists; the rest are counted.
 MAX_LISTED_ROWS = 1000
-#: Bytes read to tell the file's kind before streaming it.
-_HEAD_BYTES = 65_536
 
 
 class RosterStream:
@@ -51,9 +60,12 @@ class RosterStream:
         plan: _ColumnPlan,
         report: LoadReport,
         winners: dict[str, int],
+        encoding: TextEncoding = UTF8,
     ) -> None:
         self._path = path
-        self._name = name
+        self._encoding = encoding
+        #: The file as messages name it.
+        self.name = name
         self._plan = plan
         self.report = report
         self._winners = winners
@@ -61,21 +73,45 @@ class RosterStream:
 
     @classmethod
     def open(
-        cls, path: Path, mapping: Mapping[str, str] | None = None, *, name: str | None = None
+        cls,
+        path: Path,
+        mapping: Mapping[str, str] | None = None,
+        *,
+        name: str | None = None,
+        sheet: str | None = None,
     ) -> RosterStream:
         """Check the whole file (raising ``RosterFileError`` when it is not a roster); ``name``
-        names the file in messages (default: its path)."""
+        names the file in messages (default: its path); ``sheet`` picks a workbook's sheet."""
         plan = _ColumnPlan.from_mapping(mapping)
         name = name or str(path)
-        head = _read_head(path)
-        if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"[", b"{")):
-            with open_roster_file(path) as file:
-                whole = load_roster_text(file.read(), name, mapping)
-            return cls._of_whole(path, name, plan, whole)
-        refuse_non_text(head, name)
-        report = LoadReport(format="csv", rejected=[], duplicates=[], thin=[], total_rows=0)
+        with open_roster_file(path) as raw:
+            head = raw.read(DETECTION_SAMPLE_BYTES)
+        marked = None if is_workbook(head) else marked_encoding(head, name)
+        if not is_workbook(head) and _starts_a_table(head, marked or UTF8, name):
+            with contextlib.suppress(UnicodeDecodeError):
+                return cls._checked(path, name, plan, marked or UTF8)
+            if marked is None:
+                with contextlib.suppress(UnicodeDecodeError):
+                    return cls._checked(path, name, plan, legacy_encoding(head, name))
+        with open_roster_file(path) as raw:  # says what is wrong with bytes that do not decode
+            whole = load_roster_text(raw.read(), name, mapping, sheet)
+        return cls._of_whole(path, name, plan, whole)
+
+    @classmethod
+    def _checked(
+        cls, path: Path, name: str, plan: _ColumnPlan, encoding: TextEncoding
+    ) -> RosterStream:
+        """The first pass: every row checked, the winning row of each key noted."""
+        report = LoadReport(
+            format="csv",
+            rejected=[],
+            duplicates=[],
+            thin=[],
+            total_rows=0,
+            encoding=encoding.label,
+        )
         winners: dict[str, int] = {}
-        stream = cls(path, name, plan, report, winners)
+        stream = cls(path, name, plan, report, winners, encoding)
         for row, outcome in stream._outcomes():
             report.total_rows += 1
             if isinstance(outcome, Creator):
@@ -97,6 +133,17 @@ class RosterStream:
     def creator_count(self) -> int:
         return len(self._winners)
 
+    @property
+    def repeated_count(self) -> int:
+        """Rows that another row for the same creator key supersedes."""
+        return self.report.total_rows - self.report.rejected_count - self.creator_count
+
+    def finish_report(self) -> None:
+        """Read the kept creators without importing them, so the report also lists repeated
+        rows, thin bios and brand accounts (a dry run)."""
+        for _batch in self.batches(MAX_LISTED_ROWS):
+            pass
+
     def batches(self, size: int) -> Iterator[list[Creator]]:
         """The kept creators, ``size`` at a time, in the file order of their winning rows."""
         if self._whole is not None:
@@ -112,8 +159,10 @@ class RosterStream:
             if kept_row != row:
                 self._note_duplicate(row, kept_row, outcome.key)
                 continue
-            if is_thin_bio(outcome.bio):
-                self._note_thin(outcome.key)
+            if is_thin_bio(outcome.bio) and not _listed(self.report.thin, outcome.key):
+                self.report.unlisted_thin += 1
+            if outcome.kind == "brand" and not _listed(self.report.brands, outcome.handle):
+                self.report.unlisted_brands += 1
             batch.append(outcome)
             if len(batch) >= size:
                 yield batch
@@ -124,46 +173,38 @@ class RosterStream:
     def _note_duplicate(self, row: int, kept_row: int | None, key: str) -> None:
         if kept_row is None:
             raise RosterFileError(
-                f"{self._name} changed while it was being imported; import it again."
+                f"{self.name} changed while it was being imported; import it again."
             )
         if len(self.report.duplicates) < MAX_LISTED_ROWS:
             self.report.duplicates.append(DuplicateRow(row=row, kept_row=kept_row, key=key))
         else:
             self.report.unlisted_duplicates += 1
 
-    def _note_thin(self, key: str) -> None:
-        if len(self.report.thin) < MAX_LISTED_ROWS:
-            self.report.thin.append(key)
-        else:
-            self.report.unlisted_thin += 1
-
     def _outcomes(self) -> Iterator[tuple[int, Creator | list[RejectedRow]]]:
         """Each CSV record's row and what it becomes, reading the file from its start."""
-        name = self._name
         with open_roster_file(self._path) as raw:
-            lines = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            try:
-                records = CsvRecords(lines, name, self._path.stat().st_size)
-                columns = _Columns.resolve(records.header, self._plan, name, "csv")
-                for record in records.records():
-                    yield record.row, _creator_or_rejections(record, columns, self._plan)
-            except UnicodeDecodeError:
-                raise RosterFileError(
-                    f"{name} is not UTF-8 text ({_first_undecodable(self._path)}); {SAVE_AS_UTF8}"
-                ) from None
+            raw.seek(self._encoding.mark_length)
+            lines = io.TextIOWrapper(raw, encoding=self._encoding.codec, newline="")
+            records = CsvRecords(lines, self.name, self._path.stat().st_size)
+            columns = _Columns.resolve(records.header, self._plan, self.name, "csv")
+            self.report.columns = columns.choices
+            for record in records.records():
+                yield record.row, _creator_or_rejections(record, columns, self._plan)
 
 
-def _first_undecodable(path: Path) -> str:
-    """Where the first byte that is not UTF-8 is, as ``byte 0xE9 on line 12``."""
-    with open_roster_file(path) as raw:
-        for number, line in enumerate(raw, start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError as error:
-                return f"byte 0x{line[error.start]:02X} on line {number}"
-    return "a byte cut short at the end"
+def _listed(items: list[str], item: str) -> bool:
+    """``item`` added to a report's list unless it holds ``MAX_LISTED_ROWS`` already."""
+    if len(items) >= MAX_LISTED_ROWS:
+        return False
+    items.append(item)
+    return True
 
 
-def _read_head(path: Path) -> bytes:
-    with open_roster_file(path) as raw:
-        return raw.read(_HEAD_BYTES)
+def _starts_a_table(head: bytes, encoding: TextEncoding, name: str) -> bool:
+    """Whether the file's start is text that is no JSON: a CSV to stream. A file holding one
+    JSON value is refused as the whole-file loader refuses it."""
+    text = head[encoding.mark_length :].decode(encoding.codec, errors="ignore").lstrip()
+    if not text or text.startswith(("[", "{")):
+        return False
+    _refuse_a_json_scalar(text, name)
+    return True

@@ -659,6 +659,7 @@ def _chroma_metadata(entry: CatalogEntry) -> dict[str, str | int | float | bool]
         "tier": entry.tier,
         "engagement_rate": -1.0 if creator.engagement_rate is None else creator.engagement_rate,
         "thin": is_thin_bio(creator.bio),
+        "kind": creator.kind,
         "record": creator.model_dump_json(),
         "record_hash": entry.record_hash,
         "embed_hash": entry.embed_hash,

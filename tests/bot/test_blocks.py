@@ -152,7 +152,7 @@ def test_nothing_found_says_so_with_the_reasons_and_offers_no_export() -> None:
     [message] = results.result_messages(rec, 3)
     text = all_text(message)
     assert "No creator on the roster fits this brief" in text
-    assert "Only 0 of 5 micro creators fit: no bio mentions coffee" in text
+    assert "Only 0 of 5 micro slots have a good fit: no bio mentions coffee" in text
     assert kit.EXPORT_CSV not in text and kit.THUMBS_UP in text
 
 
@@ -227,6 +227,7 @@ def test_the_brief_modal_keeps_view_limits_even_with_a_huge_story() -> None:
         modal.PLATFORMS_INPUT,
         modal.COUNTRIES_INPUT,
         modal.LANGUAGES_INPUT,
+        modal.BRANDS_INPUT,
         modal.CHANNEL_INPUT,
     ]
 

@@ -133,13 +133,13 @@ def test_a_file_that_is_not_a_roster_is_refused_and_nothing_is_written(
     assert code == 1
     assert len(err.strip().splitlines()) == 1 and "Error:" in err
     no_handle = tmp_path / "people.csv"
-    no_handle.write_text("username,followers\nsomeone,100\n", encoding="utf-8")
+    no_handle.write_text("nick,followers\nsomeone,100\n", encoding="utf-8")
     code, _, err = storyfit(runner, data, "ingest", str(no_handle))
-    assert code == 1 and "--map username=handle" in " ".join(err.split())
-    latin1 = tmp_path / "latin1.csv"
-    latin1.write_bytes("handle,followers,bio\nsomeone,100,Café au lait\n".encode("latin-1"))
-    code, _, err = storyfit(runner, data, "ingest", str(latin1))
-    assert code == 1 and "UTF-8" in err
+    assert code == 1 and "--map COLUMN=handle" in " ".join(err.split())
+    lone_value = tmp_path / "someone.json"
+    lone_value.write_text('"someone"', encoding="utf-8")
+    code, _, err = storyfit(runner, data, "ingest", str(lone_value))
+    assert code == 1 and "holds a single JSON value" in " ".join(err.split())
     assert storyfit(runner, data, "tier", "@trailtess")[0] == 0  # the store still answers
     assert storyfit(runner, data, "tier", "@someone")[0] == 1  # the refused file wrote nothing
 

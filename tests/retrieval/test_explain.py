@@ -89,7 +89,7 @@ def test_the_mix_paragraph_explains_the_split_and_the_shortfall() -> None:
     text = explain_mix(plan, [], [shortfall], "read from “launch” in the brief")
     assert "awareness objective (read from “launch” in the brief)" in text
     assert "4 awareness and 2 action" in text
-    assert "Only 1 of 4 macro slot(s) are filled: nobody else fits." in text
+    assert "Only 1 of 4 macro slot(s) have a good fit: nobody else fits." in text
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 
 from retrieval.roster import stream as roster_stream
 from retrieval.roster.creator import Creator
-from retrieval.roster.load import RosterFileError, load_roster
+from retrieval.roster.load import load_roster
 from retrieval.roster.stream import RosterStream
 
 MIXED = (
@@ -55,12 +55,34 @@ def test_rejected_rows_are_known_before_any_batch_is_read(tmp_path: Path) -> Non
     assert stream.creator_count == 3
 
 
-def test_a_bad_byte_near_the_end_refuses_the_file_before_anything_is_read(tmp_path: Path) -> None:
+def test_a_cp1252_byte_near_the_end_is_streamed_as_cp1252(tmp_path: Path) -> None:
     roster = tmp_path / "roster.csv"
     rows = "".join(f"c{number},tiktok,{number},bio {number}\n" for number in range(5000))
-    roster.write_bytes(b"handle,platform,followers,bio\n" + rows.encode() + b"zo\xe9,tiktok,1,x\n")
-    with pytest.raises(RosterFileError, match=r"not UTF-8 text \(byte 0xE9 on line 5002\)"):
-        RosterStream.open(roster)
+    roster.write_bytes(
+        b"handle,platform,followers,bio\n" + rows.encode() + b"zoe,tiktok,1,Caf\xe9 owner\n"
+    )
+    stream, batches = _streamed(roster, 256)
+    creators = [creator for batch in batches for creator in batch]
+    assert stream.report.encoding == "cp1252"
+    assert creators[-1].bio == "Café owner"
+    assert creators == load_roster(roster).creators
+
+
+def test_an_excel_unicode_text_export_streams_with_its_columns_recognised(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.txt"
+    rows = "".join(f"Zoë{number}\t{number}\tCafé owner in Köln\n" for number in range(3000))
+    roster.write_bytes(("Username\tFollower Count\tBio text\n" + rows).encode("utf-16"))
+    stream, batches = _streamed(roster, 256)
+    assert stream.report.encoding == "UTF-16 LE with BOM"
+    assert [str(choice) for choice in stream.report.columns] == [
+        "handle <- Username (auto)",
+        "followers <- Follower Count (auto)",
+        "bio <- Bio text (auto)",
+    ]
+    creators = [creator for batch in batches for creator in batch]
+    assert len(creators) == stream.creator_count == 3000
+    assert creators == load_roster(roster).creators
+    assert creators[0].bio == "Café owner in Köln"
 
 
 def test_a_report_lists_a_bounded_number_of_rows_and_counts_the_rest(
