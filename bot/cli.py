@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from typer.core import TyperGroup
 
+from bot.cli_creators import creators
+from bot.cli_support import Context, err, fail, out, service_for
 from retrieval.counts import parse_count
 from retrieval.errors import StoryfitError, UpsertInterrupted
-from retrieval.redaction import redact
 
 if TYPE_CHECKING:
     from bot.service import ImportProgress, ImportReport, ProgressCallback, StoryfitService
@@ -70,8 +70,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+app.add_typer(creators, name="creators")
 
 SAMPLE_ROSTER = "sample_roster.csv"
 #: Brand accounts named in an import report (the rest are counted).
@@ -82,35 +81,6 @@ DEMO_BRIEF = (
     "We're a small coffee roastery that pays growers fairly. We want people who make the "
     "morning brew a ritual, from the first grind to the last sip."
 )
-
-
-class Context:
-    """What every command receives: the settings built once at start-up."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-
-def fail(message: str) -> typer.Exit:
-    """Print one line (or a few, for several bad settings) on stderr and exit non-zero."""
-    err.print(f"[bold red]Error:[/] {escape(redact(message))}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=1)
-
-
-@contextmanager
-def service_for(ctx: typer.Context, *, waits_for_import: bool = False) -> Iterator[StoryfitService]:
-    """The service for one command, with every user-facing error turned into one clear line.
-    ``waits_for_import``: wait for an import on the embedded store to hand it over."""
-    from bot.service import StoryfitService  # the store and the model: not for `--help`
-
-    context: Context = ctx.obj
-    try:
-        with StoryfitService(context.settings, waits_for_import=waits_for_import) as service:
-            yield service
-    except StoryfitError as error:
-        raise fail(str(error)) from None
-    except ValueError as error:
-        raise fail(str(error)) from None
 
 
 @app.callback()

@@ -6,6 +6,7 @@ import csv
 import io
 
 from retrieval.contract import Pick, Recommendation
+from retrieval.roster.formula_guard import guard_formula
 
 COLUMNS = (
     "role",
@@ -21,14 +22,10 @@ COLUMNS = (
     "why",
     "evidence",
 )
-#: A cell starting with one of these is a formula to Excel and Sheets (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _text(value: str | None) -> str:
-    if not value:
-        return ""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return guard_formula(value) if value else ""
 
 
 def _row(pick: Pick) -> list[object]:

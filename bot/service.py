@@ -7,22 +7,26 @@ they never touch Chroma, the catalog or the embedder themselves.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from bot.creators import AmbiguousHandleError, CreatorListing, CreatorRemoval, creator_filter
+from bot.history.erasure import erase_creator, keys_with_handle
 from bot.history.store import History
 from bot.settings import Settings
-from retrieval.contract import Pick, Recommendation, RecommendRequest
+from retrieval.contract import Pick, Recommendation, RecommendRequest, creator_key
 from retrieval.counts import looks_like_count, parse_count
 from retrieval.engine.recommender import Recommender
-from retrieval.errors import StoryfitError, UpsertInterrupted
+from retrieval.errors import EmptyRosterError, StoryfitError, UpsertInterrupted
 from retrieval.ports import Embedder
 from retrieval.roster.creator import Creator, normalize_handle
+from retrieval.roster.export import write_roster
 from retrieval.roster.load import LoadReport
 from retrieval.roster.stream import RosterStream
+from retrieval.store.catalog import CreatorFilter
 from retrieval.store.chroma import HANDOVER_WAIT
 from retrieval.store.embeddings import build_embedder
 from retrieval.store.index import CreatorIndex, UpsertReport
@@ -343,13 +347,9 @@ class StoryfitService:
 
     def find_creator(self, handle: str) -> Creator:
         """The creator with this handle (``@`` and case ignored), preferring the biggest account."""
-        try:
-            bare = normalize_handle(handle)
-        except ValueError:
-            raise StoryfitError(
-                f"“{handle.strip()}” is not a handle. Give one word like @janecooks, "
-                "or a follower count like 8500 or 12.3k."
-            ) from None
+        bare = _bare_handle(
+            handle, "Give one word like @janecooks, or a follower count like 8500 or 12.3k."
+        )
         matches = self.index.find_handle(bare)
         if not matches:
             raise UnknownHandleError(bare, self.index.suggest_handles(bare))
@@ -357,6 +357,71 @@ class StoryfitService:
 
     def tier_counts(self) -> dict[str, int]:
         return self.index.tier_counts()
+
+    def creator_filter(
+        self, *, tier: str | None = None, country: str | None = None, platform: str | None = None
+    ) -> CreatorFilter:
+        """A checked listing filter: ``StoryfitError`` names a bad value and the good ones."""
+        platforms = self.index.platforms() if platform is not None else []
+        return creator_filter(
+            self.settings.tiers, platforms, tier=tier, country=country, platform=platform
+        )
+
+    def list_creators(self, where: CreatorFilter, limit: int | None = None) -> CreatorListing:
+        """The creators ``where`` keeps, most followers first: at most ``limit``, and the total."""
+        return CreatorListing(
+            total=self.index.count_matching(where),
+            shown=list(self.index.by_followers(where, limit)),
+        )
+
+    def iter_creators(self, where: CreatorFilter) -> Iterator[Creator]:
+        """Every creator ``where`` keeps, most followers first, read a page at a time."""
+        return self.index.by_followers(where)
+
+    def export_roster(self, path: Path, *, overwrite: bool = False) -> int:
+        """Write the roster to ``path`` in the import format (by its ending: CSV, JSON, JSON
+        Lines), so importing it changes nothing; return how many creators were written."""
+        if self.index.count() == 0:
+            raise EmptyRosterError()
+        return write_roster(
+            self.index.iter_creators(),
+            path,
+            extra_columns=self.index.extra_columns(),
+            overwrite=overwrite,
+        )
+
+    def remove_creator(self, handle: str, platform: str | None = None) -> CreatorRemoval:
+        """Erase one creator everywhere (an erasure request): the index, the catalog, and every
+        pick, feedback entry, snapshot entry and mention in the history.
+
+        The history goes first: if the index then fails, the creator can still be found and the
+        command run again.
+        """
+        bare = _bare_handle(handle, "Give the handle of a creator on the roster, like @janecooks.")
+        keys = {c.key for c in self.index.find_handle(bare)} | keys_with_handle(self.history, bare)
+        platforms = sorted(key.removesuffix(f":{bare}") for key in keys)
+        if platform is not None:
+            wanted = platform.strip().lower()
+            if platforms and wanted not in platforms:
+                raise StoryfitError(
+                    f"@{bare} is not on {wanted}; it is on {', '.join(platforms)}. "
+                    f"Run it again with --platform {platforms[0]}."
+                )
+            platforms = [wanted] if platforms else []
+        if not platforms:
+            raise UnknownHandleError(bare, self.index.suggest_handles(bare))
+        if len(platforms) > 1:
+            raise AmbiguousHandleError(bare, platforms)
+        key = creator_key(platforms[0], bare)
+        erased = erase_creator(self.history, key, bare)
+        removed = self.index.remove([key])
+        return CreatorRemoval(
+            handle=bare,
+            platform=platforms[0],
+            index_record=bool(removed.index),
+            catalog_entry=bool(removed.catalog),
+            history=erased,
+        )
 
     def recommend(self, request: RecommendRequest) -> Recommendation:
         """An explained macro/micro mix for a brief. With ``OPENAI_API_KEY`` set, the model also
@@ -390,3 +455,11 @@ class StoryfitService:
         if not self.settings.llm_enabled:
             return self.recommender.swap(pinned, current, key)
         return self._assist().swap(pinned, current, key, self.recommender)
+
+
+def _bare_handle(handle: str, what_to_give: str) -> str:
+    """``@JaneCooks`` -> ``janecooks``, or ``StoryfitError`` ending with ``what_to_give``."""
+    try:
+        return normalize_handle(handle)
+    except ValueError:
+        raise StoryfitError(f"“{handle.strip()}” is not a handle. {what_to_give}") from None

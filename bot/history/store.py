@@ -107,7 +107,7 @@ class DigestDelivery(BaseModel):
     detail: str | None
 
 
-def _picks_of(recommendation: Recommendation) -> list[PickRow]:
+def picks_of(recommendation: Recommendation) -> list[PickRow]:
     return [
         PickRow(
             creator_key=pick.key,
@@ -174,7 +174,7 @@ class History:
             filters=recommendation.filters.model_dump(mode="json"),
             request=request.model_dump(mode="json"),
             recommendation=recommendation.model_dump(mode="json"),
-            picks=_picks_of(recommendation),
+            picks=picks_of(recommendation),
         )
         with self.transaction() as session:
             session.add(row)
@@ -195,7 +195,7 @@ class History:
             row.recommendation = recommendation.model_dump(mode="json")
             row.objective = recommendation.objective
             row.filters = recommendation.filters.model_dump(mode="json")
-            row.picks = _picks_of(recommendation)
+            row.picks = picks_of(recommendation)
 
     def record_feedback(
         self,

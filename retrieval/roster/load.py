@@ -36,6 +36,7 @@ from retrieval.roster.creator import (
 )
 from retrieval.roster.decode import decode_roster
 from retrieval.roster.errors import RosterFileError as RosterFileError  # its home for callers
+from retrieval.roster.formula_guard import unguard_formula
 from retrieval.roster.kind import detect_kind
 from retrieval.roster.sheets import SheetRows, is_workbook, read_sheet
 from retrieval.roster.untrusted_json import JsonTooDeepError, json_loads, json_text
@@ -493,6 +494,7 @@ class CsvRecords:
         header = self._guarded(lambda: next(self._reader, None))
         if header is None:
             raise _no_header(name)
+        header = [unguard_formula(cell) for cell in header]
         _check_header_cells(header, name)
         self.header: list[str] = header
 
@@ -574,7 +576,7 @@ def _csv_record(row: int, cells: list[str], header: list[str], delimiter: str) -
                 field=column.strip() or None,
                 too_long=True,
             )
-    return _Record(row, dict(zip(header, cells, strict=False)))
+    return _Record(row, dict(zip(header, map(unguard_formula, cells), strict=False)))
 
 
 # --- Columns and rows ----------------------------------------------------------------------------

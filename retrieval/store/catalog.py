@@ -48,6 +48,8 @@ CREATE VIRTUAL TABLE creators_text USING fts5 (
     bio, name, topics, tokenize = 'unicode61 remove_diacritics 2'
 );
 """
+#: Indexes added after a schema version: created in place, so no catalog is rebuilt for them.
+_ADDED_INDEXES = ("CREATE INDEX IF NOT EXISTS creators_by_followers ON creators (followers, key)",)
 _DROP = """
 DROP TABLE IF EXISTS skipped;
 DROP TABLE IF EXISTS creators_text;
@@ -77,6 +79,25 @@ class StoredPage(NamedTuple):
 
     entries: list[CatalogEntry]
     skipped: list[SkippedRecord]
+
+
+class CreatorFilter(NamedTuple):
+    """Which creators a listing keeps: each set field must match (canonical values)."""
+
+    tier: str | None = None
+    platform: str | None = None
+    country: str | None = None
+
+    def sql(self) -> tuple[str, list[str]]:
+        """A ``WHERE`` condition on ``creators`` and its parameters (``1`` when nothing is set)."""
+        columns = {
+            "tier": "tier",
+            "platform": "platform",
+            "country": "json_extract(record, '$.country')",
+        }
+        chosen = [(columns[name], value) for name, value in self._asdict().items() if value]
+        condition = " AND ".join(f"{column} = ?" for column, _ in chosen)
+        return condition or "1", [value for _, value in chosen]
 
 
 class StoredHashes(NamedTuple):
@@ -128,6 +149,8 @@ class Catalog:
                         if statement.strip():
                             db.execute(statement)
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                for statement in _ADDED_INDEXES:
+                    db.execute(statement)
         except sqlite3.DatabaseError:
             db.close()
             raise
@@ -206,6 +229,22 @@ class Catalog:
                 "INSERT INTO creators_text (rowid, bio, name, topics) VALUES (?, ?, ?, ?)",
                 (row_id, creator.bio, creator.name or "", " ".join(creator.topics)),
             )
+
+    def remove(self, keys: Sequence[str]) -> list[str]:
+        """Delete the creators ``keys`` (and any skipped record of theirs); return those held."""
+        held = [key for (key,) in self._rows_for_keys("key", keys)]
+        with self._writing():
+            for start in range(0, len(keys), _KEYS_PER_QUERY):
+                part = list(keys[start : start + _KEYS_PER_QUERY])
+                marks = ", ".join("?" * len(part))
+                self._db.execute(
+                    "DELETE FROM creators_text WHERE rowid IN "
+                    f"(SELECT id FROM creators WHERE key IN ({marks}))",
+                    part,
+                )
+                self._db.execute(f"DELETE FROM creators WHERE key IN ({marks})", part)
+                self._db.execute(f"DELETE FROM skipped WHERE key IN ({marks})", part)
+        return held
 
     def set_tiers(self, tiers: dict[str, str]) -> None:
         """Set the tier of each key in ``tiers`` (key -> tier name)."""
@@ -288,6 +327,54 @@ class Catalog:
             for _, record in rows:
                 yield Creator.model_validate_json(record)
             after = rows[-1][0]
+
+    def platforms(self) -> list[str]:
+        """Every platform on the roster, alphabetically."""
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT platform FROM creators ORDER BY 1").fetchall()
+        return [platform for (platform,) in rows]
+
+    def extra_columns(self) -> list[str]:
+        """The extra columns any creator holds, alphabetically."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT extra.key FROM creators, json_each(creators.record, '$.extra')"
+                " AS extra ORDER BY 1"
+            ).fetchall()
+        return [column for (column,) in rows]
+
+    def count_matching(self, where: CreatorFilter) -> int:
+        condition, parameters = where.sql()
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT count(*) FROM creators WHERE {condition}", parameters
+            ).fetchone()
+        return int(row[0])
+
+    def by_followers(
+        self, where: CreatorFilter, limit: int | None = None, page_size: int = 1000
+    ) -> Iterator[Creator]:
+        """The creators ``where`` keeps, most followers first (ties by key, descending), read a
+        page at a time; at most ``limit`` of them."""
+        condition, parameters = where.sql()
+        after: tuple[int, str] | None = None
+        left = limit
+        while left is None or left > 0:
+            page = page_size if left is None else min(page_size, left)
+            # A row-value bound: SQLite seeks the (followers, key) index straight to the page.
+            after_clause = " AND (followers, key) < (?, ?)" if after else ""
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT followers, key, record FROM creators WHERE {condition}"
+                    f"{after_clause} ORDER BY followers DESC, key DESC LIMIT ?",
+                    [*parameters, *(after or ()), page],
+                ).fetchall()
+            if not rows:
+                return
+            for _, _, record in rows:
+                yield Creator.model_validate_json(record)
+            after = (rows[-1][0], rows[-1][1])
+            left = None if left is None else left - len(rows)
 
     def lexical_search(self, query: str, n: int) -> list[tuple[str, float]]:
         """``(key, positive BM25)`` for the ``n`` best matches, best first."""

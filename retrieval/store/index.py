@@ -37,6 +37,7 @@ from retrieval.store.catalog import (
     MAX_FOLLOWERS,
     Catalog,
     CatalogEntry,
+    CreatorFilter,
     SkippedRecord,
     StoredPage,
 )
@@ -96,6 +97,13 @@ class UpsertReport(BaseModel):
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.embedded += other.embedded
+
+
+class RemovedRecords(BaseModel):
+    """The keys a removal found and deleted: Chroma records and catalog entries."""
+
+    index: list[str]
+    catalog: list[str]
 
 
 class CreatorIndex:
@@ -340,6 +348,23 @@ class CreatorIndex:
             added=added, updated=updated, unchanged=unchanged, embedded=len(to_embed)
         )
 
+    def remove(self, keys: Sequence[str]) -> RemovedRecords:
+        """Delete the creators ``keys`` from Chroma and the catalog, stamping a new revision so
+        every other catalog follows; return which keys each store held."""
+        unique = list(dict.fromkeys(keys))
+        with self._mutex:
+            self._sync(force=True)
+            with reaching(self._server_url):
+                held = self._collection.get(ids=unique, include=[])["ids"] if unique else []
+            if not held and not self._catalog.hashes(unique):
+                return RemovedRecords(index=[], catalog=[])
+            with self._writing():
+                with reaching(self._server_url):
+                    for batch in _chunks(held, self._max_batch):
+                        self._collection.delete(ids=list(batch))
+                in_catalog = self._catalog.remove(unique)
+        return RemovedRecords(index=list(held), catalog=in_catalog)
+
     def _embed_and_write(
         self, entries: list[CatalogEntry], progress: Callable[[int, int], None] | None
     ) -> Iterator[int]:
@@ -581,6 +606,25 @@ class CreatorIndex:
     def iter_creators(self) -> Iterator[Creator]:
         self._sync()
         return self._catalog.iter_creators()
+
+    def platforms(self) -> list[str]:
+        """Every platform on the roster, alphabetically."""
+        self._sync()
+        return self._catalog.platforms()
+
+    def extra_columns(self) -> list[str]:
+        """The extra (non-roster) columns kept for any creator, alphabetically."""
+        self._sync()
+        return self._catalog.extra_columns()
+
+    def count_matching(self, where: CreatorFilter) -> int:
+        self._sync()
+        return self._catalog.count_matching(where)
+
+    def by_followers(self, where: CreatorFilter, limit: int | None = None) -> Iterator[Creator]:
+        """The creators ``where`` keeps, most followers first; at most ``limit`` of them."""
+        self._sync()
+        return self._catalog.by_followers(where, limit)
 
     def vectors(self, keys: Sequence[str]) -> dict[str, FloatVector]:
         """The stored vector of each known key."""

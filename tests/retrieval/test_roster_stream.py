@@ -11,6 +11,7 @@ import pytest
 
 from retrieval.roster import stream as roster_stream
 from retrieval.roster.creator import Creator
+from retrieval.roster.export import write_roster
 from retrieval.roster.load import load_roster
 from retrieval.roster.stream import RosterStream
 
@@ -42,6 +43,19 @@ def test_batches_hold_what_the_whole_file_load_holds(tmp_path: Path) -> None:
     assert stream.report.duplicates == whole.duplicates
     assert stream.report.thin == whole.thin == ["youtube:carl"]
     assert stream.report.total_rows == whole.total_rows == 6
+
+
+def test_an_exported_csv_streams_back_without_its_formula_guards(tmp_path: Path) -> None:
+    roster = [
+        Creator(handle="jane", followers=8400, bio="=HYPERLINK(1) quick dinners"),
+        Creator(handle="tess", followers=120, bio="- ultra runner", extra={"@cmd": "+49 30"}),
+    ]
+    path = tmp_path / "exported.csv"
+    write_roster(roster, path, extra_columns=["@cmd"])
+    assert "'@cmd" in path.read_text(encoding="utf-8-sig")  # the header cell is guarded too
+    stream, batches = _streamed(path, 10)
+    assert stream.report.rejected == []
+    assert [creator for batch in batches for creator in batch] == roster
 
 
 def test_rejected_rows_are_known_before_any_batch_is_read(tmp_path: Path) -> None:
