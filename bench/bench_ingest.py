@@ -28,7 +28,7 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -91,14 +91,13 @@ class TimedEmbedder:
         return self.inner.embed_query(text)
 
 
-def synthetic_rows(tiktok_csv: Path, count: int, seed: int) -> list[dict[str, str]]:
-    """``count`` roster rows with distinct handles and distinct bios."""
+def synthetic_rows(tiktok_csv: Path, count: int, seed: int) -> Iterator[dict[str, str]]:
+    """``count`` roster rows with distinct handles and distinct bios, one at a time."""
     with tiktok_csv.open(encoding="utf-8", newline="") as file:
         source = [row for row in csv.DictReader(file) if row["signature"].strip()]
     bios = list(dict.fromkeys(row["signature"].strip() for row in source))
     by_bio = {row["signature"].strip(): row for row in source}
     randomness = random.Random(seed)
-    rows = []
     for number in range(count):
         round_, position = divmod(number, len(bios))
         bio = bios[position]
@@ -106,24 +105,25 @@ def synthetic_rows(tiktok_csv: Path, count: int, seed: int) -> list[dict[str, st
             bio = f"{bio} · {bios[(position + round_) % len(bios)]}"
         profile = by_bio[bios[position]]
         followers = float(profile["followers"] or 0) * randomness.uniform(0.2, 3.0)
-        rows.append(
-            {
-                "handle": f"{profile['username']}_{round_}" if round_ else profile["username"],
-                "platform": PLATFORMS[number % len(PLATFORMS)],
-                "followers": str(int(followers)),
-                "bio": bio,
-                "country": profile["region"] if round_ == 0 else randomness.choice(COUNTRIES),
-                "language": profile["language"],
-            }
-        )
-    return rows
+        yield {
+            "handle": f"{profile['username']}_{round_}" if round_ else profile["username"],
+            "platform": PLATFORMS[number % len(PLATFORMS)],
+            "followers": str(int(followers)),
+            "bio": bio,
+            "country": profile["region"] if round_ == 0 else randomness.choice(COUNTRIES),
+            "language": profile["language"],
+        }
 
 
-def write_csv(rows: list[dict[str, str]], path: Path) -> None:
+def write_csv(rows: Iterable[dict[str, str]], path: Path) -> None:
+    """Write ``rows`` (all with the same keys) as a CSV file, one row at a time."""
     with path.open("w", encoding="utf-8", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+        writer: csv.DictWriter[str] | None = None
+        for row in rows:
+            if writer is None:
+                writer = csv.DictWriter(file, fieldnames=list(row))
+                writer.writeheader()
+            writer.writerow(row)
 
 
 def peak_rss_mb() -> float:
@@ -170,7 +170,7 @@ def run(
     with tempfile.TemporaryDirectory(prefix="storyfit-bench-") as scratch:
         folder = Path(scratch)
         roster_path = folder / "roster.csv"
-        rows = synthetic_rows(shared_dir / "data" / "tiktok_influencers.csv", creators, seed)
+        rows = list(synthetic_rows(shared_dir / "data" / "tiktok_influencers.csv", creators, seed))
         write_csv(rows, roster_path)
         results["distinct_bios"] = len({row["bio"] for row in rows})
 

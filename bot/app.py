@@ -9,7 +9,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, digest, events, home, shortcuts, views
+from bot.listeners import (
+    actions,
+    commands,
+    digest,
+    events,
+    home,
+    roster_import,
+    shortcuts,
+    views,
+)
 from bot.listeners.runtime import MAX_WAITING_BRIEFS, WORK_DEADLINE_SECONDS, ListenerDeps
 from bot.service import StoryfitService
 from bot.settings import Settings
@@ -18,7 +27,7 @@ from bot.slack.client import build_client, check_slack_settings
 from bot.slack.retries import DropRepeatedEvents
 
 #: The Slack surfaces, one listener module each; every one has ``register(app, deps)``.
-SURFACES = (events, commands, actions, shortcuts, views, home, digest)
+SURFACES = (roster_import, events, commands, actions, shortcuts, views, home, digest)
 #: Threads running lazy listeners: posting placeholders and results, waiting on the engine.
 LAZY_WORKERS = 16
 #: Engine calls (embedding, retrieval) running at once; more would only share the same cores.

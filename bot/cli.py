@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -24,10 +24,11 @@ from retrieval.counts import parse_count
 from retrieval.errors import StoryfitError, UpsertInterrupted
 
 if TYPE_CHECKING:
-    from bot.service import ImportReport, StoryfitService
+    from bot.service import ImportProgress, ImportReport, ProgressCallback, StoryfitService
     from bot.settings import Settings
     from retrieval.contract import Recommendation, RecommendRequest
-    from retrieval.roster.load import RosterLoad
+    from retrieval.roster.load import LoadReport
+    from retrieval.roster.stream import RosterStream
 
 #: The most characters of an unexpected error's message shown on its one line.
 UNEXPECTED_MESSAGE_CHARS = 300
@@ -100,41 +101,46 @@ def main_options(
 
 
 @contextmanager
-def _embedding_progress() -> Iterator[Callable[[int, int], None]]:
+def _embedding_progress() -> Iterator[ProgressCallback]:
     with Progress(
-        TextColumn("[bold]Embedding bios"),
+        TextColumn("[bold]Importing"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
         TimeRemainingColumn(),
         console=err,
         transient=True,
-    ) as progress:
-        task = progress.add_task("embed", total=None)
+    ) as bar:
+        task = bar.add_task("import", total=None, status="checking the file")
 
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+        def advance(step: ImportProgress) -> None:
+            status = (
+                f"of {step.rows:,} rows read · {step.embedded:,} bios embedded · {step.rate:,.0f}/s"
+            )
+            bar.update(task, completed=step.done, total=step.creators, status=status)
 
         yield advance
 
 
 def _import_with_progress(
-    service: StoryfitService, path: Path, mapping: dict[str, str]
+    service: StoryfitService, stream: RosterStream, *, reindex: bool = False
 ) -> ImportReport:
     with _embedding_progress() as advance:
-        return service.import_roster(path, mapping, progress=advance)
+        return service.import_checked(stream, advance, reindex=reindex, share_store=True)
 
 
-def _print_load_preview(load: RosterLoad, source: str) -> None:
+def _print_load_preview(stream: RosterStream) -> None:
     """What a roster file holds and how it is read, before anything is written."""
+    load = stream.report
     how = [load.format if load.sheet is None else f"{load.format}, sheet {load.sheet!r}"]
     if load.encoding is not None:
         how.append(f"encoding {load.encoding}")
-    out.print(f"Reading {escape(source)} ({escape(', '.join(how))})", highlight=False)
+    out.print(f"Reading {escape(stream.name)} ({escape(', '.join(how))})", highlight=False)
     for choice in load.columns:
         out.print(f"  {escape(str(choice))}", highlight=False)
     out.print(
-        f"{load.total_rows:,} row(s): {len(load.creators):,} creator(s) to import, "
-        f"{load.rejected_count:,} rejected, {len(load.duplicates):,} repeated.",
+        f"{load.total_rows:,} row(s): {stream.creator_count:,} creator(s) to import, "
+        f"{load.rejected_count:,} rejected, {stream.repeated_count:,} repeated.",
         highlight=False,
     )
 
@@ -158,20 +164,20 @@ def _print_import_report(report: ImportReport) -> None:
     _print_row_findings(load)
 
 
-def _print_row_findings(load: RosterLoad) -> None:
+def _print_row_findings(load: LoadReport) -> None:
     """Thin bios, repeated rows and every rejected row with its reason."""
-    if load.thin:
+    if load.thin_count:
         out.print(
-            f"{len(load.thin)} creator(s) have an empty or contact-only bio: kept, "
+            f"{load.thin_count} creator(s) have an empty or contact-only bio: kept, "
             "but they will not be picked on their bio."
         )
-    brands = [creator.handle for creator in load.creators if creator.kind == "brand"]
-    if brands:
-        named = ", ".join(f"@{escape(handle)}" for handle in brands[:NAMED_BRANDS])
-        more = f" and {len(brands) - NAMED_BRANDS} more" if len(brands) > NAMED_BRANDS else ""
+    if load.brand_count:
+        named = ", ".join(f"@{escape(handle)}" for handle in load.brands[:NAMED_BRANDS])
+        extra = load.brand_count - len(load.brands[:NAMED_BRANDS])
+        more = f" and {extra} more" if extra else ""
         out.print(
-            f"{len(brands)} brand, shop or agency account(s) ({named}{more}): kept, but picked "
-            "only with --include-brands. To correct one, set its kind column to creator.",
+            f"{load.brand_count} brand, shop or agency account(s) ({named}{more}): kept, but "
+            "picked only with --include-brands. To correct one, set its kind column to creator.",
             highlight=False,
         )
     for duplicate in load.duplicates:
@@ -185,6 +191,12 @@ def _print_row_findings(load: RosterLoad) -> None:
             f"[red]Rejected row {rejected.row}{field}:[/] {escape(rejected.reason)}",
             highlight=False,
         )
+    for count, what in (
+        (load.unlisted_duplicates, "repeated rows"),
+        (load.unlisted_rejected, "rejected rows"),
+    ):
+        if count:
+            out.print(f"… and {count:,} more {what} (not listed).")
 
 
 def _print_tier_summary(service: StoryfitService) -> None:
@@ -249,30 +261,11 @@ def ingest(
         mapping = parse_column_mapping(map_ or [])
     except ValueError as error:
         raise fail(str(error)) from None
-    with service_for(ctx) as service:
-        load = service.read_roster(path, mapping, sheet)
-        _print_load_preview(load, str(path))
-        if dry_run:
-            _print_row_findings(load)
-            out.print("Dry run: nothing was written.")
-            return
-        if strict and load.rejected:
-            _print_row_findings(load)
-            raise fail(
-                f"--strict: {load.rejected_count:,} row(s) rejected, so nothing was imported; "
-                "fix those rows or run without --strict to import the others."
-            )
-        report = _import_interruptible(service, load, str(path), reindex=reindex)
-    _print_import_report(report)
-
-
-def _import_interruptible(
-    service: StoryfitService, load: RosterLoad, source: str, *, reindex: bool
-) -> ImportReport:
-    """The import with a progress bar; an interruption says how to resume."""
     try:
-        with _embedding_progress() as advance:
-            return service.import_load(load, source, advance, reindex=reindex)
+        with service_for(ctx) as service:
+            report = _checked_import(
+                service, path, mapping, sheet, dry_run=dry_run, strict=strict, reindex=reindex
+            )
     except UpsertInterrupted as stopped:
         err.print(
             f"Stopped: kept {stopped.kept:,} of {stopped.total:,} rows; run the same command "
@@ -293,6 +286,36 @@ def _import_interruptible(
             soft_wrap=True,
         )
         raise typer.Exit(code=INTERRUPTED) from None
+    if report is not None:
+        _print_import_report(report)
+
+
+def _checked_import(
+    service: StoryfitService,
+    path: Path,
+    mapping: dict[str, str],
+    sheet: str | None,
+    *,
+    dry_run: bool,
+    strict: bool,
+    reindex: bool,
+) -> ImportReport | None:
+    """The file checked and previewed, then imported with a progress bar; ``None`` for a dry
+    run, which writes nothing."""
+    stream = service.read_roster(path, mapping, sheet)
+    _print_load_preview(stream)
+    if dry_run:
+        stream.finish_report()
+        _print_row_findings(stream.report)
+        out.print("Dry run: nothing was written.")
+        return None
+    if strict and stream.report.rejected_count:
+        _print_row_findings(stream.report)
+        raise fail(
+            f"--strict: {stream.report.rejected_count:,} row(s) rejected, so nothing was "
+            "imported; fix those rows or run without --strict to import the others."
+        )
+    return _import_with_progress(service, stream, reindex=reindex)
 
 
 @app.command()
@@ -304,7 +327,7 @@ def tier(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """Which tier a follower count, or a creator on the roster, falls in."""
-    with service_for(ctx) as service:
+    with service_for(ctx, waits_for_import=True) as service:
         lookup = service.lookup_tier(query)
     if as_json:
         sys.stdout.write(json.dumps(lookup.contract(), ensure_ascii=False) + "\n")
@@ -332,7 +355,7 @@ def demo(ctx: typer.Context) -> None:
             "Storyfit demo: importing the bundled sample roster into "
             f"{escape(str(service.settings.data_dir))}"
         )
-        report = _import_with_progress(service, path, {})
+        report = _import_with_progress(service, service.read_roster(path))
         _print_import_report(report)
         _print_tier_summary(service)
         out.print(f"\n[bold]Example brief:[/] {escape(DEMO_BRIEF)}\n")
@@ -447,7 +470,7 @@ def recommend(
         exclude=exclude or [],
         include_brands=include_brands,
     )
-    with service_for(ctx) as service:
+    with service_for(ctx, waits_for_import=True) as service:
         recommendation = service.recommend(request)
     if as_json:
         payload = recommendation.model_dump(mode="json")

@@ -35,13 +35,14 @@ def fail(message: str) -> typer.Exit:
 
 
 @contextmanager
-def service_for(ctx: typer.Context) -> Iterator[StoryfitService]:
-    """The service for one command, with every user-facing error turned into one clear line."""
+def service_for(ctx: typer.Context, *, waits_for_import: bool = False) -> Iterator[StoryfitService]:
+    """The service for one command, with every user-facing error turned into one clear line.
+    ``waits_for_import``: wait for an import on the embedded store to hand it over."""
     from bot.service import StoryfitService  # the store and the model: not for `--help`
 
     context: Context = ctx.obj
     try:
-        with StoryfitService(context.settings) as service:
+        with StoryfitService(context.settings, waits_for_import=waits_for_import) as service:
             yield service
     except StoryfitError as error:
         raise fail(str(error)) from None

@@ -6,6 +6,7 @@ they never touch Chroma, the catalog or the embedder themselves.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,26 +20,88 @@ from bot.settings import Settings
 from retrieval.contract import Pick, Recommendation, RecommendRequest, creator_key
 from retrieval.counts import looks_like_count, parse_count
 from retrieval.engine.recommender import Recommender
-from retrieval.errors import EmptyRosterError, StoryfitError
+from retrieval.errors import EmptyRosterError, StoryfitError, UpsertInterrupted
 from retrieval.ports import Embedder
 from retrieval.roster.creator import Creator, normalize_handle
 from retrieval.roster.export import write_roster
-from retrieval.roster.load import RosterLoad, load_roster
+from retrieval.roster.load import LoadReport
+from retrieval.roster.stream import RosterStream
 from retrieval.store.catalog import CreatorFilter
+from retrieval.store.chroma import HANDOVER_WAIT
 from retrieval.store.embeddings import build_embedder
 from retrieval.store.index import CreatorIndex, UpsertReport
 
 if TYPE_CHECKING:
     from bot.llm import ModelAssist
 
-ImportProgress = Callable[[int, int], None]
+#: Creators read, embedded and committed per step of an import: memory stays bounded, and what
+#: is committed is searchable (and kept on Ctrl-C) while the rest is still being read.
+IMPORT_BATCH = 256
+#: Seconds a ``recommend`` or ``tier`` run waits for an import to hand it the embedded store.
+READER_WAIT = HANDOVER_WAIT
+
+
+class ImportProgress(BaseModel):
+    """How far an import is: ``done`` of ``creators`` committed, ``embedded`` bios computed."""
+
+    rows: int
+    creators: int
+    done: int
+    embedded: int
+    elapsed: float
+
+    @classmethod
+    def starting(cls) -> ImportProgress:
+        return cls(rows=0, creators=0, done=0, embedded=0, elapsed=0.0)
+
+    @property
+    def rate(self) -> float:
+        """Creators committed per second so far."""
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def remaining_seconds(self) -> float | None:
+        """Seconds left at the rate so far; ``None`` until there is a rate."""
+        return (self.creators - self.done) / self.rate if self.rate > 0 else None
+
+
+ProgressCallback = Callable[[ImportProgress], None]
+
+
+class _ImportMeter:
+    """Turns an import's batches and the embedder's steps into ``ImportProgress`` reports."""
+
+    def __init__(
+        self, stream: RosterStream, progress: ProgressCallback | None, total: UpsertReport
+    ) -> None:
+        self._stream = stream
+        self._progress = progress
+        self._total = total
+        self._started = time.monotonic()
+
+    def tell(self, embedding_now: int = 0) -> None:
+        if self._progress is None:
+            return
+        self._progress(
+            ImportProgress(
+                rows=self._stream.report.total_rows,
+                creators=self._stream.creator_count,
+                done=self._total.count,
+                embedded=self._total.embedded + embedding_now,
+                elapsed=time.monotonic() - self._started,
+            )
+        )
+
+    def embedding(self, bios: int, _batch_total: int) -> None:
+        """``CreatorIndex.upsert``'s progress: ``bios`` of the batch embedded so far."""
+        self.tell(bios)
 
 
 class ImportReport(BaseModel):
     """What an import did: the loader's findings and the index's changes."""
 
     source: str
-    load: RosterLoad
+    load: LoadReport
     upsert: UpsertReport
 
 
@@ -77,8 +140,11 @@ class UnknownHandleError(StoryfitError):
 class StoryfitService:
     """Opens the index on first use and keeps it (and the embedding model) for the process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, waits_for_import: bool = False) -> None:
+        """``waits_for_import``: a short command (``recommend``, ``tier``) waits for an import
+        running on the embedded store to hand it over between batches, instead of failing."""
         self.settings = settings
+        self._store_wait = READER_WAIT if waits_for_import else 0.0
         self._index: CreatorIndex | None = None
         self._embedder: Embedder | None = None
         self._recommender: Recommender | None = None
@@ -108,6 +174,7 @@ class StoryfitService:
                 embedder=self.embedder,
                 tiers=self.settings.tiers,
                 chroma_url=self.settings.chroma_url,
+                wait=self._store_wait,
             )
         return self._index
 
@@ -148,61 +215,111 @@ class StoryfitService:
         self,
         path: Path,
         mapping: Mapping[str, str] | None = None,
-        progress: ImportProgress | None = None,
+        progress: ProgressCallback | None = None,
         *,
         reindex: bool = False,
+        share_store: bool = False,
+        name: str | None = None,
         sheet: str | None = None,
     ) -> ImportReport:
-        """Load a roster file (refusing a non-roster before touching the store) and upsert it;
-        see ``read_roster`` and ``import_load``."""
-        load = self.read_roster(path, mapping, sheet)
-        return self.import_load(load, str(path), progress, reindex=reindex)
+        """Check a roster file (refusing a non-roster before touching the store), then import
+        it; see ``read_roster`` and ``import_checked``."""
+        stream = self.read_roster(path, mapping, sheet, name=name)
+        return self.import_checked(stream, progress, reindex=reindex, share_store=share_store)
 
     @staticmethod
     def read_roster(
-        path: Path, mapping: Mapping[str, str] | None = None, sheet: str | None = None
-    ) -> RosterLoad:
-        """What importing ``path`` would import (creators, rejected rows, the column mapping and
-        encoding used), without touching any store: the preview of an import or a dry run."""
-        return load_roster(path, mapping, sheet)
+        path: Path,
+        mapping: Mapping[str, str] | None = None,
+        sheet: str | None = None,
+        *,
+        name: str | None = None,
+    ) -> RosterStream:
+        """The roster file checked without touching any store: its report (rejected rows, the
+        column mapping and encoding used) and how many creators it holds, for the preview of an
+        import or a dry run. ``name`` names the file in messages (default: its path)."""
+        return RosterStream.open(path, mapping, name=name, sheet=sheet)
 
-    def import_load(
+    def import_checked(
         self,
-        load: RosterLoad,
-        source: str,
-        progress: ImportProgress | None = None,
+        stream: RosterStream,
+        progress: ProgressCallback | None = None,
         *,
         reindex: bool = False,
+        share_store: bool = False,
     ) -> ImportReport:
-        """Upsert the creators of a loaded roster (``read_roster``) into the index.
+        """Read, embed and commit a checked roster (``read_roster``) ``IMPORT_BATCH`` creators
+        at a time.
 
+        ``share_store`` (a long import from the command line): between batches, a ``recommend``
+        or ``tier`` process waiting for the embedded store gets it, then the import goes on.
         ``reindex`` rebuilds the index from this file alone with the configured embedder (after a
         change of ``STORYFIT_EMBEDDING``); creators not in the file are dropped. The new index is
         built beside the old one, which stays in use until the new one is complete.
         """
         if reindex:
-            if not load.creators:
-                raise StoryfitError(
-                    f"{source} has no valid rows, so the index was left as it was; "
-                    "run it without --reindex to see the rejected rows."
-                )
-            if self._index is not None:
-                self._index.close()
-                self._index = None
-                self._recommender = None
-            self._index, upsert = CreatorIndex.reindex(
-                data_dir=self.settings.data_dir,
-                embedder=self.embedder,
-                tiers=self.settings.tiers,
-                creators=load.creators,
-                chroma_url=self.settings.chroma_url,
-                progress=progress,
-            )
+            upsert = self._reindex(stream, progress)
         else:
-            upsert = self.index.upsert(load.creators, progress=progress)
+            upsert = self._import_batches(stream, progress, share_store=share_store)
         if upsert.added or upsert.updated or self.history.last_snapshot_at() is None:
             self.history.record_roster_snapshot(self.index.iter_creators(), self.settings.tiers)
-        return ImportReport(source=source, load=load, upsert=upsert)
+        return ImportReport(source=stream.name, load=stream.report, upsert=upsert)
+
+    def _import_batches(
+        self, stream: RosterStream, progress: ProgressCallback | None, *, share_store: bool
+    ) -> UpsertReport:
+        index = self.index
+        if share_store:
+            index.share_with_readers()
+        total = UpsertReport(added=[], updated=[], unchanged=[], embedded=0)
+        meter = _ImportMeter(stream, progress, total)
+        meter.tell()
+        try:
+            for batch in stream.batches(IMPORT_BATCH):
+                total.add(index.upsert(batch, progress=meter.embedding))
+                meter.tell()
+                index.let_readers_in()
+        except UpsertInterrupted as stopped:  # Ctrl-C inside a batch: its finished chunks count
+            raise UpsertInterrupted(total.count + stopped.kept, stream.creator_count) from None
+        except KeyboardInterrupt:  # between batches
+            raise UpsertInterrupted(total.count, stream.creator_count) from None
+        return total
+
+    def _reindex(self, stream: RosterStream, progress: ProgressCallback | None) -> UpsertReport:
+        creators = [creator for batch in stream.batches(IMPORT_BATCH) for creator in batch]
+        if not creators:
+            raise StoryfitError(
+                f"{stream.name} has no valid rows, so the index was left as it was; "
+                "run it without --reindex to see the rejected rows."
+            )
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+            self._recommender = None
+        started = time.monotonic()
+
+        def report(done: int, total: int) -> None:
+            if progress is not None:
+                elapsed = time.monotonic() - started
+                progress(
+                    ImportProgress(
+                        rows=stream.report.total_rows,
+                        creators=total,
+                        done=done,
+                        embedded=done,
+                        elapsed=elapsed,
+                    )
+                )
+
+        self._index, upsert = CreatorIndex.reindex(
+            data_dir=self.settings.data_dir,
+            embedder=self.embedder,
+            tiers=self.settings.tiers,
+            creators=creators,
+            chroma_url=self.settings.chroma_url,
+            progress=report,
+        )
+        return upsert
 
     def lookup_tier(self, query: str) -> TierLookup:
         """Tier of a follower count, or of a known creator by handle."""

@@ -6,6 +6,7 @@ the store runs the Alembic migrations to head, so the schema is created and upgr
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -41,6 +42,9 @@ from retrieval.tiers import TierScheme
 FeedbackKind = Literal["thumbs_up", "thumbs_down", "swap", "export", "lookalikes"]
 RequestSource = Literal["mention", "dm", "command", "modal", "cli"]
 DeliveryStatus = Literal["claimed", "posted", "failed", "unconfirmed"]
+
+#: Roster entries written per insert when a snapshot is stored.
+SNAPSHOT_CHUNK = 5000
 
 
 class StoredRequest(BaseModel):
@@ -229,28 +233,23 @@ class History:
     def record_roster_snapshot(
         self, creators: Iterable[Creator], tiers: TierScheme, at: datetime | None = None
     ) -> int:
-        """Store the whole roster as it stands now; returns the snapshot id."""
-        entries = []
-        for creator in creators:
-            tier = tiers.classify(creator.followers)
-            entries.append(
-                {
-                    "creator_key": creator.key,
-                    "followers": creator.followers,
-                    "tier": tier.name,
-                    "role": tier.role,
-                }
-            )
+        """Store the whole roster as it stands now, ``SNAPSHOT_CHUNK`` entries per insert (a
+        roster of any size in bounded memory); returns the snapshot id."""
         with self.transaction() as session:
             snapshot = RosterSnapshotRow(
-                taken_at=at or utc_now(), tier_scheme=tiers.name, creator_count=len(entries)
+                taken_at=at or utc_now(), tier_scheme=tiers.name, creator_count=0
             )
             session.add(snapshot)
             session.flush()
-            if entries:
+            count = 0
+            remaining = iter(creators)
+            while chunk := list(itertools.islice(remaining, SNAPSHOT_CHUNK)):
                 session.execute(
-                    insert(RosterEntryRow), [{"snapshot_id": snapshot.id, **e} for e in entries]
+                    insert(RosterEntryRow),
+                    [_snapshot_entry(snapshot.id, creator, tiers) for creator in chunk],
                 )
+                count += len(chunk)
+            snapshot.creator_count = count
             return snapshot.id
 
     # -- what the digest reads ------------------------------------------------------------------
@@ -559,3 +558,14 @@ class History:
                 .where(DigestRequestRow.id == claim_id)
                 .values(posted_ts=posted_ts)
             )
+
+
+def _snapshot_entry(snapshot_id: int, creator: Creator, tiers: TierScheme) -> dict[str, Any]:
+    tier = tiers.classify(creator.followers)
+    return {
+        "snapshot_id": snapshot_id,
+        "creator_key": creator.key,
+        "followers": creator.followers,
+        "tier": tier.name,
+        "role": tier.role,
+    }

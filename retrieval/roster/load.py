@@ -10,16 +10,16 @@ The bytes are decoded by ``decode``, workbooks read by ``sheets``, column names 
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
+import itertools
 import json
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 from pydantic import BaseModel
 
@@ -64,19 +64,23 @@ class DuplicateRow(BaseModel):
     key: str
 
 
-class RosterLoad(BaseModel):
-    """What a roster file held: creators to import and a report of everything else."""
+class LoadReport(BaseModel):
+    """What reading a roster file found, besides the creators themselves."""
 
     format: RosterFormat
-    #: Valid creators, one per key, in the file order of the rows that were kept (for a duplicated
-    #: key that is the position of its last occurrence).
-    creators: list[Creator]
     rejected: list[RejectedRow]
     duplicates: list[DuplicateRow]
     #: Keys of kept creators whose bio is thin (``is_thin_bio``); they are imported all the same.
     thin: list[str]
     #: Data rows read (blank lines excluded): creators + rejected rows + duplicates.
     total_rows: int
+    #: A streamed import lists at most ``MAX_LISTED_ROWS`` of each kind; the rest are counted here.
+    unlisted_rejected: int = 0
+    unlisted_duplicates: int = 0
+    unlisted_thin: int = 0
+    #: Handles of kept creators that are brand, shop or agency accounts (``kind`` brand).
+    brands: list[str] = []
+    unlisted_brands: int = 0
     #: How a text file was decoded (``UTF-8``, ``cp1252``, ``UTF-16 LE with BOM``); ``None`` for
     #: a workbook.
     encoding: str | None = None
@@ -88,7 +92,27 @@ class RosterLoad(BaseModel):
     @property
     def rejected_count(self) -> int:
         """Rows rejected (a row with several bad fields counts once)."""
-        return len({rejected.row for rejected in self.rejected})
+        return len({rejected.row for rejected in self.rejected}) + self.unlisted_rejected
+
+    @property
+    def duplicate_count(self) -> int:
+        return len(self.duplicates) + self.unlisted_duplicates
+
+    @property
+    def thin_count(self) -> int:
+        return len(self.thin) + self.unlisted_thin
+
+    @property
+    def brand_count(self) -> int:
+        return len(self.brands) + self.unlisted_brands
+
+
+class RosterLoad(LoadReport):
+    """What a roster file held: creators to import and a report of everything else."""
+
+    #: Valid creators, one per key, in the file order of the rows that were kept (for a duplicated
+    #: key that is the position of its last occurrence).
+    creators: list[Creator]
 
 
 @dataclass(frozen=True)
@@ -198,8 +222,15 @@ def load_roster(
     path: Path, mapping: Mapping[str, str] | None = None, sheet: str | None = None
 ) -> RosterLoad:
     """Read the roster file at ``path``; see ``load_roster_text``."""
+    with open_roster_file(path) as file:
+        data = file.read()
+    return load_roster_text(data, str(path), mapping, sheet)
+
+
+def open_roster_file(path: Path) -> BinaryIO:
+    """``path`` opened for reading bytes; ``RosterFileError`` saying what to do if it cannot be."""
     try:
-        data = path.read_bytes()
+        return path.open("rb")
     except FileNotFoundError:
         raise RosterFileError(f"{path} does not exist; check the path and try again.") from None
     except IsADirectoryError:
@@ -208,7 +239,6 @@ def load_roster(
         raise RosterFileError(
             f"{path} cannot be read ({error.strerror}); check its permissions."
         ) from None
-    return load_roster_text(data, str(path), mapping, sheet)
 
 
 def load_roster_text(
@@ -399,6 +429,7 @@ _UNCLOSED_QUOTE_HINT = (
     "shorten it, or close the quote that opens it if it swallowed the rows after it"
 )
 _CSV_LIMIT_LOCK = threading.Lock()
+_T = TypeVar("_T")
 _SEP_LINE = re.compile(r"sep=(.)\s*", re.I)
 #: Where the csv module (reading with ``newline=""``) ends a line: a lone CR counts too.
 _LINE_BREAK = re.compile(r"\r\n?|\n")
@@ -406,50 +437,25 @@ _LINE_BREAK = re.compile(r"\r\n?|\n")
 
 def _csv(text: str, name: str) -> tuple[list[str], list[_Record]]:
     """The header and the records; a record's row is the line it starts on."""
-    first_line = _LINE_BREAK.split(text, maxsplit=1)[0]
-    sep_line = _SEP_LINE.fullmatch(first_line)
-    lines = io.StringIO(text, newline="")
-    if sep_line:  # Excel's "sep=;" hint line
-        delimiter = sep_line[1]
-        lines.readline()
-    else:
-        delimiter = _sniff_delimiter(first_line)
-    lines_before = 1 if sep_line else 0
-    reader = csv.reader(lines, delimiter=delimiter)
-    records: list[_Record] = []
-    try:
-        with _csv_fields_of_any_size(len(text)):
-            header = next(reader, None)
-            header = None if header is None else [unguard_formula(cell) for cell in header]
-            start = reader.line_num + lines_before + 1
-            for cells in reader:
-                row, start = start, reader.line_num + lines_before + 1
-                if "".join(cells).strip():
-                    records.append(_csv_record(row, cells, header or [], delimiter))
-    except csv.Error as error:
-        raise RosterFileError(
-            f"{name} cannot be read as CSV near line {reader.line_num + lines_before} ({error}); "
-            "check that every opening quote is closed."
-        ) from None
-    _require_rows(header, records, name)
-    assert header is not None
-    if records[-1].too_long and text.count('"') % 2:
-        raise RosterFileError(
-            f"{name} cannot be read as CSV: a quote opened on line {records[-1].row} is never "
-            "closed, so that value runs to the end of the file; check that every opening quote "
-            "is closed."
-        )
-    _check_header_cells(header, name)
-    return header, records
+    reader = CsvRecords(io.StringIO(text, newline=""), name, len(text))
+    return reader.header, list(reader.records())
 
 
 def _require_rows(header: list[str] | None, records: list[_Record], name: str) -> None:
     if header is None:
-        raise RosterFileError(f"{name} has no header row; put the column names on its first line.")
+        raise _no_header(name)
     if not records:
-        raise RosterFileError(
-            f"{name} has a header row but no creator rows; add one row per creator under it."
-        )
+        raise _no_rows(name)
+
+
+def _no_header(name: str) -> RosterFileError:
+    return RosterFileError(f"{name} has no header row; put the column names on its first line.")
+
+
+def _no_rows(name: str) -> RosterFileError:
+    return RosterFileError(
+        f"{name} has a header row but no creator rows; add one row per creator under it."
+    )
 
 
 def _sheet_table(rows: SheetRows, name: str) -> tuple[list[str], list[_Record]]:
@@ -467,17 +473,71 @@ def _sheet_table(rows: SheetRows, name: str) -> tuple[list[str], list[_Record]]:
     return header, records
 
 
-@contextlib.contextmanager
-def _csv_fields_of_any_size(text_length: int) -> Iterator[None]:
-    """Let the csv module read fields as long as the text, so an overlong cell is reported with
-    its row (by ``_csv_record``) instead of stopping the file at the module's own limit."""
-    with _CSV_LIMIT_LOCK:
-        previous = csv.field_size_limit()
-        csv.field_size_limit(max(previous, text_length + 1))
+class CsvRecords:
+    """A CSV file's header and its records, read one record at a time from ``lines`` (text
+    opened with ``newline=""``); ``size`` bounds a cell's length (the file's length will do)."""
+
+    def __init__(self, lines: TextIO, name: str, size: int) -> None:
+        self._name = name
+        allow_csv_fields_of_size(size)
+        first_line = lines.readline()
+        sep_line = _SEP_LINE.fullmatch(_LINE_BREAK.split(first_line, maxsplit=1)[0])
+        if sep_line:  # Excel's "sep=;" hint line
+            self._delimiter = sep_line[1]
+            self._lines: Iterator[str] = iter(lines)
+        else:
+            self._delimiter = _sniff_delimiter(_LINE_BREAK.split(first_line, maxsplit=1)[0])
+            self._lines = itertools.chain([first_line], lines)
+        self._lines_before = 1 if sep_line else 0
+        self._quotes = 0
+        self._reader = csv.reader(self._counting_quotes(), delimiter=self._delimiter)
+        header = self._guarded(lambda: next(self._reader, None))
+        if header is None:
+            raise _no_header(name)
+        header = [unguard_formula(cell) for cell in header]
+        _check_header_cells(header, name)
+        self.header: list[str] = header
+
+    def _counting_quotes(self) -> Iterator[str]:
+        for line in self._lines:
+            self._quotes += line.count('"')
+            yield line
+
+    def _guarded(self, read: Callable[[], _T]) -> _T:
         try:
-            yield
-        finally:
-            csv.field_size_limit(previous)
+            return read()
+        except csv.Error as error:
+            raise RosterFileError(
+                f"{self._name} cannot be read as CSV near line "
+                f"{self._reader.line_num + self._lines_before} ({error}); "
+                "check that every opening quote is closed."
+            ) from None
+
+    def records(self) -> Iterator[_Record]:
+        """Each non-blank data row, in file order; file-level problems raise at the end."""
+        start = self._reader.line_num + self._lines_before + 1
+        last: _Record | None = None
+        while (cells := self._guarded(lambda: next(self._reader, None))) is not None:
+            row, start = start, self._reader.line_num + self._lines_before + 1
+            if "".join(cells).strip():
+                last = _csv_record(row, cells, self.header, self._delimiter)
+                yield last
+        if last is None:
+            raise _no_rows(self._name)
+        if last.too_long and self._quotes % 2:
+            raise RosterFileError(
+                f"{self._name} cannot be read as CSV: a quote opened on line {last.row} is never "
+                "closed, so that value runs to the end of the file; check that every opening "
+                "quote is closed."
+            )
+
+
+def allow_csv_fields_of_size(size: int) -> None:
+    """Let the csv module read fields as long as ``size``, so an overlong cell is reported with
+    its row (by ``_csv_record``) instead of stopping the file at the module's own limit. The
+    limit is process-wide and only ever raised: a stream read for hours holds no lock."""
+    with _CSV_LIMIT_LOCK:
+        csv.field_size_limit(max(csv.field_size_limit(), size + 1))
 
 
 def _check_header_cells(header: list[str], name: str) -> None:
@@ -491,8 +551,8 @@ def _check_header_cells(header: list[str], name: str) -> None:
 
 def _sniff_delimiter(header_line: str) -> str:
     """The delimiter that splits the header into the most columns (a comma when none does)."""
-    with _csv_fields_of_any_size(len(header_line)):
-        counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in _DELIMITERS}
+    allow_csv_fields_of_size(len(header_line))
+    counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in _DELIMITERS}
     return max(counts, key=lambda d: counts[d])
 
 
@@ -742,4 +802,5 @@ def _build(
         duplicates=duplicates,
         thin=[creator.key for creator in creators if is_thin_bio(creator.bio)],
         total_rows=len(records),
+        brands=[creator.handle for creator in creators if creator.kind == "brand"],
     )

@@ -7,6 +7,7 @@ import json
 import os
 import shlex
 import sys
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -106,19 +107,80 @@ def reaching(server_url: str | None) -> Iterator[None]:
         raise ChromaUnavailableError(_unavailable_message(server_url, error)) from error
 
 
-class StoreLock:
-    """An exclusive, non-blocking lock on a data dir, with the owner's pid and command beside it."""
+#: Seconds a process that waits for an import to hand over the store waits at most.
+HANDOVER_WAIT = 120.0
+#: How often a waiting process retries the lock and says it is still waiting.
+_WAIT_POLL = 0.2
+#: A waiting mark older than this is left from a process that gave up.
+_WAITING_FRESH = 2.0
 
-    def __init__(self, data_dir: Path) -> None:
+
+class StoreLock:
+    """An exclusive, non-blocking lock on a data dir, with the owner's pid and command beside it.
+
+    An owner that shares the store (a long import, ``share``) hands it over between its batches to
+    a process that waits for it (``wait``): the waiter marks ``store.lock.waiting`` while it polls
+    the lock, the owner sees the mark, closes its client, lets go and takes the lock back after.
+    """
+
+    def __init__(self, data_dir: Path, *, wait: float = 0.0) -> None:
         self._data_dir = data_dir
         self._owner_file = data_dir / "store.lock.owner"
+        self._waiting_file = data_dir / "store.lock.waiting"
         self._lock = FileLock(data_dir / "store.lock", thread_local=False, blocking=False)
         try:
             self._lock.acquire()
         except Timeout:
-            raise StoreBusyError(self._busy_message()) from None
-        owner = {"pid": os.getpid(), "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])}
+            if not (wait > 0 and self._owner().get("shares")) or not self._wait_for_turn(wait):
+                raise StoreBusyError(self._busy_message()) from None
+        self._write_owner(shares=False)
+
+    def _owner(self) -> dict[str, object]:
+        try:
+            owner = json.loads(self._owner_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return owner if isinstance(owner, dict) else {}
+
+    def _write_owner(self, *, shares: bool) -> None:
+        command = shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])
+        owner = {"pid": os.getpid(), "command": command, "shares": shares}
         self._owner_file.write_text(json.dumps(owner), encoding="utf-8")
+
+    def _wait_for_turn(self, wait: float) -> bool:
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            self._waiting_file.touch()
+            try:
+                self._lock.acquire(timeout=_WAIT_POLL, blocking=True)
+            except Timeout:
+                continue
+            self._waiting_file.unlink(missing_ok=True)
+            return True
+        return False
+
+    def share(self) -> None:
+        """Say that this owner hands the store over to waiting processes (see ``hand_over``)."""
+        self._write_owner(shares=True)
+
+    def someone_waits(self) -> bool:
+        try:
+            age = time.time() - self._waiting_file.stat().st_mtime
+        except FileNotFoundError:
+            return False
+        return age < _WAITING_FRESH
+
+    def hand_over(self, client: ChromaClient) -> ChromaClient:
+        """Close ``client``, let a waiting process have the store, take it back when that process
+        is done and return a new client on it."""
+        client.close()
+        self.release()
+        handed = time.monotonic() + _WAITING_FRESH
+        while self._waiting_file.exists() and time.monotonic() < handed:
+            time.sleep(_WAIT_POLL / 4)
+        self._lock.acquire(blocking=True, timeout=-1)
+        self._write_owner(shares=True)
+        return embedded_client(self._data_dir)
 
     def release(self) -> None:
         if self._lock.is_locked:
@@ -126,11 +188,12 @@ class StoreLock:
             self._lock.release()
 
     def _busy_message(self) -> str:
-        try:
-            owner = json.loads(self._owner_file.read_text(encoding="utf-8"))
-            who = f"process {owner['pid']} (`{owner['command']}`)"
-        except (OSError, ValueError, KeyError, TypeError):
-            who = "another process"
+        owner = self._owner()
+        who = (
+            f"process {owner['pid']} (`{owner['command']}`)"
+            if "pid" in owner and "command" in owner
+            else "another process"
+        )
         return (
             f"The Storyfit store in {self._data_dir} is in use by {who}; the embedded Chroma "
             "store serves one process at a time. Stop that process and retry, or run every "
@@ -143,12 +206,15 @@ class StoreLock:
 _SIDE_SUFFIX_ROOM = 20
 
 
-def connect(data_dir: Path, chroma_url: str | None) -> tuple[ChromaClient, StoreLock | None]:
-    """A Chroma client: the embedded store (holding the data dir's lock) or the server."""
+def connect(
+    data_dir: Path, chroma_url: str | None, *, wait: float = 0.0
+) -> tuple[ChromaClient, StoreLock | None]:
+    """A Chroma client: the embedded store (holding the data dir's lock, waiting up to ``wait``
+    seconds for an import that shares it) or the server."""
     data_dir.mkdir(parents=True, exist_ok=True)
     if chroma_url is not None:
         return server_client(chroma_url), None
-    lock = StoreLock(data_dir)
+    lock = StoreLock(data_dir, wait=wait)
     try:
         return embedded_client(data_dir), lock
     except BaseException:

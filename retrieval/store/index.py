@@ -86,6 +86,18 @@ class UpsertReport(BaseModel):
     unchanged: list[str]
     embedded: int
 
+    @property
+    def count(self) -> int:
+        """Creators written or confirmed unchanged."""
+        return len(self.added) + len(self.updated) + len(self.unchanged)
+
+    def add(self, other: UpsertReport) -> None:
+        """Count ``other`` (a later batch of the same import) into this report."""
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.embedded += other.embedded
+
 
 class RemovedRecords(BaseModel):
     """The keys a removal found and deleted: Chroma records and catalog entries."""
@@ -134,10 +146,13 @@ class CreatorIndex:
         tiers: TierScheme,
         chroma_url: str | None = None,
         collection: str = DEFAULT_COLLECTION,
+        *,
+        wait: float = 0.0,
     ) -> CreatorIndex:
-        """Open (creating if needed) the index."""
+        """Open (creating if needed) the index. ``wait``: seconds to wait for an import that
+        shares the embedded store (see ``share_with_readers``) to hand it over."""
         _check_collection_name(collection)
-        client, lock = connect(data_dir, chroma_url)
+        client, lock = connect(data_dir, chroma_url, wait=wait)
         return cls._open_on(client, lock, data_dir, embedder, tiers, chroma_url, collection)
 
     @classmethod
@@ -245,6 +260,21 @@ class CreatorIndex:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+    def share_with_readers(self) -> None:
+        """Embedded store: let processes that wait for it (``open(wait=...)``) in between writes,
+        through ``let_readers_in``. A Chroma server needs no sharing: it serves everyone."""
+        if self._lock is not None:
+            self._lock.share()
+
+    def let_readers_in(self) -> None:
+        """Hand the embedded store to a process waiting for it, and take it back once that process
+        is done; nothing when no one waits or the store is a server."""
+        if self._lock is None or not self._lock.someone_waits():
+            return
+        with self._mutex:
+            self._client = self._lock.hand_over(self._client)
+            self._fresh_collection()
 
     @property
     def embedder_identity(self) -> str:

@@ -6,13 +6,17 @@ import csv
 import json
 import re
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 from tests.conftest import TIKTOK_CSV
-from tests.support.storyfit_process import run_storyfit, storyfit_command, storyfit_environment
+from tests.support.storyfit_process import (
+    indexed_creators,
+    run_storyfit,
+    storyfit_command,
+    storyfit_environment,
+)
 
 #: Enough creators for two embedding chunks (``UPSERT_CHUNK`` is 512).
 ROWS = 700
@@ -25,17 +29,6 @@ STOPPED = re.compile(
     r"Stopped: kept (?P<kept>[\d,]+) of (?P<total>[\d,]+) rows; run the same command again to "
     r"resume — unchanged rows are skipped\."
 )
-
-
-def _indexed(catalog: Path) -> int:
-    """Creators the running import has written so far (its catalog is readable alongside)."""
-    if not catalog.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{catalog}?mode=ro", uri=True, timeout=1) as db:
-            return int(db.execute("SELECT count(*) FROM creators").fetchone()[0])
-    except sqlite3.Error:
-        return 0
 
 
 def _added(output: str) -> tuple[int, int]:
@@ -57,7 +50,7 @@ def _tiktok_roster(folder: Path) -> Path:
 def _interrupt_once_written(data_dir: Path, *args: str) -> str:
     """Run ``storyfit ARGS``, send it SIGINT once a new catalog in the data dir holds a creator
     (the import's own, or a re-index's build); return its stderr after checking the exit status."""
-    filled_before = {path for path in data_dir.glob("catalog*.sqlite3") if _indexed(path)}
+    filled_before = {path for path in data_dir.glob("catalog*.sqlite3") if indexed_creators(path)}
     running = subprocess.Popen(
         storyfit_command(*args),
         cwd=data_dir.parent,
@@ -69,7 +62,7 @@ def _interrupt_once_written(data_dir: Path, *args: str) -> str:
 
     def written() -> bool:
         catalogs = set(data_dir.glob("catalog*.sqlite3")) - filled_before
-        return any(_indexed(path) for path in catalogs)
+        return any(indexed_creators(path) for path in catalogs)
 
     deadline = time.monotonic() + 240
     while running.poll() is None and not written():

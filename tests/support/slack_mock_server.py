@@ -91,6 +91,8 @@ class SlackMockServer:
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self.uploads: dict[str, bytes] = {}
+        self.shared_files: dict[str, tuple[str, bytes]] = {}
+        """Files people shared: id -> (name, content), for ``files.info`` and their download."""
         self.outside: set[str] = set()
         """Channels the bot is not a member of."""
         self.socket_mode_url = "ws://127.0.0.1:9/unset"
@@ -127,7 +129,24 @@ class SlackMockServer:
             self._calls.clear()
             self._scripted.clear()
             self.uploads.clear()
+            self.shared_files.clear()
             self.outside.clear()
+
+    def share_file(self, name: str, content: bytes) -> str:
+        """A file someone shared (sent the bot in a DM); returns its id for the event."""
+        file_id = f"F{next(self._ids):06d}"
+        with self._lock:
+            self.shared_files[file_id] = (name, content)
+        return file_id
+
+    def _file_info(self, file_id: str) -> dict[str, Any]:
+        shared = self.shared_files.get(file_id)
+        if shared is None:
+            return {"ok": False, "error": "file_not_found"}
+        name, content = shared
+        download = f"{self.url}/files-pri/{file_id}/{name}"
+        info = {"id": file_id, "name": name, "size": len(content), "url_private": download}
+        return {"ok": True, "file": {**info, "url_private_download": download}}
 
     def leave(self, channel: str) -> None:
         """The bot is no longer a member of ``channel`` (until ``reset``)."""
@@ -252,6 +271,8 @@ class SlackMockServer:
         if method == "files.completeUploadExternal":
             files = body.get("files") or []
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+        if method == "files.info":
+            return self._file_info(str(body.get("file")))
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D0STORYFIT"}}
         if method in ("conversations.history", "conversations.replies"):
@@ -289,6 +310,9 @@ class SlackMockServer:
                     mock._record(RecordedCall("upload", {"file_id": path[8:]}, raw, headers, 200))
                     self._reply(200, {"ok": True}, {})
                     return
+                if path.startswith("/files-pri/"):
+                    self._download(path.split("/")[2], headers)
+                    return
                 body = _decode(raw, headers.get("content-type", ""), parsed.query)
                 if path.startswith("/response/"):
                     mock._record(RecordedCall("response_url", body, raw, headers, 200))
@@ -309,6 +333,19 @@ class SlackMockServer:
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 self._reply(status, payload, extra)
+
+            def _download(self, file_id: str, headers: dict[str, str]) -> None:
+                """A shared file's ``url_private``: its bytes with the bot token, else 403."""
+                shared = mock.shared_files.get(file_id)
+                authorised = headers.get("authorization", "").startswith("Bearer xoxb-")
+                status = 200 if shared and authorised else 403 if shared else 404
+                mock._record(RecordedCall("download", {"file_id": file_id}, b"", headers, status))
+                data = shared[1] if status == 200 and shared else b"no"
+                self.send_response(status)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_GET(self) -> None:
                 self._handle()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +38,14 @@ def run_storyfit(data_dir: Path, *args: str, **settings: str) -> subprocess.Comp
         timeout=300,
         check=False,
     )
+
+
+def indexed_creators(catalog: Path) -> int:
+    """Creators a running import has written so far (its catalog is readable alongside)."""
+    if not catalog.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{catalog}?mode=ro", uri=True, timeout=1) as db:
+            return int(db.execute("SELECT count(*) FROM creators").fetchone()[0])
+    except sqlite3.Error:
+        return 0
