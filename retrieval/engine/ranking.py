@@ -23,7 +23,7 @@ import functools
 import math
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -179,16 +179,10 @@ class Candidate:
     side: Side
     tier: str
     vector: FloatVector
-    dense: float
-    dense_rank: int | None = None
-    lexical: float = 0.0
-    lexical_rank: int | None = None
-    matched: frozenset[str] = frozenset()
     fit: float = 0.0
     score: float = 0.0
     pickable: bool = True
     held_back: bool = False
-    notes: list[str] = field(default_factory=list)
     grade: int | None = None
     """A grader's validated grade (0..MAX_GRADE), or ``None``."""
     quote: str | None = None
@@ -215,18 +209,15 @@ def gather(
     sides: Sequence[SidePlan],
     constraints: Constraints,
     table: RosterTable,
-    *,
-    lexical_query: str | None = None,
 ) -> list[Candidate]:
     """The best admissible creators the searches found, each on the side its followers put it.
 
     The unfiltered fetch is sized from the table so that each side can expect enough admissible
     hits; a side that would need more than ``WIDE_FETCH`` gets one more query with its most
     selective filter in Chroma's ``where``, when that filter matches few enough creators to be
-    cheap there. ``lexical_query`` replaces the query's BM25 text (the baselines use the raw
-    story).
+    cheap there.
     """
-    # Long: the retrieval steps (dense, keywords, pushdown, lexical, admission) in the order they
+    # Long: the retrieval steps (dense, pushdown, lexical, admission) in the order they
     # run; each is a helper, what remains is how their hits are combined.
     counts = table.side_counts(constraints.filters, sides)
     fetch = DENSE_FETCH
@@ -242,14 +233,11 @@ def gather(
     dense_hits = _dense_hits(index, query, fetch)
     if short_sides:
         dense_hits.extend(_pushed_down(index, query, constraints, table))
-    lexical_hits = index.lexical_search(lexical_query or query.lexical_text, LEXICAL_FETCH)
-    dense_rank = _ranks(dense_hits)
-    keys = _shortlist(list(dense_rank), lexical_hits, sides, constraints, table)
+    lexical_hits = index.lexical_search(query.lexical_text, LEXICAL_FETCH)
+    keys = _shortlist(_ranked_keys(dense_hits), lexical_hits, sides, constraints, table)
     creators = index.get_many(keys)
     placed = _place(creators.values(), sides, constraints)
     vectors = index.vectors(list(placed))
-    lexical_rank = _ranks(lexical_hits)
-    lexical_score = {hit.key: hit.score for hit in lexical_hits}
     candidates: list[Candidate] = []
     for key, side in placed.items():
         vector = vectors.get(key)
@@ -261,15 +249,10 @@ def gather(
                 side=side,
                 tier=table.tier_of(creators[key].followers),
                 vector=vector,
-                dense=float(vector @ query.vector),
-                dense_rank=dense_rank.get(key),
-                lexical=lexical_score.get(key, 0.0),
-                lexical_rank=lexical_rank.get(key),
                 pickable=unpickable_reason(creators[key].bio) is None,
                 held_back=constraints.holds_back(creators[key]),
             )
         )
-    _match_words(candidates, query)
     return candidates
 
 
@@ -313,14 +296,13 @@ def _dense_hits(index: SearchIndex, query: Query, fetch: int) -> list[Hit]:
     return index.dense_search(query.vector, fetch)
 
 
-def _ranks(hits: Iterable[Hit]) -> dict[str, int]:
-    """Rank of each key by its best score among ``hits`` (0 = best), in rank order."""
+def _ranked_keys(hits: Iterable[Hit]) -> list[str]:
+    """The distinct keys of ``hits``, best score first (a key found twice counts its best)."""
     best: dict[str, float] = {}
     for key, hit_score in hits:
         if hit_score > best.get(key, -math.inf):
             best[key] = hit_score
-    ordered = sorted(best, key=best.__getitem__, reverse=True)
-    return {key: rank for rank, key in enumerate(ordered)}
+    return sorted(best, key=best.__getitem__, reverse=True)
 
 
 def _place(
@@ -335,15 +317,6 @@ def _place(
                 placed[creator.key] = plan.side
                 break
     return placed
-
-
-def _match_words(candidates: Sequence[Candidate], query: Query) -> None:
-    """Which of the brief's words each bio (or topic list) has: the reasons quote them."""
-    if not query.keys:
-        return
-    for candidate in candidates:
-        creator = candidate.creator
-        candidate.matched = query.keys_in(creator.bio + "\n" + " ".join(creator.topics))
 
 
 def score(

@@ -62,7 +62,6 @@ def pick_for(bio: str, story: str, followers: int = 2_000) -> tuple[str, list[st
         side="micro",
         tier="micro",
         vector=q.vector,
-        dense=0.5,
     )
     plan = plan_slots("balanced", DEFAULT_SCHEME)
     pick = explain_pick(candidate, q, plan.micro, DEFAULT_SCHEME, "the brief")

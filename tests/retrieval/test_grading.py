@@ -52,7 +52,6 @@ def candidate(
         side="micro",
         tier=tier,
         vector=vector,
-        dense=score,
         fit=MIN_FIT + score,  # ``score`` < 0 is under the floor
         score=score,
     )

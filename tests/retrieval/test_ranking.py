@@ -112,7 +112,7 @@ def candidate(handle: str, vector: list[float], rate: float | None = None) -> Ca
     unit = np.array(vector, dtype=np.float32)
     creator = Creator(handle=handle, followers=5_000, bio="x", engagement_rate=rate)
     unit /= np.linalg.norm(unit)
-    return Candidate(creator=creator, side="micro", tier="micro", vector=unit, dense=0.0)
+    return Candidate(creator=creator, side="micro", tier="micro", vector=unit)
 
 
 def scored(pool: list[Candidate], query: list[float], medians: dict[str, float]) -> None:
