@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from retrieval.contract import creator_key
 from retrieval.counts import MAX_COUNT_DIGITS, parse_count
+from retrieval.roster.errors import shown_cell
 from retrieval.roster.kind import CreatorKind, normalize_kind
 from retrieval.roster.untrusted_json import JsonTooDeepError, json_loads
 from retrieval.roster.urls import platform_name
@@ -73,18 +74,15 @@ def json_kind(value: object) -> str:
     return "a string" if isinstance(value, str) else "null"
 
 
-#: A rejected handle is quoted up to this many characters in the import report.
-MAX_SHOWN_HANDLE = 60
-
-
 def normalize_handle(value: object) -> str:
     """``@JaneCooks`` -> ``janecooks``; raises ``ValueError`` for an empty or spaced handle."""
     handle = _text(value, "handle").lstrip("@").lower()
     if not handle:
         raise ValueError("handle is missing")
     if len(handle.split()) > 1:
-        shown = handle if len(handle) <= MAX_SHOWN_HANDLE else handle[: MAX_SHOWN_HANDLE - 1] + "…"
-        raise ValueError(f"handle {shown!r} contains spaces; a handle is one word like janecooks")
+        raise ValueError(
+            f"handle {shown_cell(handle)} contains spaces; a handle is one word like janecooks"
+        )
     return handle
 
 
@@ -234,7 +232,8 @@ def normalize_country(value: object) -> str | None:
     code = _country_code(text)
     if code is None:
         raise ValueError(
-            f"{text!r} is not a country we know; write an ISO code like DE or a name like Germany"
+            f"{shown_cell(text)} is not a country we know; write an ISO code like DE or a name "
+            "like Germany"
         )
     return code
 
@@ -253,7 +252,7 @@ def normalize_language(value: object) -> str | None:
     code = _language_code(text)
     if code is None:
         raise ValueError(
-            f"{text!r} is not a language with an ISO 639-1 code; "
+            f"{shown_cell(text)} is not a language with an ISO 639-1 code; "
             "write a code like es or a name like Spanish"
         )
     return code
@@ -277,7 +276,7 @@ def _engagement_rate(value: object) -> float | None:
             rate = float(text.removesuffix("%").strip().replace(",", "."))
         except ValueError:
             raise ValueError(
-                f"{text!r} is not an engagement rate; write it like 0.045 or 4.5%"
+                f"{shown_cell(text)} is not an engagement rate; write it like 0.045 or 4.5%"
             ) from None
     if percent or rate > 1:
         rate /= 100
