@@ -14,5 +14,7 @@ MAX_SHOWN_CELL = 60
 
 
 def shown_cell(text: str) -> str:
-    """A cell's text quoted for a rejected row's reason, cut short when long."""
-    return repr(text if len(text) <= MAX_SHOWN_CELL else text[: MAX_SHOWN_CELL - 1] + "…")
+    """A cell's text quoted for a rejected row's reason, cut short when long (counted as shown:
+    an unprintable character's escape counts in full)."""
+    quoted = repr(text)
+    return quoted if len(quoted) <= MAX_SHOWN_CELL else quoted[: MAX_SHOWN_CELL - 1] + "…"
