@@ -31,6 +31,7 @@ from bot.slack.client import (
     digest_client,
     unreachable,
 )
+from bot.workspaces import Workspaces
 from retrieval.redaction import redact
 
 EVENTS_PATH = "/slack/events"
@@ -108,11 +109,12 @@ def warm_up(service: StoryfitService) -> None:
             loader.submit(service.embedder.embed_query, "warm up").result()
 
 
-def open_app(settings: Settings, service: StoryfitService) -> App:
-    """Warm the service up, then build the app (which checks the token with ``auth.test``)."""
-    warm_up(service)
+def open_app(settings: Settings, workspaces: Workspaces) -> App:
+    """Warm the single workspace's service up (the embedding model all workspaces share
+    included), then build the app (which checks the token with ``auth.test``)."""
+    warm_up(workspaces.service(None))
     try:
-        return build_app(settings, service)
+        return build_app(settings, workspaces)
     except BoltError as error:
         raise SlackSetupError(f"Slack did not accept SLACK_BOT_TOKEN: {error}") from None
     except OSError as error:  # urllib's URLError included: auth.test never got an answer
@@ -132,16 +134,20 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-def serve(settings: Settings, *, host: str, port: int) -> None:
-    """Run until interrupted. Raises ``SlackSetupError`` for missing or refused settings."""
+def serve(settings: Settings, *, host: str, port: int, per_team: bool = False) -> None:
+    """Run until interrupted. Raises ``SlackSetupError`` for missing or refused settings.
+
+    ``per_team``: serve many workspaces, each from its own roster and history (see
+    ``bot.workspaces``); else every request is the single workspace's."""
     mode = check_slack_settings(settings)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     console = logging.StreamHandler()
     console.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[console])
-    with StoryfitService(settings) as service, ExitStack() as background:
-        app = open_app(settings, service)
-        background.enter_context(DigestScheduler(service, digest_client(settings)))
+    with Workspaces(settings, per_team=per_team) as workspaces, ExitStack() as background:
+        app = open_app(settings, workspaces)
+        client = digest_client(settings)
+        background.enter_context(DigestScheduler(workspaces, lambda _team_id: client))
         if mode == "http":
             logger.info("Slack requests on http://%s:%d%s", host, port, EVENTS_PATH)
             uvicorn.Server(uvicorn_config(build_asgi(app, mode), host, port)).run()
