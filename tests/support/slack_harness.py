@@ -107,6 +107,8 @@ class SlackRequests:
     base_url: str
     mock: SlackMockServer
     secret: str = SIGNING_SECRET
+    team: str = TEAM_ID
+    """The workspace every request comes from."""
 
     def post(
         self,
@@ -160,12 +162,12 @@ class SlackRequests:
     ) -> Reply:
         body = {
             "token": "legacy",
-            "team_id": TEAM_ID,
+            "team_id": self.team,
             "api_app_id": "A0STORYFIT",
             "type": "event_callback",
             "event_id": event_id or f"Ev{next(_event_ids):08d}",
             "event_time": int(time.time()),
-            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+            "authorizations": [{"team_id": self.team, "user_id": BOT_USER_ID, "is_bot": True}],
             "event": event,
         }
         headers = {}
@@ -222,7 +224,7 @@ class SlackRequests:
         return self.post_form(
             {
                 "token": "legacy",
-                "team_id": TEAM_ID,
+                "team_id": self.team,
                 "channel_id": CHANNEL,
                 "channel_name": "brands",
                 "user_id": user,
@@ -259,7 +261,7 @@ class SlackRequests:
         return self.post_interaction(
             {
                 "type": "block_actions",
-                "team": {"id": TEAM_ID},
+                "team": {"id": self.team},
                 "user": {"id": user},
                 "api_app_id": "A0STORYFIT",
                 "container": container,
@@ -288,7 +290,7 @@ class SlackRequests:
             {
                 "type": "message_action" if message else "shortcut",
                 **on_message,
-                "team": {"id": TEAM_ID},
+                "team": {"id": self.team},
                 "user": {"id": user},
                 "api_app_id": "A0STORYFIT",
                 "callback_id": callback_id,
@@ -301,7 +303,7 @@ class SlackRequests:
         return self.post_interaction(
             {
                 "type": "view_submission",
-                "team": {"id": TEAM_ID},
+                "team": {"id": self.team},
                 "user": {"id": user},
                 "api_app_id": "A0STORYFIT",
                 "trigger_id": "1337.45.abcd",
