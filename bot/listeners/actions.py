@@ -142,7 +142,11 @@ def swap(
         asker = asked_by(stored.user_id)
         before = result_messages(stored.recommendation, request_id, asker)
         page = next(i for i, message in enumerate(before) if key in message.pick_keys)
-        swapped = deps.run(lambda: deps.service.swap(stored.request, stored.recommendation, key))
+        swapped = deps.run(
+            lambda: deps.service.swap(
+                stored.request, stored.recommendation, key, on_usage=deps.metrics.count_tokens
+            )
+        )
         deps.service.history.update_recommendation(request_id, swapped)
         _feedback(deps, click, request_id, "swap", key)
         after = result_messages(swapped, request_id, asker)

@@ -30,6 +30,9 @@ import uvicorn
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 
+from bot.observability.metrics import Metrics
+from bot.observability.readiness import service_readiness
+from bot.observability.routes import Operations
 from bot.server import EVENTS_PATH, build_asgi, open_app
 from bot.service import StoryfitService
 from bot.settings import Settings, load_settings
@@ -419,8 +422,10 @@ def slack_service(slack_settings: Settings) -> Iterator[StoryfitService]:
 def slack_server(
     slack_settings: Settings, slack_service: StoryfitService, slack_mock: SlackMockServer
 ) -> Iterator[SlackRequests]:
-    app = open_app(slack_settings, slack_service)
-    with ServerThread(build_asgi(app, "http")) as server:
+    metrics = Metrics()
+    app = open_app(slack_settings, slack_service, metrics)
+    ops = Operations("http", metrics, service_readiness(slack_settings, slack_service))
+    with ServerThread(build_asgi(app, ops)) as server:
         yield SlackRequests(server.url, slack_mock)
 
 
