@@ -68,5 +68,7 @@ def log_handler(log_format: LogFormat) -> logging.Handler:
 
 
 def configure_logging(log_format: LogFormat) -> None:
-    """Send every logger's lines (uvicorn's included) through one ``log_format`` handler."""
+    """Send every logger's lines (uvicorn's and Python's warnings included) through one
+    ``log_format`` handler."""
     logging.basicConfig(level=logging.INFO, handlers=[log_handler(log_format)], force=True)
+    logging.captureWarnings(True)

@@ -8,6 +8,7 @@ more threads; Slack's answer is kept ``SLACK_CACHE_SECONDS`` so probes do not ha
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -16,11 +17,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from pydantic import BaseModel
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 
 from bot.service import StoryfitService
 from bot.settings import Settings
-from bot.slack.client import api_url
+from bot.slack.client import SlackSetupError, api_url, unreachable
 from retrieval.redaction import redact
 
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -67,7 +69,7 @@ class Check:
         self._running: Future[None] | None = None
         self._cached: tuple[float, CheckResult] | None = None
 
-    def start(self) -> Future[None]:
+    def _start(self) -> Future[None]:
         """The probe under way, started now unless one still runs."""
         with self._lock:
             if self._running is None or self._running.done():
@@ -96,27 +98,26 @@ class Check:
             return cached[1]
         return None
 
-    def begin(self) -> None:
-        """Start the probe, unless a fresh enough verdict is cached."""
-        if self._fresh() is None:
-            self.start()
+    def begin(self) -> Future[None] | CheckResult:
+        """A fresh enough cached verdict, or the probe under way (started now unless one still
+        runs); ``verdict`` turns either into a result."""
+        fresh = self._fresh()
+        return fresh if fresh is not None else self._start()
 
-    def result(self) -> CheckResult:
-        """The probe's verdict within ``timeout`` seconds (or a fresh enough cached one)."""
-        cached = self._fresh()
-        if cached is not None:
-            return cached
-        started = time.monotonic()
+    def verdict(self, begun: Future[None] | CheckResult, started: float) -> CheckResult:
+        """The verdict of a ``begin`` made at ``started`` (``time.monotonic()``), waiting at most
+        until ``timeout`` seconds after it."""
+        if isinstance(begun, CheckResult):
+            return begun
         try:
-            self.start().result(timeout=self.timeout)
+            begun.result(timeout=max(0.0, started + self.timeout - time.monotonic()))
         except FutureTimeout:
             result = CheckResult(
                 ok=False, seconds=self.timeout, reason=f"no answer within {self.timeout:g} s"
             )
         except Exception as error:
-            result = CheckResult(
-                ok=False, seconds=round(time.monotonic() - started, 4), reason=plain_reason(error)
-            )
+            seconds = round(time.monotonic() - started, 4)
+            result = CheckResult(ok=False, seconds=seconds, reason=plain_reason(error))
         else:
             result = CheckResult(ok=True, seconds=round(time.monotonic() - started, 4))
         self._cached = (time.monotonic(), result)
@@ -132,18 +133,47 @@ class Readiness:
     def report(self) -> ReadinessReport:
         """Every check's verdict; the checks run at once, so this takes at most the longest
         timeout."""
-        for check in self.checks:
-            check.begin()
-        results = {check.name: check.result() for check in self.checks}
+        started = time.monotonic()
+        begun = [(check, check.begin()) for check in self.checks]
+        results = {check.name: check.verdict(probe, started) for check, probe in begun}
         failed = [name for name, result in results.items() if not result.ok]
         return ReadinessReport(ready=not failed, failed=failed, checks=results)
 
 
-def service_readiness(settings: Settings, service: StoryfitService) -> Readiness:
-    """The store answers a count, the history database a ``SELECT 1``, Slack's ``api.test``."""
-    slack = WebClient(
-        base_url=api_url(settings), timeout=int(CHECK_TIMEOUT_SECONDS), retry_handlers=[]
+def slack_probe(settings: Settings) -> Callable[[], None]:
+    """One call to Slack's Web API, without retries: a failure names Slack's error or the
+    network's."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    client = WebClient(
+        token=token or None,
+        base_url=api_url(settings),
+        timeout=math.ceil(CHECK_TIMEOUT_SECONDS),
+        retry_handlers=[],
     )
+
+    def probe() -> None:
+        try:
+            if token:
+                client.auth_test()
+            else:
+                client.api_test()
+        except SlackApiError as error:
+            code = error.response.get("error", "an error")
+            raise SlackSetupError(f"Slack's Web API answered {code}") from None
+        except OSError as error:
+            raise unreachable(settings, error) from None
+
+    return probe
+
+
+def service_readiness(
+    settings: Settings,
+    service: StoryfitService,
+    *,
+    slack_cache_seconds: float = SLACK_CACHE_SECONDS,
+) -> Readiness:
+    """The store answers a count, the history database a ``SELECT 1``, Slack's Web API an
+    ``auth.test`` of the bot token (``api.test`` without one), kept ``slack_cache_seconds``."""
 
     def store() -> None:
         service.index.heartbeat()
@@ -156,6 +186,6 @@ def service_readiness(settings: Settings, service: StoryfitService) -> Readiness
         [
             Check("store", store),
             Check("database", database),
-            Check("slack", slack.api_test, cache_seconds=SLACK_CACHE_SECONDS),
+            Check("slack", slack_probe(settings), cache_seconds=slack_cache_seconds),
         ]
     )

@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -356,18 +356,21 @@ def wait_until_healthy(
 
 @contextmanager
 def serving(
-    data_dir: Path, slack_mock: SlackMockServer, **extra_env: str
+    data_dir: Path, slack_mock: SlackMockServer, *, log_file: Path | None = None, **extra_env: str
 ) -> Iterator[SlackRequests]:
-    """``storyfit serve`` as a real process on a free loopback port, healthy, stopped after."""
+    """``storyfit serve`` as a real process on a free loopback port, healthy, stopped after;
+    its log lines (stderr) go to ``log_file`` when given."""
     port = free_port()
-    server = subprocess.Popen(
-        storyfit_command("serve", "--host", "127.0.0.1", "--port", str(port)),
-        env=clean_env(data_dir, STORYFIT_SLACK_API_URL=slack_mock.api_url, **extra_env),
-        cwd=data_dir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    with ExitStack() as log:
+        stderr = log.enter_context(log_file.open("w")) if log_file else subprocess.PIPE
+        server = subprocess.Popen(
+            storyfit_command("serve", "--host", "127.0.0.1", "--port", str(port)),
+            env=clean_env(data_dir, STORYFIT_SLACK_API_URL=slack_mock.api_url, **extra_env),
+            cwd=data_dir,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            text=True,
+        )
     try:
         slack = SlackRequests(f"http://127.0.0.1:{port}", slack_mock)
         wait_until_healthy(slack, server)
