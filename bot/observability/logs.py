@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TextIO
 
 from bot.observability.context import current_request_id
 from retrieval.redaction import redact
@@ -57,9 +57,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
-def log_handler(log_format: LogFormat) -> logging.Handler:
-    """A stderr handler writing ``log_format`` lines, with request ids and redaction."""
-    handler = logging.StreamHandler()
+def log_handler(log_format: LogFormat, stream: TextIO | None = None) -> logging.Handler:
+    """A handler writing ``log_format`` lines to ``stream`` (stderr), with request ids and
+    redaction."""
+    handler = logging.StreamHandler(stream)
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(
         JsonFormatter() if log_format == "json" else RedactingFormatter(TEXT_FORMAT)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import build_app
 from bot.observability.metrics import Metrics
@@ -24,6 +23,7 @@ from bot.server import build_asgi
 from bot.service import StoryfitService
 from bot.settings import Settings
 from tests.support.chroma_server import running_chroma
+from tests.support.metrics_page import metric
 from tests.support.postgres_server import PostgresCluster, server_bin_dir
 from tests.support.slack_harness import (
     CHANNEL,
@@ -45,15 +45,6 @@ __all__ = ["slack", "slack_mock", "slack_server", "slack_service", "slack_settin
 
 BRIEF = "We roast small-batch coffee; we want creators who teach calm, careful coffee rituals."
 REQUESTS = "storyfit_slack_requests_total"
-
-
-def metric(text: str, name: str, **labels: str) -> float:
-    """The value of the sample ``name`` with ``labels`` in a ``/metrics`` page (0 if absent)."""
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                return float(sample.value)
-    return 0.0
 
 
 def metrics_until(slack: SlackRequests, name: str, value: float, **labels: str) -> str:
