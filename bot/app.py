@@ -22,11 +22,11 @@ from bot.listeners import (
 from bot.listeners.runtime import MAX_WAITING_BRIEFS, WORK_DEADLINE_SECONDS, ListenerDeps
 from bot.observability.context import RequestExecutor
 from bot.observability.metrics import Metrics
-from bot.service import StoryfitService
 from bot.settings import Settings
 from bot.slack.admins import Admins
 from bot.slack.client import build_client, check_slack_settings
 from bot.slack.retries import DropRepeatedEvents
+from bot.workspaces import Workspaces
 
 #: The Slack surfaces, one listener module each; every one has ``register(app, deps)``.
 SURFACES = (roster_import, events, commands, actions, shortcuts, views, home, digest)
@@ -60,13 +60,14 @@ def started_pool(workers: int, name: str) -> ThreadPoolExecutor:
 
 def build_app(
     settings: Settings,
-    service: StoryfitService,
+    workspaces: Workspaces,
     *,
     deadline_seconds: float = WORK_DEADLINE_SECONDS,
     max_waiting_briefs: int = MAX_WAITING_BRIEFS,
     metrics: Metrics | None = None,
 ) -> App:
     """The Bolt app with every listener registered; calls ``auth.test`` once to check the token.
+    Each request is answered from the service ``workspaces`` holds for its team.
 
     ``SlackSetupError`` when the token, or in HTTP mode the signing secret, is missing.
     ``metrics``: where the listeners count (default: a registry of the app's own). Lazy
@@ -94,7 +95,7 @@ def build_app(
     )
     admins = Admins(settings.admin_users)
     deps = ListenerDeps(
-        service, engine, admins, deadline_seconds, max_waiting_briefs, metrics or Metrics()
+        workspaces, engine, admins, deadline_seconds, max_waiting_briefs, metrics or Metrics()
     )
     for surface in SURFACES:
         surface.register(app, deps)

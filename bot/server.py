@@ -37,6 +37,7 @@ from bot.slack.client import (
     digest_client,
     unreachable,
 )
+from bot.workspaces import Workspaces
 
 EVENTS_PATH = "/slack/events"
 #: Largest request body read from ``POST /slack/events``; larger ones get 413 unread. Slack's
@@ -110,12 +111,13 @@ def warm_up(service: StoryfitService) -> None:
             loader.submit(service.embedder.embed_query, "warm up").result()
 
 
-def open_app(settings: Settings, service: StoryfitService, metrics: Metrics | None = None) -> App:
-    """Warm the service up, then build the app (which checks the token with ``auth.test``);
-    its listeners count into ``metrics`` (default: a registry of the app's own)."""
-    warm_up(service)
+def open_app(settings: Settings, workspaces: Workspaces, metrics: Metrics | None = None) -> App:
+    """Warm the single workspace's service up (the embedding model all workspaces share
+    included), then build the app (which checks the token with ``auth.test``); its listeners
+    count into ``metrics`` (default: a registry of the app's own)."""
+    warm_up(workspaces.service(None))
     try:
-        return build_app(settings, service, metrics=metrics)
+        return build_app(settings, workspaces, metrics=metrics)
     except BoltError as error:
         raise SlackSetupError(f"Slack did not accept SLACK_BOT_TOKEN: {error}") from None
     except OSError as error:  # urllib's URLError included: auth.test never got an answer
@@ -135,16 +137,20 @@ def uvicorn_config(asgi: Starlette, host: str, port: int) -> uvicorn.Config:
     )
 
 
-def serve(settings: Settings, *, host: str, port: int) -> None:
-    """Run until interrupted. Raises ``SlackSetupError`` for missing or refused settings."""
+def serve(settings: Settings, *, host: str, port: int, per_team: bool = False) -> None:
+    """Run until interrupted. Raises ``SlackSetupError`` for missing or refused settings.
+
+    ``per_team``: serve many workspaces, each from its own roster and history (see
+    ``bot.workspaces``); else every request is the single workspace's."""
     mode = check_slack_settings(settings)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     configure_logging(settings.log_format)
-    with StoryfitService(settings) as service, ExitStack() as background:
+    with Workspaces(settings, per_team=per_team) as workspaces, ExitStack() as background:
         metrics = Metrics()
-        app = open_app(settings, service, metrics)
-        ops = Operations(mode, metrics, service_readiness(settings, service))
-        background.enter_context(DigestScheduler(service, digest_client(settings)))
+        app = open_app(settings, workspaces, metrics)
+        ops = Operations(mode, metrics, service_readiness(settings, workspaces.service(None)))
+        client = digest_client(settings)
+        background.enter_context(DigestScheduler(workspaces, lambda _team_id: client))
         if mode == "http":
             logger.info("Slack requests on http://%s:%d%s", host, port, EVENTS_PATH)
             uvicorn.Server(uvicorn_config(build_asgi(app, ops), host, port)).run()

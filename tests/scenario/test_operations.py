@@ -22,6 +22,7 @@ from bot.observability.routes import Operations
 from bot.server import build_asgi
 from bot.service import StoryfitService
 from bot.settings import Settings
+from bot.workspaces import Workspaces
 from tests.support.chroma_server import running_chroma
 from tests.support.metrics_page import metric
 from tests.support.postgres_server import PostgresCluster, server_bin_dir
@@ -38,10 +39,18 @@ from tests.support.slack_harness import (
     slack_service,
     slack_settings,
     slack_settings_for,
+    slack_workspaces,
 )
 from tests.support.slack_mock_server import SlackMockServer
 
-__all__ = ["slack", "slack_mock", "slack_server", "slack_service", "slack_settings"]
+__all__ = [
+    "slack",
+    "slack_mock",
+    "slack_server",
+    "slack_service",
+    "slack_settings",
+    "slack_workspaces",
+]
 
 BRIEF = "We roast small-batch coffee; we want creators who teach calm, careful coffee rituals."
 REQUESTS = "storyfit_slack_requests_total"
@@ -123,7 +132,7 @@ def test_a_brief_is_counted_when_its_answer_is_posted(slack: SlackRequests) -> N
 )
 def test_a_brief_turned_away_is_counted_as_busy_or_timed_out(
     slack_settings: Settings,
-    slack_service: StoryfitService,
+    slack_workspaces: Workspaces,
     slack_mock: SlackMockServer,
     limits: dict[str, Any],
     outcome: str,
@@ -131,7 +140,7 @@ def test_a_brief_turned_away_is_counted_as_busy_or_timed_out(
     slack_mock.settle(quiet=0.3)
     slack_mock.reset()
     metrics = Metrics()
-    app = build_app(slack_settings, slack_service, metrics=metrics, **limits)
+    app = build_app(slack_settings, slack_workspaces, metrics=metrics, **limits)
     with ServerThread(build_asgi(app, Operations("http", metrics))) as server:
         served = SlackRequests(server.url, slack_mock)
         served.mention(BRIEF)

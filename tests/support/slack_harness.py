@@ -36,6 +36,7 @@ from bot.observability.routes import Operations
 from bot.server import EVENTS_PATH, build_asgi, open_app
 from bot.service import StoryfitService
 from bot.settings import Settings, load_settings
+from bot.workspaces import Workspaces
 from tests.conftest import REPO, SAMPLE_ROSTER, free_port
 from tests.support.slack_mock_server import BOT_USER_ID, TEAM_ID, SlackMockServer
 
@@ -416,19 +417,25 @@ def slack_settings(
 
 
 @pytest.fixture(scope="session")
-def slack_service(slack_settings: Settings) -> Iterator[StoryfitService]:
-    with StoryfitService(slack_settings) as service:
-        yield service
+def slack_workspaces(slack_settings: Settings) -> Iterator[Workspaces]:
+    """The single workspace (``per_team`` false), as ``storyfit serve`` opens it."""
+    with Workspaces(slack_settings, per_team=False) as workspaces:
+        yield workspaces
+
+
+@pytest.fixture(scope="session")
+def slack_service(slack_workspaces: Workspaces) -> StoryfitService:
+    return slack_workspaces.service(None)
 
 
 @pytest.fixture(scope="session")
 def slack_server(
-    slack_settings: Settings, slack_service: StoryfitService, slack_mock: SlackMockServer
+    slack_settings: Settings, slack_workspaces: Workspaces, slack_mock: SlackMockServer
 ) -> Iterator[SlackRequests]:
     metrics = Metrics()
-    app = open_app(slack_settings, slack_service, metrics)
-    ops = Operations("http", metrics, service_readiness(slack_settings, slack_service))
-    with ServerThread(build_asgi(app, ops)) as server:
+    app = open_app(slack_settings, slack_workspaces, metrics)
+    readiness = service_readiness(slack_settings, slack_workspaces.service(None))
+    with ServerThread(build_asgi(app, Operations("http", metrics, readiness))) as server:
         yield SlackRequests(server.url, slack_mock)
 
 
