@@ -3,14 +3,8 @@ process, as in the tests): served at ``GET /metrics``."""
 
 from __future__ import annotations
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import choose_encoder
 
 from bot.observability.context import RequestScope
 
@@ -18,7 +12,6 @@ from bot.observability.context import RequestScope
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
 #: A recommendation takes from a fraction of a second (rules) to the model's deadline.
 RECOMMEND_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 60.0, 90.0)
-CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
 class Metrics:
@@ -66,6 +59,8 @@ class Metrics:
         self.model_tokens.labels(model, "prompt").inc(prompt_tokens)
         self.model_tokens.labels(model, "completion").inc(completion_tokens)
 
-    def exposition(self) -> bytes:
-        """Every metric in Prometheus' text format."""
-        return generate_latest(self.registry)
+    def exposition(self, accept: str = "") -> tuple[bytes, str]:
+        """Every metric, and its content type: in the format a scraper's ``Accept`` header asks
+        for (OpenMetrics), else Prometheus' text format."""
+        encode, content_type = choose_encoder(accept)
+        return encode(self.registry), content_type

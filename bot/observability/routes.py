@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.observability.metrics import CONTENT_TYPE, Metrics
+from bot.observability.metrics import Metrics
 from bot.observability.readiness import Readiness
 from bot.slack.client import Mode
 
@@ -42,8 +42,9 @@ def operations_routes(ops: Operations) -> list[Route]:
             report.model_dump(mode="json"), status_code=200 if report.ready else 503
         )
 
-    async def metrics(_: Request) -> Response:
-        return Response(ops.metrics.exposition(), media_type=CONTENT_TYPE)
+    async def metrics(request: Request) -> Response:
+        body, content_type = ops.metrics.exposition(request.headers.get("accept", ""))
+        return Response(body, headers={"Content-Type": content_type})
 
     return [
         Route(HEALTH_PATH, healthz, methods=["GET"]),

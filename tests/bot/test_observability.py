@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -131,13 +132,18 @@ def test_the_engine_queue_counts_calls_waiting_or_running() -> None:
     engine = ThreadPoolExecutor(1)
     deps = ListenerDeps(None, engine, Admins([]), metrics=metrics)  # type: ignore[arg-type]
     release = threading.Event()
-    waiting = [threading.Thread(target=deps.run, args=(release.wait,)) for _ in range(3)]
-    for thread in waiting:
-        thread.start()
-    while depth(metrics) < 3:
-        threading.Event().wait(0.01)
-    assert depth(metrics) == 3
-    release.set()
+    waiting = [
+        threading.Thread(target=deps.run, args=(release.wait,), daemon=True) for _ in range(3)
+    ]
+    try:
+        for thread in waiting:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while depth(metrics) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert depth(metrics) == 3, "one running, two waiting"
+    finally:
+        release.set()
     for thread in waiting:
         thread.join()
     engine.shutdown(wait=True)
@@ -149,7 +155,7 @@ def depth(metrics: Metrics) -> float:
 
 
 def sample(metrics: Metrics, name: str, **labels: str) -> float:
-    return metric(metrics.exposition().decode(), name, **labels)
+    return metric(metrics.exposition()[0].decode(), name, **labels)
 
 
 def test_the_models_tokens_are_counted(llm: MockOpenAIServer, service: StoryfitService) -> None:
