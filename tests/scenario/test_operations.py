@@ -135,6 +135,17 @@ def test_a_slash_command_is_counted_and_its_ack_timed(slack: SlackRequests) -> N
     )
 
 
+def test_a_request_refused_in_its_acknowledgement_is_counted_as_an_error(
+    slack: SlackRequests,
+) -> None:
+    before = slack.get("/metrics").body
+    errors = metric(before, REQUESTS, surface="command", outcome="error")
+    forged = slack.command("/tier", "8500", headers={"X-Slack-Signature": "v0=" + "0" * 64})
+    assert forged.status == 401
+    after = metrics_until(slack, REQUESTS, errors + 1, surface="command", outcome="error")
+    assert metric(after, REQUESTS, surface="command", outcome="error") == errors + 1
+
+
 def test_a_brief_is_counted_when_its_answer_is_posted(slack: SlackRequests) -> None:
     before = slack.get("/metrics").body
     counted = metric(before, REQUESTS, surface="event", outcome="ok")
