@@ -1,6 +1,6 @@
 """The operations endpoints of the served bot: ``/healthz``, ``/readyz`` and ``/metrics``, with
-real dependencies taken away (PostgreSQL stopped, the Slack API server stopped, a Chroma server
-stopped, a database that never answers), and JSON log lines of a real ``storyfit serve``."""
+real dependencies taken away (PostgreSQL frozen, then stopped; the Slack API server stopped; a
+Chroma server stopped), and JSON log lines of a real ``storyfit serve``."""
 
 from __future__ import annotations
 
@@ -40,7 +40,6 @@ from tests.support.slack_harness import (
     slack,
     slack_mock,
     slack_server,
-    slack_service,
     slack_settings,
     slack_settings_for,
     slack_workspaces,
@@ -51,7 +50,6 @@ __all__ = [
     "slack",
     "slack_mock",
     "slack_server",
-    "slack_service",
     "slack_settings",
     "slack_workspaces",
 ]
