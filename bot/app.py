@@ -20,6 +20,8 @@ from bot.listeners import (
     views,
 )
 from bot.listeners.runtime import MAX_WAITING_BRIEFS, WORK_DEADLINE_SECONDS, ListenerDeps
+from bot.observability.context import RequestExecutor
+from bot.observability.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.admins import Admins
 from bot.slack.client import build_client, check_slack_settings
@@ -62,11 +64,14 @@ def build_app(
     *,
     deadline_seconds: float = WORK_DEADLINE_SECONDS,
     max_waiting_briefs: int = MAX_WAITING_BRIEFS,
+    metrics: Metrics | None = None,
 ) -> App:
     """The Bolt app with every listener registered; calls ``auth.test`` once to check the token.
     Each request is answered from the service ``workspaces`` holds for its team.
 
     ``SlackSetupError`` when the token, or in HTTP mode the signing secret, is missing.
+    ``metrics``: where the listeners count (default: a registry of the app's own). Lazy
+    listeners run as part of the request that started them (``RequestExecutor``).
 
     ``process_before_response=True``: each ack function runs on the request thread and the
     response leaves as soon as it returns, while lazy listeners carry on in the executor. (With
@@ -83,13 +88,15 @@ def build_app(
         signing_secret=secret.get_secret_value() if secret else "",
         process_before_response=True,
         before_authorize=DropRepeatedEvents(),
-        listener_executor=started_pool(LAZY_WORKERS, "storyfit-slack"),
+        listener_executor=RequestExecutor(started_pool(LAZY_WORKERS, "storyfit-slack")),
     )
     engine = ThreadPoolExecutor(
         ENGINE_WORKERS, thread_name_prefix="storyfit-engine", initializer=lower_thread_priority
     )
     admins = Admins(settings.admin_users)
-    deps = ListenerDeps(workspaces, engine, admins, deadline_seconds, max_waiting_briefs)
+    deps = ListenerDeps(
+        workspaces, engine, admins, deadline_seconds, max_waiting_briefs, metrics or Metrics()
+    )
     for surface in SURFACES:
         surface.register(app, deps)
     return app

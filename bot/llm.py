@@ -13,6 +13,7 @@ from retrieval.contract import Recommendation, RecommendRequest
 from retrieval.engine.recommender import Recommender
 from retrieval.errors import StoryfitError
 from retrieval.llm.assist import recommend_with_model, swap_with_model
+from retrieval.ports import UsageListener
 
 
 def openai_client(settings: Settings) -> openai.OpenAI:
@@ -42,7 +43,12 @@ class ModelAssist:
         self.settings = settings
         self.client = openai_client(settings)
 
-    def recommend(self, request: RecommendRequest, recommender: Recommender) -> Recommendation:
+    def recommend(
+        self,
+        request: RecommendRequest,
+        recommender: Recommender,
+        on_usage: UsageListener | None = None,
+    ) -> Recommendation:
         """The engine's recommendation, with the brief read, the candidates graded and the picks
         explained by the model within one deadline (``STORYFIT_OPENAI_DEADLINE``)."""
         return recommend_with_model(
@@ -51,6 +57,7 @@ class ModelAssist:
             self.settings.openai_deadline_seconds,
             request,
             recommender,
+            on_usage,
         )
 
     def swap(
@@ -59,6 +66,7 @@ class ModelAssist:
         current: Recommendation,
         key: str,
         recommender: Recommender,
+        on_usage: UsageListener | None = None,
     ) -> Recommendation:
         """``current`` with ``key`` replaced by the best graded candidate of its side."""
         return swap_with_model(
@@ -69,4 +77,5 @@ class ModelAssist:
             current,
             key,
             recommender,
+            on_usage,
         )

@@ -1,6 +1,7 @@
 """``storyfit serve``: the bot on uvicorn over HTTP, or over Socket Mode with SLACK_APP_TOKEN.
 
-Either way ``GET /healthz`` answers on the port. The service (index, embedding model, history) is
+Either way ``GET /healthz``, ``GET /readyz`` and ``GET /metrics`` answer on the port
+(``bot.observability``). The service (index, embedding model, history) is
 opened before the first request, so nothing heavy happens on the acknowledgement path.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
@@ -17,25 +19,27 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from slack_bolt.error import BoltError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.app import build_app, lower_thread_priority
 from bot.digest.delivery import DigestScheduler
+from bot.observability.dispatch import ObservedSocketModeHandler, observed_dispatch
+from bot.observability.logs import configure_logging
+from bot.observability.metrics import Metrics
+from bot.observability.readiness import service_readiness
+from bot.observability.routes import Operations, operations_routes
 from bot.service import StoryfitService
 from bot.settings import Settings
 from bot.slack.client import (
-    Mode,
     SlackSetupError,
     check_slack_settings,
     digest_client,
     unreachable,
 )
 from bot.workspaces import Workspaces
-from retrieval.redaction import redact
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 #: Largest request body read from ``POST /slack/events``; larger ones get 413 unread. Slack's
 #: biggest deliveries are a message event (text of at most 40,000 characters plus the same text
 #: again as rich-text blocks: under 500 KB even as JSON ``\\u`` escapes) and a modal submission
@@ -69,8 +73,8 @@ async def capped_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def build_asgi(app: App | None, mode: Mode) -> Starlette:
-    """``POST /slack/events`` (when ``app`` is given) and ``GET /healthz``.
+def build_asgi(app: App | None, ops: Operations) -> Starlette:
+    """``POST /slack/events`` (when ``app`` is given) and the operations endpoints of ``ops``.
 
     Requests are dispatched on the event loop itself, as Bolt's own Starlette adapter does: the
     ack path does no network I/O (the modal is opened from another thread), and a hop to a worker
@@ -79,16 +83,14 @@ def build_asgi(app: App | None, mode: Mode) -> Starlette:
 
     async def slack_events(request: Request) -> Response:
         assert app is not None
+        arrived = time.perf_counter()
         body = await capped_body(request, MAX_BODY_BYTES)
         if body is None:
             return PlainTextResponse(TOO_LARGE, status_code=413, headers={"Connection": "close"})
         bolt_request = to_bolt_request(request, body)
-        return to_starlette_response(app.dispatch(bolt_request))
+        return to_starlette_response(observed_dispatch(app, bolt_request, ops.metrics, arrived))
 
-    async def healthz(_: Request) -> Response:
-        return JSONResponse({"ok": True, "mode": mode})
-
-    routes = [Route(HEALTH_PATH, healthz, methods=["GET"])]
+    routes = operations_routes(ops)
     if app is not None:
         routes.append(Route(EVENTS_PATH, slack_events, methods=["POST"]))
     return Starlette(routes=routes)
@@ -109,12 +111,13 @@ def warm_up(service: StoryfitService) -> None:
             loader.submit(service.embedder.embed_query, "warm up").result()
 
 
-def open_app(settings: Settings, workspaces: Workspaces) -> App:
+def open_app(settings: Settings, workspaces: Workspaces, metrics: Metrics | None = None) -> App:
     """Warm the single workspace's service up (the embedding model all workspaces share
-    included), then build the app (which checks the token with ``auth.test``)."""
+    included), then build the app (which checks the token with ``auth.test``); its listeners
+    count into ``metrics`` (default: a registry of the app's own)."""
     warm_up(workspaces.service(None))
     try:
-        return build_app(settings, workspaces)
+        return build_app(settings, workspaces, metrics=metrics)
     except BoltError as error:
         raise SlackSetupError(f"Slack did not accept SLACK_BOT_TOKEN: {error}") from None
     except OSError as error:  # urllib's URLError included: auth.test never got an answer
@@ -122,16 +125,16 @@ def open_app(settings: Settings, workspaces: Workspaces) -> App:
 
 
 def uvicorn_config(asgi: Starlette, host: str, port: int) -> uvicorn.Config:
+    """uvicorn without logging set-up of its own: its lines go through ``configure_logging``'s."""
     return uvicorn.Config(
-        asgi, host=host, port=port, access_log=False, lifespan="off", log_level="info"
+        asgi,
+        host=host,
+        port=port,
+        access_log=False,
+        lifespan="off",
+        log_level="info",
+        log_config=None,
     )
-
-
-class RedactingFormatter(logging.Formatter):
-    """Log lines (tracebacks included) with every credential masked."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
 
 
 def serve(settings: Settings, *, host: str, port: int, per_team: bool = False) -> None:
@@ -141,27 +144,26 @@ def serve(settings: Settings, *, host: str, port: int, per_team: bool = False) -
     ``bot.workspaces``); else every request is the single workspace's."""
     mode = check_slack_settings(settings)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
-    console = logging.StreamHandler()
-    console.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[console])
+    configure_logging(settings.log_format)
     with Workspaces(settings, per_team=per_team) as workspaces, ExitStack() as background:
-        app = open_app(settings, workspaces)
+        metrics = Metrics()
+        app = open_app(settings, workspaces, metrics)
+        ops = Operations(mode, metrics, service_readiness(settings, workspaces.service(None)))
         client = digest_client(settings)
         background.enter_context(DigestScheduler(workspaces, lambda _team_id: client))
         if mode == "http":
             logger.info("Slack requests on http://%s:%d%s", host, port, EVENTS_PATH)
-            uvicorn.Server(uvicorn_config(build_asgi(app, mode), host, port)).run()
+            uvicorn.Server(uvicorn_config(build_asgi(app, ops), host, port)).run()
             return
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
         assert settings.slack_app_token is not None
-        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        token = settings.slack_app_token.get_secret_value()
+        handler = ObservedSocketModeHandler(app, token, metrics)
         try:
             handler.connect()  # type: ignore[no-untyped-call]
         except OSError as error:
             raise unreachable(settings, error) from None
         logger.info("Connected to Slack over Socket Mode; health on port %d", port)
         try:
-            uvicorn.Server(uvicorn_config(build_asgi(None, mode), host, port)).run()
+            uvicorn.Server(uvicorn_config(build_asgi(None, ops), host, port)).run()
         finally:
             handler.close()  # type: ignore[no-untyped-call]

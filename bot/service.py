@@ -23,7 +23,7 @@ from retrieval.contract import Pick, Recommendation, RecommendRequest, creator_k
 from retrieval.counts import looks_like_count, parse_count
 from retrieval.engine.recommender import Recommender
 from retrieval.errors import EmptyRosterError, StoryfitError, UpsertInterrupted
-from retrieval.ports import Embedder
+from retrieval.ports import Embedder, UsageListener
 from retrieval.roster.creator import Creator, normalize_handle
 from retrieval.roster.export import write_roster
 from retrieval.roster.load import LoadReport
@@ -460,13 +460,15 @@ class StoryfitService:
             history=erased,
         )
 
-    def recommend(self, request: RecommendRequest) -> Recommendation:
+    def recommend(
+        self, request: RecommendRequest, *, on_usage: UsageListener | None = None
+    ) -> Recommendation:
         """An explained macro/micro mix for a brief. With ``OPENAI_API_KEY`` set, the model also
         reads the brief, grades the candidates and words the explanations (``bot.llm``, imported
-        only then)."""
+        only then); ``on_usage`` is told each model call's tokens."""
         if not self.settings.llm_enabled:
             return self.recommender.recommend(request)
-        return self._assist().recommend(request, self.recommender)
+        return self._assist().recommend(request, self.recommender, on_usage)
 
     def _assist(self) -> ModelAssist:
         if self._model_assist is None:
@@ -479,7 +481,14 @@ class StoryfitService:
         """Creators in the tier of ``key`` (``platform:handle`` or a handle) with close bios."""
         return self.recommender.lookalikes(key, n, exclude)
 
-    def swap(self, request: RecommendRequest, current: Recommendation, key: str) -> Recommendation:
+    def swap(
+        self,
+        request: RecommendRequest,
+        current: Recommendation,
+        key: str,
+        *,
+        on_usage: UsageListener | None = None,
+    ) -> Recommendation:
         """``current`` with the pick ``key`` replaced by the next best of its side (with
         ``OPENAI_API_KEY`` set, best by the model's grade, then by score).
 
@@ -491,7 +500,7 @@ class StoryfitService:
         )
         if not self.settings.llm_enabled:
             return self.recommender.swap(pinned, current, key)
-        return self._assist().swap(pinned, current, key, self.recommender)
+        return self._assist().swap(pinned, current, key, self.recommender, on_usage)
 
 
 def _bare_handle(handle: str, what_to_give: str) -> str:

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     digest_cron: str = Field(default="0 9 * * MON", validation_alias=_env("STORYFIT_DIGEST_CRON"))
     timezone: str = Field(default="UTC", validation_alias=_env("STORYFIT_TIMEZONE"))
 
+    log_format: Literal["text", "json"] = Field(
+        default="text", validation_alias=_env("STORYFIT_LOG_FORMAT")
+    )
+
     @field_validator("tiers", mode="before")
     @classmethod
     def _read_tiers(cls, value: object) -> object:

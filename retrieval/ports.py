@@ -21,6 +21,9 @@ from retrieval.roster.creator import Creator
 FloatMatrix = npt.NDArray[np.float32]
 FloatVector = npt.NDArray[np.float32]
 Progress = Callable[[int], None]
+#: Told each model call's token usage: ``(model, prompt_tokens, completion_tokens)``; how the app
+#: counts tokens (its metrics) without the library knowing about them.
+UsageListener = Callable[[str, int, int], None]
 
 
 class Embedder(Protocol):

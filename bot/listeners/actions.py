@@ -155,7 +155,11 @@ def swap(
         before = result_messages(stored.recommendation, request_id, asker)
         page = next(i for i, message in enumerate(before) if key in message.pick_keys)
         service = deps.service_for(click.team_id)
-        swapped = deps.run(lambda: service.swap(stored.request, stored.recommendation, key))
+        swapped = deps.run(
+            lambda: service.swap(
+                stored.request, stored.recommendation, key, on_usage=deps.metrics.count_tokens
+            )
+        )
         service.history.update_recommendation(request_id, swapped)
         _feedback(deps, click, request_id, "swap", key)
         after = result_messages(swapped, request_id, asker)

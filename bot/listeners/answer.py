@@ -115,7 +115,8 @@ def answer_brief(
     with failures_told(tell, logger, "finding creators for this brief"):
 
         def recommend_and_record() -> list[SlackMessage]:
-            recommendation = service.recommend(request)
+            with deps.metrics.recommend_seconds.time():
+                recommendation = service.recommend(request, on_usage=deps.metrics.count_tokens)
             request_id: int | None = None
             try:
                 request_id = service.history.record_request(

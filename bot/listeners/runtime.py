@@ -14,6 +14,8 @@ from typing import TypeVar
 from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError
 
+from bot.observability.context import mark_outcome, submit_in_request
+from bot.observability.metrics import Metrics
 from bot.service import StoryfitService
 from bot.slack.admins import Admins
 from bot.workspaces import Workspaces
@@ -60,6 +62,7 @@ class ListenerDeps:
     and the team id of the request (Bolt's ``context.team_id``), never another team's.
     ``work`` runs the engine calls (embedding, retrieval): sized to the cores, so slow briefs
     queue there instead of starving the threads that post placeholders and acknowledge Slack.
+    ``metrics`` counts the engine's queue, the recommendations' latency and the model's tokens.
     """
 
     workspaces: Workspaces
@@ -67,6 +70,7 @@ class ListenerDeps:
     admins: Admins
     deadline_seconds: float = WORK_DEADLINE_SECONDS
     max_waiting: int = MAX_WAITING_BRIEFS
+    metrics: Metrics = field(default_factory=Metrics)
     _slots: threading.Semaphore = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -82,16 +86,22 @@ class ListenerDeps:
     def run(self, task: Callable[[], T]) -> T:
         """``task()`` on the work executor; ``WorkTimeoutError`` after the deadline, and
         ``BusyError`` at once when ``max_waiting`` engine calls are already waiting or running.
+        The task runs as part of the current Slack request (its id in the engine's log lines).
         """
         if not self._slots.acquire(blocking=False):
             raise BusyError()
-        future = self.work.submit(task)
-        future.add_done_callback(lambda _: self._slots.release())
+        self.metrics.engine_queue.inc()
+        future = submit_in_request(self.work, task)
+        future.add_done_callback(lambda _: self._free_slot())
         try:
             return future.result(timeout=self.deadline_seconds)
         except TimeoutError:
             future.cancel()
             raise WorkTimeoutError(self.deadline_seconds) from None
+
+    def _free_slot(self) -> None:
+        self.metrics.engine_queue.dec()
+        self._slots.release()
 
 
 def acknowledge(ack: Ack) -> None:
@@ -100,9 +110,15 @@ def acknowledge(ack: Ack) -> None:
 
 
 def describe_failure(error: Exception, logger: logging.Logger, doing: str) -> str:
-    """A sentence for the user; anything unexpected is logged with its traceback."""
+    """A sentence for the user; anything unexpected is logged with its traceback. The request's
+    outcome is marked: ``busy``, ``timeout``, or ``error`` for a failure on our side."""
+    if isinstance(error, BusyError):
+        mark_outcome("busy")
+    elif isinstance(error, WorkTimeoutError):
+        mark_outcome("timeout")
     if isinstance(error, StoryfitError):
         return str(error)
+    mark_outcome("error")
     if isinstance(error, SlackApiError):
         code = error.response.get("error", "unknown_error")
         logger.error("Slack refused a call while %s: %s", doing, code)

@@ -21,7 +21,7 @@ from retrieval.llm.brief import BriefReading, merge_reading, read_brief_with_mod
 from retrieval.llm.call import Deadline, LlmSession
 from retrieval.llm.explain import answer_key, explain_with_model
 from retrieval.llm.grade import ModelGrader
-from retrieval.ports import CandidateGrader
+from retrieval.ports import CandidateGrader, UsageListener
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +37,16 @@ def recommend_with_model(
     deadline_seconds: float,
     request: RecommendRequest,
     recommender: Recommender,
+    on_usage: UsageListener | None = None,
 ) -> Recommendation:
     """The engine's recommendation, with the brief read, the candidates graded and the picks
     explained by ``model``.
 
     One deadline covers the three calls; whatever fails, that part of the answer is the
-    deterministic one. Retrieval alone decides who is a candidate.
+    deterministic one. Retrieval alone decides who is a candidate. ``on_usage`` is told each
+    call's tokens.
     """
-    session = LlmSession(client=client, model=model, deadline=Deadline.after(deadline_seconds))
+    session = _session(client, model, deadline_seconds, on_usage)
     try:
         brief = read_brief(request)  # a user error is reported before any model call
         reading = read_brief_with_model(session, brief.text, session.deadline.share(BRIEF_SHARE))
@@ -97,11 +99,20 @@ def swap_with_model(
     current: Recommendation,
     key: str,
     recommender: Recommender,
+    on_usage: UsageListener | None = None,
 ) -> Recommendation:
     """``recommender.swap`` with the candidates for the replacement graded by ``model`` (the
     swap's one model call, within the deadline); on any failure the local order picks it."""
-    session = LlmSession(client=client, model=model, deadline=Deadline.after(deadline_seconds))
+    session = _session(client, model, deadline_seconds, on_usage)
     try:
         return recommender.swap(request, current, key, grader=ModelGrader(session, 1.0))
     finally:
         session.log_usage()
+
+
+def _session(
+    client: openai.OpenAI, model: str, deadline_seconds: float, on_usage: UsageListener | None
+) -> LlmSession:
+    return LlmSession(
+        client=client, model=model, deadline=Deadline.after(deadline_seconds), on_usage=on_usage
+    )

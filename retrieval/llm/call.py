@@ -26,6 +26,7 @@ import pydantic
 from openai.types.chat import ChatCompletionMessageParam
 
 from prompts import RenderedPrompt
+from retrieval.ports import UsageListener
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ class LlmSession:
     unavailable: bool = False
     """Set when a call failed for lack of service (timeout, 429, 5xx, connection): later calls in
     the same request are skipped, so the user gets the deterministic answer sooner."""
+    on_usage: UsageListener | None = None
+    """Told every answered call's tokens, as they are used."""
 
     @property
     def prompt_tokens(self) -> int:
@@ -124,6 +127,8 @@ class LlmSession:
                 outcome=outcome,
             )
         )
+        if self.on_usage is not None and any(usage):
+            self.on_usage(self.model, *usage)
         return answer
 
     def _attempts(

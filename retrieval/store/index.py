@@ -573,6 +573,12 @@ class CreatorIndex:
         self._sync()
         return self._catalog.count()
 
+    def heartbeat(self) -> int:
+        """The number of records Chroma holds, asked of Chroma itself (over the network in server
+        mode, where reads are otherwise local): ``ChromaUnavailableError`` when it cannot answer."""
+        with reaching(self._server_url):
+            return self._collection.count()
+
     @property
     def revision(self) -> str | None:
         """The roster's version: it changes with every write, here or through a shared server

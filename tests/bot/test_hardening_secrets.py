@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.server import RedactingFormatter
+from bot.observability.logs import RedactingFormatter
 from retrieval.redaction import redact
 from tests.conftest import free_port
 from tests.support.storyfit_process import run_storyfit

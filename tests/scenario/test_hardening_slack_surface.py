@@ -17,6 +17,7 @@ from bot.app import build_app
 from bot.blocks import kit, modal, replies
 from bot.listeners.answer import CANNOT_POST
 from bot.listeners.subcommands import SubcommandCall, register_subcommand
+from bot.observability.routes import Operations
 from bot.server import EVENTS_PATH, MAX_BODY_BYTES, build_asgi, open_app
 from bot.service import StoryfitService
 from bot.settings import Settings
@@ -181,7 +182,7 @@ def open_workspace(
 ) -> Iterator[SlackRequests]:
     """The app with STORYFIT_ADMIN_USERS empty: the workspace's admins and owners manage it."""
     app = open_app(slack_settings.model_copy(update={"admin_users": []}), slack_workspaces)
-    with ServerThread(build_asgi(app, "http")) as server:
+    with ServerThread(build_asgi(app, Operations("http"))) as server:
         yield SlackRequests(server.url, slack_mock)
 
 

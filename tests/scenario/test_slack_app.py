@@ -19,6 +19,7 @@ from bot.history.tables import FeedbackRow
 from bot.listeners.actions import LOOKALIKES
 from bot.listeners.shortcuts import BRIEF_FROM_MESSAGE_SHORTCUT, NEW_BRIEF_SHORTCUT
 from bot.listeners.subcommands import SubcommandCall, register_subcommand
+from bot.observability.routes import Operations
 from bot.server import build_asgi
 from bot.service import StoryfitService
 from bot.settings import Settings
@@ -524,7 +525,7 @@ def test_a_brief_that_would_take_too_long_is_told_so(
     slack_mock.settle(quiet=0.3)
     slack_mock.reset()
     app = build_app(slack_settings, slack_workspaces, **limits)
-    with ServerThread(build_asgi(app, "http")) as server:
+    with ServerThread(build_asgi(app, Operations("http"))) as server:
         SlackRequests(server.url, slack_mock).mention(BRIEF)
         [update] = slack_mock.wait_for("chat.update")
     assert told in text_of(update)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.blocks.roster_import import CONFIRM_IMPORT
+from bot.observability.routes import Operations
 from bot.server import build_asgi, open_app
 from bot.service import StoryfitService
 from bot.workspaces import Workspaces
@@ -42,7 +43,7 @@ def importing_app(
     settings = slack_settings_for(tmp_path_factory.mktemp("import"), model_dir, slack_mock.api_url)
     with Workspaces(settings, per_team=False) as workspaces:
         app = open_app(settings, workspaces)
-        with ServerThread(build_asgi(app, "http")) as server:
+        with ServerThread(build_asgi(app, Operations("http"))) as server:
             yield SlackRequests(server.url, slack_mock), workspaces.service(None)
 
 

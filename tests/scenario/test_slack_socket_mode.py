@@ -15,6 +15,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
+from tests.support.metrics_page import metric
 from tests.support.slack_harness import CHANNEL, USER, serving, slack_mock
 from tests.support.slack_mock_server import BOT_USER_ID, TEAM_ID, SlackMockServer
 
@@ -103,3 +104,14 @@ def test_serve_with_an_app_token_answers_over_socket_mode(
         [answer] = slack_mock.wait_for("chat.postMessage")
         assert answer.body["thread_ts"] == ts and "Look up a tier" in json.dumps(answer.body)
         assert [call.method for call in slack_mock.calls("apps.connections.open")] != []
+        assert http.get("/readyz").status == 200
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not counted(http.get("/metrics").body):
+            time.sleep(0.05)
+        page = http.get("/metrics").body
+        assert counted(page), "the request over Socket Mode is in the metrics"
+        assert metric(page, "storyfit_slack_ack_seconds_count", surface="event") == 1
+
+
+def counted(page: str) -> bool:
+    return metric(page, "storyfit_slack_requests_total", surface="event", outcome="ok") == 1

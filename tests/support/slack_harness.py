@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,9 @@ import uvicorn
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 
+from bot.observability.metrics import Metrics
+from bot.observability.readiness import service_readiness
+from bot.observability.routes import Operations
 from bot.server import EVENTS_PATH, build_asgi, open_app
 from bot.service import StoryfitService
 from bot.settings import Settings, load_settings
@@ -356,18 +359,21 @@ def wait_until_healthy(
 
 @contextmanager
 def serving(
-    data_dir: Path, slack_mock: SlackMockServer, **extra_env: str
+    data_dir: Path, slack_mock: SlackMockServer, *, log_file: Path | None = None, **extra_env: str
 ) -> Iterator[SlackRequests]:
-    """``storyfit serve`` as a real process on a free loopback port, healthy, stopped after."""
+    """``storyfit serve`` as a real process on a free loopback port, healthy, stopped after;
+    its log lines (stderr) go to ``log_file`` when given."""
     port = free_port()
-    server = subprocess.Popen(
-        storyfit_command("serve", "--host", "127.0.0.1", "--port", str(port)),
-        env=clean_env(data_dir, STORYFIT_SLACK_API_URL=slack_mock.api_url, **extra_env),
-        cwd=data_dir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    with ExitStack() as log:
+        stderr = log.enter_context(log_file.open("w")) if log_file else subprocess.PIPE
+        server = subprocess.Popen(
+            storyfit_command("serve", "--host", "127.0.0.1", "--port", str(port)),
+            env=clean_env(data_dir, STORYFIT_SLACK_API_URL=slack_mock.api_url, **extra_env),
+            cwd=data_dir,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            text=True,
+        )
     try:
         slack = SlackRequests(f"http://127.0.0.1:{port}", slack_mock)
         wait_until_healthy(slack, server)
@@ -428,8 +434,10 @@ def slack_service(slack_workspaces: Workspaces) -> StoryfitService:
 def slack_server(
     slack_settings: Settings, slack_workspaces: Workspaces, slack_mock: SlackMockServer
 ) -> Iterator[SlackRequests]:
-    app = open_app(slack_settings, slack_workspaces)
-    with ServerThread(build_asgi(app, "http")) as server:
+    metrics = Metrics()
+    app = open_app(slack_settings, slack_workspaces, metrics)
+    readiness = service_readiness(slack_settings, slack_workspaces.service(None))
+    with ServerThread(build_asgi(app, Operations("http", metrics, readiness))) as server:
         yield SlackRequests(server.url, slack_mock)
 
 

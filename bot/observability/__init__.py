@@ -1,0 +1,1 @@
+"""Operations: request ids across threads, logs, Prometheus metrics, health, readiness."""
