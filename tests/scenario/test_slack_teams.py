@@ -17,6 +17,7 @@ from bot.workspaces import Workspaces
 from tests.support.slack_harness import (
     ADMIN,
     DM_CHANNEL,
+    USER,
     ServerThread,
     SlackRequests,
     new_ts,
@@ -173,3 +174,19 @@ def test_a_roster_sent_in_one_workspace_is_imported_into_that_workspace_only(
     in_a = json.dumps(team_a.command("/tier", "@newbrewnora").json())
     in_b = json.dumps(team_b.command("/tier", "@newbrewnora").json())
     assert "5,100" in in_a and "No creator with the handle @newbrewnora" in in_b
+
+
+def test_app_home_shows_only_the_teams_own_roster_and_briefs(
+    team_a: SlackRequests, team_b: SlackRequests
+) -> None:
+    team_a.mention("Home check: oat milk lattes for night-shift nurses")
+    team_a.mock.wait_for("chat.update", timeout=60)
+
+    def home_of(slack: SlackRequests) -> str:
+        slack.mock.reset()
+        slack.event({"type": "app_home_opened", "user": USER, "channel": "D0HOME", "tab": "home"})
+        [published] = slack.mock.wait_for("views.publish")
+        return json.dumps(published.body["view"], ensure_ascii=False)
+
+    assert "Home check: oat milk" in home_of(team_a)
+    assert "Home check: oat milk" not in home_of(team_b)
