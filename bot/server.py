@@ -17,13 +17,14 @@ import uvicorn
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_bolt.error import BoltError
+from slack_sdk import WebClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.app import build_app, lower_thread_priority
-from bot.digest.delivery import DigestScheduler
+from bot.digest.delivery import ClientFor, DigestScheduler
 from bot.observability.dispatch import ObservedSocketModeHandler, observed_dispatch
 from bot.observability.logs import configure_logging
 from bot.observability.metrics import Metrics
@@ -137,11 +138,29 @@ def uvicorn_config(asgi: Starlette, host: str, port: int) -> uvicorn.Config:
     )
 
 
-def serve(settings: Settings, *, host: str, port: int, per_team: bool = False) -> None:
+def single_workspace_client(client: WebClient) -> ClientFor:
+    """``client_for`` of a single-workspace deployment: its one client (per_team is false)."""
+    return lambda _team_id: client
+
+
+def serve(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    per_team: bool = False,
+    client_for: ClientFor | None = None,
+) -> None:
     """Run until interrupted. Raises ``SlackSetupError`` for missing or refused settings.
 
     ``per_team``: serve many workspaces, each from its own roster and history (see
-    ``bot.workspaces``); else every request is the single workspace's."""
+    ``bot.workspaces``), posting each one's digests with its own client from ``client_for``
+    (required then: one workspace's token must never post another's digest); else every
+    request is the single workspace's, and digests go out with the ``SLACK_BOT_TOKEN`` client."""
+    if per_team and client_for is None:
+        raise ValueError(
+            "Serving many workspaces needs each workspace's Slack client (client_for)."
+        )
     mode = check_slack_settings(settings)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     configure_logging(settings.log_format)
@@ -149,8 +168,8 @@ def serve(settings: Settings, *, host: str, port: int, per_team: bool = False) -
         metrics = Metrics()
         app = open_app(settings, workspaces, metrics)
         ops = Operations(mode, metrics, service_readiness(settings, workspaces.service(None)))
-        client = digest_client(settings)
-        background.enter_context(DigestScheduler(workspaces, lambda _team_id: client))
+        clients = client_for or single_workspace_client(digest_client(settings))
+        background.enter_context(DigestScheduler(workspaces, clients))
         if mode == "http":
             logger.info("Slack requests on http://%s:%d%s", host, port, EVENTS_PATH)
             uvicorn.Server(uvicorn_config(build_asgi(app, ops), host, port)).run()

@@ -10,12 +10,17 @@ from pathlib import Path
 import pytest
 
 from bot.blocks import kit
+from bot.blocks.roster_import import CONFIRM_IMPORT
 from bot.listeners.actions import RESULT_GONE
 from bot.server import build_asgi, open_app
 from bot.workspaces import Workspaces
 from tests.support.slack_harness import (
+    ADMIN,
+    DM_CHANNEL,
+    USER,
     ServerThread,
     SlackRequests,
+    new_ts,
     slack_mock,
     slack_settings_for,
 )
@@ -134,3 +139,54 @@ def test_a_slash_command_brief_uses_the_asking_teams_roster(
     [result] = team_b.mock.wait_for("chat.update", timeout=60)
     handles = mentioned_handles(result)
     assert handles and handles <= HANDLES_B
+
+
+def test_a_roster_sent_in_one_workspace_is_imported_into_that_workspace_only(
+    team_a: SlackRequests, team_b: SlackRequests
+) -> None:
+    """Team B confirming team A's previewed file finds nothing to import; team A's confirmation
+    imports it into A's roster alone."""
+    roster = "handle,platform,followers,bio\nnewbrewnora,instagram,5100,Cold brew at home.\n"
+    file_id = team_a.mock.share_file("roster.csv", roster.encode())
+    ts = team_a.direct_message(
+        "", user=ADMIN, subtype="file_share", files=[{"id": file_id, "name": "roster.csv"}]
+    )[1]
+    [preview] = team_a.mock.wait_for("chat.postMessage", timeout=60)
+
+    def confirm(slack: SlackRequests) -> None:
+        slack.click(
+            CONFIRM_IMPORT,
+            file_id,
+            message_ts=new_ts(),
+            thread_ts=ts,
+            channel=DM_CHANNEL,
+            user=ADMIN,
+        )
+
+    assert file_id in json.dumps(preview.body["blocks"])
+    confirm(team_b)
+    [gone] = team_b.mock.wait_for("chat.postMessage", 2, timeout=60)[1:]
+    assert "already imported or is gone" in json.dumps(gone.body, ensure_ascii=False)
+    confirm(team_a)
+    team_a.mock.wait_for(
+        "chat.update", where=lambda call: "Imported:" in call.body.get("text", ""), timeout=120
+    )
+    in_a = json.dumps(team_a.command("/tier", "@newbrewnora").json())
+    in_b = json.dumps(team_b.command("/tier", "@newbrewnora").json())
+    assert "5,100" in in_a and "No creator with the handle @newbrewnora" in in_b
+
+
+def test_app_home_shows_only_the_teams_own_roster_and_briefs(
+    team_a: SlackRequests, team_b: SlackRequests
+) -> None:
+    team_a.mention("Home check: oat milk lattes for night-shift nurses")
+    team_a.mock.wait_for("chat.update", timeout=60)
+
+    def home_of(slack: SlackRequests) -> str:
+        slack.mock.reset()
+        slack.event({"type": "app_home_opened", "user": USER, "channel": "D0HOME", "tab": "home"})
+        [published] = slack.mock.wait_for("views.publish")
+        return json.dumps(published.body["view"], ensure_ascii=False)
+
+    assert "Home check: oat milk" in home_of(team_a)
+    assert "Home check: oat milk" not in home_of(team_b)
