@@ -12,6 +12,7 @@ import pytest
 from bot.blocks import kit
 from bot.blocks.roster_import import CONFIRM_IMPORT
 from bot.listeners.actions import RESULT_GONE
+from bot.observability.routes import Operations
 from bot.server import build_asgi, open_app
 from bot.workspaces import Workspaces
 from tests.support.slack_harness import (
@@ -60,7 +61,7 @@ def teams(
             report = workspaces.service(team).import_roster(path)
             assert len(report.upsert.added) == 2 and report.load.rejected_count == 0
         app = open_app(settings, workspaces)
-        with ServerThread(build_asgi(app, "http")) as server:
+        with ServerThread(build_asgi(app, Operations("http"))) as server:
             yield (
                 SlackRequests(server.url, slack_mock, team=TEAM_A),
                 SlackRequests(server.url, slack_mock, team=TEAM_B),
