@@ -1,4 +1,4 @@
-"""``build_app``: the Bolt app with its Web API client and every listener. Thin on purpose."""
+"""``build_app``: the Bolt app (one workspace, or many through OAuth) with every listener."""
 
 from __future__ import annotations
 
@@ -23,9 +23,15 @@ from bot.listeners.runtime import MAX_WAITING_BRIEFS, WORK_DEADLINE_SECONDS, Lis
 from bot.service import StoryfitService
 from bot.settings import Settings
 from bot.slack.admins import Admins
-from bot.slack.client import build_client, check_slack_settings
+from bot.slack.client import build_client, check_slack_settings, web_client
+from bot.slack.installations import Installations
 from bot.slack.retries import DropRepeatedEvents
 
+#: What a person sees when their workspace's installation is gone (uninstalled, tokens revoked).
+NOT_INSTALLED = (
+    "Storyfit is no longer installed in this workspace, so it cannot answer. "
+    "Ask a workspace admin to install it again."
+)
 #: The Slack surfaces, one listener module each; every one has ``register(app, deps)``.
 SURFACES = (roster_import, events, commands, actions, shortcuts, views, home, digest)
 #: Threads running lazy listeners: posting placeholders and results, waiting on the engine.
@@ -56,25 +62,21 @@ def started_pool(workers: int, name: str) -> ThreadPoolExecutor:
     return pool
 
 
-def build_app(
-    settings: Settings,
-    service: StoryfitService,
-    *,
-    deadline_seconds: float = WORK_DEADLINE_SECONDS,
-    max_waiting_briefs: int = MAX_WAITING_BRIEFS,
-) -> App:
-    """The Bolt app with every listener registered; calls ``auth.test`` once to check the token.
-
-    ``SlackSetupError`` when the token, or in HTTP mode the signing secret, is missing.
+def bolt_app(settings: Settings, installations: Installations | None) -> App:
+    """The Bolt app: one workspace's token (``auth.test`` checks it once), or, given the
+    installations, each request authorised by its workspace's stored token, the install routes
+    and the ``app_uninstalled`` / ``tokens_revoked`` listeners that forget a workspace's tokens.
 
     ``process_before_response=True``: each ack function runs on the request thread and the
     response leaves as soon as it returns, while lazy listeners carry on in the executor. (With
     ``False``, Bolt polls for the ack every 10 ms from a pool shared with the lazy work, so a busy
     pool would delay acknowledgements.)
     """
-    check_slack_settings(settings)
-    client = build_client(settings)
     secret = settings.slack_signing_secret
+    many = installations is not None
+    if many and settings.slack_bot_token is not None:
+        logging.getLogger(__name__).warning("SLACK_BOT_TOKEN is ignored: OAuth settings are set")
+    client = web_client(settings) if many else build_client(settings)
     app = App(
         name="storyfit",
         logger=logging.getLogger("bot.slack"),
@@ -83,7 +85,30 @@ def build_app(
         process_before_response=True,
         before_authorize=DropRepeatedEvents(),
         listener_executor=started_pool(LAZY_WORKERS, "storyfit-slack"),
+        oauth_flow=installations.oauth_flow(client) if installations else None,
+        # Bolt takes an ``Authorize`` instance as it is (its annotation names only functions).
+        authorize=installations.authorize(client) if installations else None,  # type: ignore[arg-type]
+        user_facing_authorize_error_message=NOT_INSTALLED if many else None,
     )
+    if many:
+        app.enable_token_revocation_listeners()
+    return app
+
+
+def build_app(
+    settings: Settings,
+    service: StoryfitService,
+    *,
+    installations: Installations | None = None,
+    deadline_seconds: float = WORK_DEADLINE_SECONDS,
+    max_waiting_briefs: int = MAX_WAITING_BRIEFS,
+) -> App:
+    """The Bolt app with every listener registered (``bolt_app``).
+
+    ``SlackSetupError`` when a token, OAuth variable or (over HTTP) the signing secret is missing.
+    """
+    check_slack_settings(settings)
+    app = bolt_app(settings, installations)
     engine = ThreadPoolExecutor(
         ENGINE_WORKERS, thread_name_prefix="storyfit-engine", initializer=lower_thread_priority
     )

@@ -15,7 +15,9 @@ import uvicorn
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_bolt.error import BoltError
+from slack_bolt.oauth import OAuthFlow
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -30,7 +32,9 @@ from bot.slack.client import (
     check_slack_settings,
     digest_client,
     unreachable,
+    uses_oauth,
 )
+from bot.slack.installations import Installations
 from retrieval.redaction import redact
 
 EVENTS_PATH = "/slack/events"
@@ -90,7 +94,27 @@ def build_asgi(app: App | None, mode: Mode) -> Starlette:
     routes = [Route(HEALTH_PATH, healthz, methods=["GET"])]
     if app is not None:
         routes.append(Route(EVENTS_PATH, slack_events, methods=["POST"]))
+    if app is not None and app.oauth_flow is not None:
+        routes += oauth_routes(app.oauth_flow)
     return Starlette(routes=routes)
+
+
+def oauth_routes(flow: OAuthFlow) -> list[Route]:
+    """``GET /slack/install`` and ``GET /slack/oauth_redirect``, run by Bolt's flow on a worker
+    thread (they wait on the database and, for the redirect, on ``oauth.v2.access``)."""
+
+    async def install(request: Request) -> Response:
+        reply = await run_in_threadpool(flow.handle_installation, to_bolt_request(request, b""))
+        return to_starlette_response(reply)
+
+    async def redirect(request: Request) -> Response:
+        reply = await run_in_threadpool(flow.handle_callback, to_bolt_request(request, b""))
+        return to_starlette_response(reply)
+
+    return [
+        Route(flow.install_path, install, methods=["GET"]),
+        Route(flow.redirect_uri_path, redirect, methods=["GET"]),
+    ]
 
 
 def warm_up(service: StoryfitService) -> None:
@@ -108,11 +132,14 @@ def warm_up(service: StoryfitService) -> None:
             loader.submit(service.embedder.embed_query, "warm up").result()
 
 
-def open_app(settings: Settings, service: StoryfitService) -> App:
-    """Warm the service up, then build the app (which checks the token with ``auth.test``)."""
+def open_app(
+    settings: Settings, service: StoryfitService, installations: Installations | None = None
+) -> App:
+    """Warm the service up, then build the app (which, in one workspace, checks the token with
+    ``auth.test``; with ``installations``, for many workspaces installed through OAuth)."""
     warm_up(service)
     try:
-        return build_app(settings, service)
+        return build_app(settings, service, installations=installations)
     except BoltError as error:
         raise SlackSetupError(f"Slack did not accept SLACK_BOT_TOKEN: {error}") from None
     except OSError as error:  # urllib's URLError included: auth.test never got an answer
@@ -140,8 +167,13 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     console.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[console])
     with StoryfitService(settings) as service, ExitStack() as background:
-        app = open_app(settings, service)
-        background.enter_context(DigestScheduler(service, digest_client(settings)))
+        installations = None
+        if uses_oauth(settings):
+            installations = Installations.open(settings)
+            background.callback(installations.close)
+        app = open_app(settings, service, installations)
+        if installations is None:
+            background.enter_context(DigestScheduler(service, digest_client(settings)))
         if mode == "http":
             logger.info("Slack requests on http://%s:%d%s", host, port, EVENTS_PATH)
             uvicorn.Server(uvicorn_config(build_asgi(app, mode), host, port)).run()
