@@ -168,15 +168,20 @@ class Installations:
         return web_client(self.settings, bot.bot_token)
 
     def authorize(self, client: WebClient) -> InstallationStoreAuthorize:
-        """Bolt's per-request authorisation from the store, each token's ``auth.test`` cached.
+        """Bolt's per-request authorisation from the stored bots, each token's ``auth.test``
+        cached (it would otherwise be a call to Slack on every request's acknowledgement path).
 
-        Store look-ups still happen per request, so an uninstalled workspace is refused at once.
+        The store is read on every request, so a workspace whose bot was deleted (uninstalled,
+        tokens revoked) is refused at once. Bots only: Storyfit asks for no user scopes, and
+        Bolt's ``tokens_revoked`` listener deletes the bot row alone, so reading installation rows
+        (which keep a copy of the bot token) would go on authorising a revoked token.
         """
         return InstallationStoreAuthorize(
             logger=logging.getLogger("bot.slack"),
             installation_store=self.store,
             client_id=self.client_id,
             client_secret=self.client_secret,
+            bot_only=True,
             cache_enabled=True,
             client=client,
         )
@@ -197,6 +202,7 @@ class Installations:
             install_path=INSTALL_PATH,
             redirect_uri_path=REDIRECT_PATH,
             installation_store=self.store,
+            installation_store_bot_only=True,
             state_store=self.states,
             state_expiration_seconds=STATE_SECONDS,
             callback_options=CallbackOptions(

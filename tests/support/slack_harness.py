@@ -85,6 +85,11 @@ def sign(secret: str, timestamp: str, body: str) -> str:
 class Reply:
     status: int
     body: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def header(self, name: str) -> list[str]:
+        """Every value of header ``name`` (case-insensitive)."""
+        return [value for key, value in self.headers if key.lower() == name.lower()]
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -106,6 +111,8 @@ class SlackRequests:
     base_url: str
     mock: SlackMockServer
     secret: str = SIGNING_SECRET
+    team_id: str = TEAM_ID
+    """The workspace the requests come from."""
 
     def post(
         self,
@@ -133,13 +140,14 @@ class SlackRequests:
         finally:
             connection.close()
 
-    def get(self, path: str) -> Reply:
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Reply:
         url = urlparse(self.base_url)
         connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=30)
         try:
-            connection.request("GET", path)
+            connection.request("GET", path, headers=headers or {})
             response = connection.getresponse()
-            return Reply(response.status, response.read().decode())
+            body = response.read().decode()
+            return Reply(response.status, body, tuple(response.getheaders()))
         finally:
             connection.close()
 
@@ -159,12 +167,12 @@ class SlackRequests:
     ) -> Reply:
         body = {
             "token": "legacy",
-            "team_id": TEAM_ID,
+            "team_id": self.team_id,
             "api_app_id": "A0STORYFIT",
             "type": "event_callback",
             "event_id": event_id or f"Ev{next(_event_ids):08d}",
             "event_time": int(time.time()),
-            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+            "authorizations": [{"team_id": self.team_id, "user_id": BOT_USER_ID, "is_bot": True}],
             "event": event,
         }
         headers = {}
@@ -221,7 +229,7 @@ class SlackRequests:
         return self.post_form(
             {
                 "token": "legacy",
-                "team_id": TEAM_ID,
+                "team_id": self.team_id,
                 "channel_id": CHANNEL,
                 "channel_name": "brands",
                 "user_id": user,
@@ -258,7 +266,7 @@ class SlackRequests:
         return self.post_interaction(
             {
                 "type": "block_actions",
-                "team": {"id": TEAM_ID},
+                "team": {"id": self.team_id},
                 "user": {"id": user},
                 "api_app_id": "A0STORYFIT",
                 "container": container,
@@ -287,7 +295,7 @@ class SlackRequests:
             {
                 "type": "message_action" if message else "shortcut",
                 **on_message,
-                "team": {"id": TEAM_ID},
+                "team": {"id": self.team_id},
                 "user": {"id": user},
                 "api_app_id": "A0STORYFIT",
                 "callback_id": callback_id,
@@ -300,7 +308,7 @@ class SlackRequests:
         return self.post_interaction(
             {
                 "type": "view_submission",
-                "team": {"id": TEAM_ID},
+                "team": {"id": self.team_id},
                 "user": {"id": user},
                 "api_app_id": "A0STORYFIT",
                 "trigger_id": "1337.45.abcd",

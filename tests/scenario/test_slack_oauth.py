@@ -1,0 +1,213 @@
+"""Many workspaces: installing through Slack's OAuth flow against the local Slack API server, then
+signed requests from each workspace answered with that workspace's own token, until it uninstalls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from collections.abc import Iterator
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+
+from bot.app import NOT_INSTALLED
+from bot.server import build_asgi, open_app
+from bot.service import StoryfitService
+from bot.settings import Settings, load_settings
+from bot.slack.installations import BOT_SCOPES, Installations
+from tests.conftest import SAMPLE_ROSTER
+from tests.support.slack_harness import SIGNING_SECRET, Reply, ServerThread, SlackRequests
+from tests.support.slack_mock_server import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    MockWorkspace,
+    RecordedCall,
+    SlackMockServer,
+)
+
+STATE_SECRET = "storyfit-test-state-secret-of-enough-length"
+ALPHA = MockWorkspace("T0ALPHA", "Alpha Roasters", "xoxb-alpha-token")
+BETA = MockWorkspace("T0BETA", "Beta Running Club", "xoxb-beta-token")
+COOKIE = "slack-app-oauth-state"
+
+
+def oauth_settings(data_dir: Path, model_dir: Path, api_url: str) -> Settings:
+    """Many workspaces: OAuth credentials, no bot token."""
+    return load_settings(
+        data_dir=data_dir,
+        embedding_model_dir=model_dir,
+        embedding="local",
+        chroma_url=None,
+        database_url=None,
+        openai_api_key=None,
+        slack_bot_token=None,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_app_token=None,
+        slack_api_url=api_url,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        state_secret=STATE_SECRET,
+    )
+
+
+@pytest.fixture(scope="module")
+def oauth_mock() -> Iterator[SlackMockServer]:
+    with SlackMockServer() as mock:
+        yield mock
+
+
+@pytest.fixture(scope="module")
+def oauth_server(
+    tmp_path_factory: pytest.TempPathFactory, model_dir: Path, oauth_mock: SlackMockServer
+) -> Iterator[SlackRequests]:
+    settings = oauth_settings(tmp_path_factory.mktemp("oauth"), model_dir, oauth_mock.api_url)
+    installations = Installations.open(settings)
+    with StoryfitService(settings) as service:
+        service.import_roster(SAMPLE_ROSTER)
+        app = open_app(settings, service, installations)
+        with ServerThread(build_asgi(app, "http")) as server:
+            yield SlackRequests(server.url, oauth_mock)
+    installations.close()
+
+
+@pytest.fixture
+def slack(oauth_server: SlackRequests, oauth_mock: SlackMockServer) -> SlackRequests:
+    oauth_mock.settle(quiet=0.3)
+    oauth_mock.reset()
+    return oauth_server
+
+
+def started_install(slack: SlackRequests) -> tuple[Reply, str]:
+    """``GET /slack/install``: the page and the state its cookie carries."""
+    page = slack.get("/slack/install")
+    cookie = SimpleCookie()
+    for header in page.header("set-cookie"):
+        cookie.load(header)
+    return page, cookie[COOKIE].value
+
+
+def redirect(slack: SlackRequests, state: str, *, cookie: str | None = None, **query: str) -> Reply:
+    """Slack sending the installer back to ``/slack/oauth_redirect``, from their browser."""
+    headers = {"Cookie": f"{COOKIE}={state if cookie is None else cookie}"}
+    return slack.get("/slack/oauth_redirect?" + urlencode({**query, "state": state}), headers)
+
+
+def install(slack: SlackRequests, workspace: MockWorkspace) -> Reply:
+    """The whole flow: the install page, Slack's approval, the redirect back."""
+    _, state = started_install(slack)
+    code = f"code-{workspace.team_id}-{time.monotonic_ns()}"
+    slack.mock.grant(code, workspace)
+    return redirect(slack, state, code=code)
+
+
+def from_team(slack: SlackRequests, workspace: MockWorkspace) -> SlackRequests:
+    return dataclasses.replace(slack, team_id=workspace.team_id)
+
+
+def token_of(call: RecordedCall) -> str:
+    return call.headers.get("authorization", "").removeprefix("Bearer ")
+
+
+def test_the_install_page_links_to_slack_with_our_scopes_and_a_signed_state(
+    slack: SlackRequests,
+) -> None:
+    page, state = started_install(slack)
+    assert page.status == 200 and "Add Storyfit to Slack" in page.body
+    [link] = re.findall(r'href="(https://slack\.com/oauth/v2/authorize[^"]+)"', page.body)
+    query = parse_qs(urlparse(link.replace("&amp;", "&")).query)
+    assert query["client_id"] == [CLIENT_ID]
+    assert query["scope"][0].split(",") == list(BOT_SCOPES)
+    assert query["state"] == [state]
+    value, _, signature = state.rpartition(".")
+    assert value and len(signature) == 64
+
+
+def test_two_workspaces_install_and_each_is_answered_with_its_own_token(
+    slack: SlackRequests,
+) -> None:
+    for workspace in (ALPHA, BETA):
+        page = install(slack, workspace)
+        assert page.status == 200, page.body
+        assert "Storyfit is installed" in page.body and workspace.name in page.body
+        [cleared] = page.header("set-cookie")
+        assert cleared.startswith(f"{COOKIE}=deleted;") and "expires=Thu, 01 Jan 1970" in cleared
+    assert len(slack.mock.calls("oauth.v2.access")) == 2
+
+    for workspace in (ALPHA, BETA):
+        slack.mock.reset()
+        reply = from_team(slack, workspace).command("/storyfit", "vegan snacks for runners")
+        assert reply.status == 200
+        posted = slack.mock.wait_for("chat.postMessage")
+        assert {token_of(call) for call in posted} == {workspace.bot_token}
+
+
+def test_a_used_forged_or_other_browser_state_gets_a_clear_page_and_installs_nothing(
+    slack: SlackRequests,
+) -> None:
+    _, state = started_install(slack)
+    slack.mock.grant("code-once", ALPHA)
+    assert redirect(slack, state, code="code-once").status == 200
+    slack.mock.grant("code-twice", BETA)
+
+    replayed = redirect(slack, state, code="code-twice")
+    value, _, _ = state.rpartition(".")
+    forged = redirect(slack, f"{value}.{'0' * 64}", code="code-twice")
+    _, fresh = started_install(slack)
+    elsewhere = redirect(slack, fresh, cookie="another-browser", code="code-twice")
+
+    assert (replayed.status, forged.status, elsewhere.status) == (401, 401, 400)
+    for page in (replayed, forged):
+        assert "This install link has expired" in page.body and "/slack/install" in page.body
+    assert "same browser" in elsewhere.body
+    for page in (replayed, forged, elsewhere):
+        assert "Traceback" not in page.body and "invalid_" not in page.body
+    assert len(slack.mock.calls("oauth.v2.access")) == 1
+
+
+def test_cancelling_in_slack_says_nothing_changed(slack: SlackRequests) -> None:
+    _, state = started_install(slack)
+    page = redirect(slack, state, error="access_denied")
+    assert page.status == 200 and "Installation cancelled" in page.body
+    assert slack.mock.calls("oauth.v2.access") == []
+
+
+def uninstalled(slack: SlackRequests, workspace: MockWorkspace) -> Reply:
+    slack.mock.revoke(workspace.team_id)
+    return from_team(slack, workspace).event({"type": "app_uninstalled"})
+
+
+def test_an_uninstalled_workspace_is_refused_while_the_other_keeps_working(
+    slack: SlackRequests,
+) -> None:
+    for workspace in (ALPHA, BETA):
+        assert install(slack, workspace).status == 200
+    assert uninstalled(slack, ALPHA).status == 200
+    slack.mock.reset()
+
+    refused = from_team(slack, ALPHA).command("/storyfit", "vegan snacks for runners")
+    answered = from_team(slack, BETA).command("/storyfit", "vegan snacks for runners")
+
+    assert refused.status == 200 and answered.status == 200
+    [note] = slack.mock.wait_for("response_url", where=lambda c: NOT_INSTALLED in str(c.body))
+    posted = slack.mock.wait_for("chat.postMessage")
+    slack.mock.settle()
+    assert {token_of(call) for call in slack.mock.calls("chat.postMessage")} == {BETA.bot_token}
+    assert posted and note
+
+
+def test_revoked_bot_tokens_are_forgotten(slack: SlackRequests) -> None:
+    assert install(slack, BETA).status == 200
+    slack.mock.revoke(BETA.team_id)
+    revoked = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0STORYBOT"]}}
+    assert from_team(slack, BETA).event(revoked).status == 200
+    slack.mock.reset()
+
+    from_team(slack, BETA).command("/storyfit", "vegan snacks for runners")
+
+    slack.mock.wait_for("response_url", where=lambda c: NOT_INSTALLED in str(c.body))
+    slack.mock.settle()
+    assert slack.mock.calls("chat.postMessage") == []
