@@ -20,12 +20,12 @@ from bot.listeners import (
     views,
 )
 from bot.listeners.runtime import MAX_WAITING_BRIEFS, WORK_DEADLINE_SECONDS, ListenerDeps
-from bot.service import StoryfitService
 from bot.settings import Settings
 from bot.slack.admins import Admins
-from bot.slack.client import build_client, check_slack_settings, web_client
+from bot.slack.client import build_client, check_slack_settings, uses_oauth, web_client
 from bot.slack.installations import Installations
 from bot.slack.retries import DropRepeatedEvents
+from bot.workspaces import Workspaces
 
 #: What a person sees when their workspace's installation is gone (uninstalled, tokens revoked).
 NOT_INSTALLED = (
@@ -97,23 +97,27 @@ def bolt_app(settings: Settings, installations: Installations | None) -> App:
 
 def build_app(
     settings: Settings,
-    service: StoryfitService,
+    workspaces: Workspaces,
     *,
-    installations: Installations | None = None,
     deadline_seconds: float = WORK_DEADLINE_SECONDS,
     max_waiting_briefs: int = MAX_WAITING_BRIEFS,
 ) -> App:
-    """The Bolt app with every listener registered (``bolt_app``).
+    """The Bolt app (``bolt_app``) with every listener registered; each request is answered from
+    the service ``workspaces`` holds for its team. With the OAuth settings, the installations
+    live in the workspaces' history database.
 
     ``SlackSetupError`` when a token, OAuth variable or (over HTTP) the signing secret is missing.
     """
     check_slack_settings(settings)
+    installations = None
+    if uses_oauth(settings):
+        installations = Installations(settings, workspaces.service(None).history.engine)
     app = bolt_app(settings, installations)
     engine = ThreadPoolExecutor(
         ENGINE_WORKERS, thread_name_prefix="storyfit-engine", initializer=lower_thread_priority
     )
     admins = Admins(settings.admin_users)
-    deps = ListenerDeps(service, engine, admins, deadline_seconds, max_waiting_briefs)
+    deps = ListenerDeps(workspaces, engine, admins, deadline_seconds, max_waiting_briefs)
     for surface in SURFACES:
         surface.register(app, deps)
     return app

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.app import build_app, lower_thread_priority
-from bot.digest.delivery import DigestScheduler
+from bot.digest.delivery import ClientFor, DigestScheduler
 from bot.service import StoryfitService
 from bot.settings import Settings
 from bot.slack.client import (
@@ -35,6 +35,7 @@ from bot.slack.client import (
     uses_oauth,
 )
 from bot.slack.installations import Installations
+from bot.workspaces import Workspaces
 from retrieval.redaction import redact
 
 EVENTS_PATH = "/slack/events"
@@ -132,14 +133,12 @@ def warm_up(service: StoryfitService) -> None:
             loader.submit(service.embedder.embed_query, "warm up").result()
 
 
-def open_app(
-    settings: Settings, service: StoryfitService, installations: Installations | None = None
-) -> App:
-    """Warm the service up, then build the app (which, in one workspace, checks the token with
-    ``auth.test``; with ``installations``, for many workspaces installed through OAuth)."""
-    warm_up(service)
+def open_app(settings: Settings, workspaces: Workspaces) -> App:
+    """Warm the single workspace's service up (the embedding model all workspaces share
+    included), then build the app (which checks the token with ``auth.test``)."""
+    warm_up(workspaces.service(None))
     try:
-        return build_app(settings, service, installations=installations)
+        return build_app(settings, workspaces)
     except BoltError as error:
         raise SlackSetupError(f"Slack did not accept SLACK_BOT_TOKEN: {error}") from None
     except OSError as error:  # urllib's URLError included: auth.test never got an answer
@@ -159,21 +158,31 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+def digest_clients(settings: Settings, workspaces: Workspaces) -> ClientFor:
+    """Who posts each workspace's digests: the ``SLACK_BOT_TOKEN`` client in one workspace, else
+    the client of the workspace's stored installation (built when a digest is due)."""
+    if uses_oauth(settings):
+        return Installations(settings, workspaces.service(None).history.engine).digest_client
+    client = digest_client(settings)
+    return lambda _team_id: client
+
+
 def serve(settings: Settings, *, host: str, port: int) -> None:
-    """Run until interrupted. Raises ``SlackSetupError`` for missing or refused settings."""
+    """Run until interrupted. Raises ``SlackSetupError`` for missing or refused settings.
+
+    With the OAuth settings, many workspaces, each from its own roster and history (see
+    ``bot.workspaces``); else every request is the single workspace's."""
     mode = check_slack_settings(settings)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     console = logging.StreamHandler()
     console.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[console])
-    with StoryfitService(settings) as service, ExitStack() as background:
-        installations = None
-        if uses_oauth(settings):
-            installations = Installations.open(settings)
-            background.callback(installations.close)
-        app = open_app(settings, service, installations)
-        if installations is None:
-            background.enter_context(DigestScheduler(service, digest_client(settings)))
+    with (
+        Workspaces(settings, per_team=uses_oauth(settings)) as workspaces,
+        ExitStack() as background,
+    ):
+        app = open_app(settings, workspaces)
+        background.enter_context(DigestScheduler(workspaces, digest_clients(settings, workspaces)))
         if mode == "http":
             logger.info("Slack requests on http://%s:%d%s", host, port, EVENTS_PATH)
             uvicorn.Server(uvicorn_config(build_asgi(app, mode), host, port)).run()

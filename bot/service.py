@@ -6,6 +6,7 @@ they never touch Chroma, the catalog or the embedder themselves.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from bot.creators import AmbiguousHandleError, CreatorListing, CreatorRemoval, c
 from bot.history.erasure import erase_creator, keys_with_handle
 from bot.history.store import History
 from bot.settings import Settings
+from bot.teams import checked_team_id, team_collection, team_data_dir
 from retrieval.contract import Pick, Recommendation, RecommendRequest, creator_key
 from retrieval.counts import looks_like_count, parse_count
 from retrieval.engine.recommender import Recommender
@@ -29,7 +31,7 @@ from retrieval.roster.stream import RosterStream
 from retrieval.store.catalog import CreatorFilter
 from retrieval.store.chroma import HANDOVER_WAIT
 from retrieval.store.embeddings import build_embedder
-from retrieval.store.index import CreatorIndex, UpsertReport
+from retrieval.store.index import DEFAULT_COLLECTION, CreatorIndex, UpsertReport
 
 if TYPE_CHECKING:
     from bot.llm import ModelAssist
@@ -138,17 +140,44 @@ class UnknownHandleError(StoryfitError):
 
 
 class StoryfitService:
-    """Opens the index on first use and keeps it (and the embedding model) for the process."""
+    """One workspace's roster and history; opens the index on first use and keeps it (and the
+    embedding model) for the process.
 
-    def __init__(self, settings: Settings, *, waits_for_import: bool = False) -> None:
-        """``waits_for_import``: a short command (``recommend``, ``tier``) waits for an import
-        running on the embedded store to hand it over between batches, instead of failing."""
+    ``team_id`` ``None`` is the single workspace: the store in the data dir itself and history rows
+    of team ``''``, as before there were teams. A team id (checked by ``bot.teams``) keeps its
+    embedded store under ``data_dir/teams/<team id>``, or on a Chroma server a collection of its
+    own (its catalog in that folder), and sees only its own history rows.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        team_id: str | None = None,
+        embedder: Embedder | None = None,
+        history: History | None = None,
+        waits_for_import: bool = False,
+    ) -> None:
+        """``embedder``: one shared with other workspaces' services (the model loads once).
+        ``history``: a view of a history database opened elsewhere, bound to this team; the
+        service does not close it. ``waits_for_import``: a short command (``recommend``,
+        ``tier``) waits for an import running on the embedded store to hand it over between
+        batches, instead of failing."""
         self.settings = settings
+        self.team_id = None if team_id is None else checked_team_id(team_id)
+        self.data_dir = settings.data_dir
+        self._collection = DEFAULT_COLLECTION
+        if self.team_id is not None:
+            self.data_dir = team_data_dir(settings.data_dir, self.team_id)
+            if settings.chroma_url is not None:
+                self._collection = team_collection(DEFAULT_COLLECTION, self.team_id)
         self._store_wait = READER_WAIT if waits_for_import else 0.0
+        self._opening = threading.RLock()
         self._index: CreatorIndex | None = None
-        self._embedder: Embedder | None = None
+        self._embedder = embedder
         self._recommender: Recommender | None = None
-        self._history: History | None = None
+        self._history = history
+        self._owns_history = history is None
         self._model_assist: ModelAssist | None = None
 
     def close(self) -> None:
@@ -156,7 +185,7 @@ class StoryfitService:
             self._index.close()
             self._index = None
             self._recommender = None
-        if self._history is not None:
+        if self._history is not None and self._owns_history:
             self._history.close()
             self._history = None
 
@@ -168,35 +197,42 @@ class StoryfitService:
 
     @property
     def index(self) -> CreatorIndex:
-        if self._index is None:
-            self._index = CreatorIndex.open(
-                data_dir=self.settings.data_dir,
-                embedder=self.embedder,
-                tiers=self.settings.tiers,
-                chroma_url=self.settings.chroma_url,
-                wait=self._store_wait,
-            )
-        return self._index
+        with self._opening:  # two first requests at once must not open the store twice
+            if self._index is None:
+                self._index = CreatorIndex.open(
+                    data_dir=self.data_dir,
+                    embedder=self.embedder,
+                    tiers=self.settings.tiers,
+                    chroma_url=self.settings.chroma_url,
+                    collection=self._collection,
+                    wait=self._store_wait,
+                )
+            return self._index
 
     @property
     def history(self) -> History:
-        """The history database, opened (and migrated) on first use."""
-        if self._history is None:
-            self._history = History.open(self.settings.resolved_database_url)
-        return self._history
+        """This workspace's history, opened (and migrated) on first use."""
+        with self._opening:
+            if self._history is None:
+                self._history = History.open(
+                    self.settings.resolved_database_url, team_id=self.team_id or ""
+                )
+            return self._history
 
     @property
     def embedder(self) -> Embedder:
         """One embedder for the process: the index's bios and the engine's briefs."""
-        if self._embedder is None:
-            self._embedder = self._build_embedder()
-        return self._embedder
+        with self._opening:
+            if self._embedder is None:
+                self._embedder = self._build_embedder()
+            return self._embedder
 
     @property
     def recommender(self) -> Recommender:
-        if self._recommender is None:
-            self._recommender = Recommender(self.index, self.settings.tiers, self.embedder)
-        return self._recommender
+        with self._opening:
+            if self._recommender is None:
+                self._recommender = Recommender(self.index, self.settings.tiers, self.embedder)
+            return self._recommender
 
     def _build_embedder(self) -> Embedder:
         client = None
@@ -312,11 +348,12 @@ class StoryfitService:
                 )
 
         self._index, upsert = CreatorIndex.reindex(
-            data_dir=self.settings.data_dir,
+            data_dir=self.data_dir,
             embedder=self.embedder,
             tiers=self.settings.tiers,
             creators=creators,
             chroma_url=self.settings.chroma_url,
+            collection=self._collection,
             progress=report,
         )
         return upsert

@@ -64,6 +64,18 @@ class DigestDeps(Protocol):
     def history(self) -> History: ...
 
 
+class DigestWorkspaces(Protocol):
+    """The workspaces whose digests go out; ``bot.workspaces.Workspaces`` is one."""
+
+    def service(self, team_id: str | None) -> DigestDeps: ...
+
+    def teams(self) -> list[str]: ...
+
+
+#: The Web API client that posts in one workspace (``None``: the single workspace).
+ClientFor = Callable[[str | None], WebClient]
+
+
 class DeliveryResult(BaseModel):
     """What one run did for one channel's digest."""
 
@@ -298,18 +310,19 @@ def send_due_digests(
 
 
 class DigestScheduler:
-    """A background thread running ``send_due_digests`` every minute until ``stop()``."""
+    """A background thread running ``send_due_digests`` for every workspace every minute until
+    ``stop()``; each workspace's digests go out through its own client (``client_for``)."""
 
     def __init__(
         self,
-        deps: DigestDeps,
-        client: WebClient,
+        workspaces: DigestWorkspaces,
+        client_for: ClientFor,
         *,
         interval_seconds: float = SCHEDULER_INTERVAL_SECONDS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._deps = deps
-        self._client = client
+        self._workspaces = workspaces
+        self._client_for = client_for
         self._interval = interval_seconds
         self._clock = clock
         self._stopping = threading.Event()
@@ -336,15 +349,34 @@ class DigestScheduler:
         self.stop()
 
     def run_once(self) -> list[DeliveryResult]:
-        """One pass; failures are logged, never raised (the next pass tries again)."""
+        """One pass over the single workspace and every team; failures are logged, never raised
+        (the next pass tries again), and one workspace's failure never stops another's digests."""
         try:
-            results = send_due_digests(self._deps, self._clock(), client=self._client)
+            teams: list[str | None] = [None, *self._workspaces.teams()]
         except Exception:
-            logger.exception("Looking for due digests failed; trying again in a minute")
+            logger.exception("Listing the workspaces failed; trying again in a minute")
+            return []
+        results: list[DeliveryResult] = []
+        for team_id in teams:
+            results += self._run_for(team_id)
+        return results
+
+    def _run_for(self, team_id: str | None) -> list[DeliveryResult]:
+        where = f" of workspace {team_id}" if team_id else ""
+        try:
+            results = send_due_digests(
+                self._workspaces.service(team_id),
+                self._clock(),
+                client_factory=lambda _settings: self._client_for(team_id),
+            )
+        except Exception:
+            logger.exception("Looking for due digests%s failed; trying again in a minute", where)
             return []
         for result in results:
             level = logging.INFO if result.status == "posted" else logging.WARNING
-            logger.log(level, result.describe())
+            logger.log(
+                level, "%s%s", result.describe(), f" (workspace {team_id})" if team_id else ""
+            )
         return results
 
     def _loop(self) -> None:

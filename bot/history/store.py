@@ -133,19 +133,35 @@ def _stored(row: RequestRow) -> StoredRequest:
 
 
 class History:
-    """One open history database; thread-safe (each call uses its own session)."""
+    """One workspace's history in an open database; thread-safe (each call uses its own session).
 
-    def __init__(self, engine: Engine) -> None:
+    Every row belongs to one team (``team_id``; ``''`` is the single workspace), and every read,
+    write and deletion of a ``History`` is confined to its team's rows.
+    """
+
+    def __init__(self, engine: Engine, team_id: str = "", *, owns_engine: bool = True) -> None:
         self.engine = engine
+        self.team_id = team_id
+        self._owns_engine = owns_engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str) -> History:
-        """Open the database at ``url`` and migrate it to the newest schema."""
-        return cls(open_engine(url))
+    def open(cls, url: str, *, team_id: str = "") -> History:
+        """Open the database at ``url``, migrated to the newest schema, for the team ``team_id``
+        (``''``: the single workspace)."""
+        return cls(open_engine(url), team_id)
+
+    def for_team(self, team_id: str) -> History:
+        """The same database seen by another team; closing it leaves the database open."""
+        return History(self.engine, team_id, owns_engine=False)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._owns_engine:
+            self.engine.dispose()
+
+    def team_ids(self) -> list[str]:
+        """Every team (not ``''``) with rows in the database, sorted."""
+        return []
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks.kit import (
@@ -55,8 +55,9 @@ THANKS = {
 
 @dataclass(frozen=True)
 class Click:
-    """Who clicked which button on which message."""
+    """Who clicked which button on which message, in which workspace."""
 
+    team_id: str | None
     user_id: str
     channel_id: str
     message_ts: str
@@ -65,11 +66,12 @@ class Click:
     value: str
 
     @classmethod
-    def of(cls, body: dict[str, Any]) -> Click:
+    def of(cls, body: dict[str, Any], context: BoltContext) -> Click:
         container = body.get("container") or {}
         message = body.get("message") or {}
         message_ts = str(container.get("message_ts") or message.get("ts"))
         return cls(
+            team_id=context.team_id,
             user_id=body["user"]["id"],
             channel_id=str(container.get("channel_id") or body["channel"]["id"]),
             message_ts=message_ts,
@@ -101,8 +103,9 @@ def _telling(
     return failures_told(lambda text: _tell(client, click, error_message(text)), logger, doing)
 
 
-def _load(deps: ListenerDeps, request_id: int) -> StoredRequest:
-    stored = deps.service.history.get_request(request_id)
+def _load(deps: ListenerDeps, click: Click, request_id: int) -> StoredRequest:
+    """The stored result, read from the history of the workspace the click came from only."""
+    stored = deps.service_for(click.team_id).history.get_request(request_id)
     if stored is None:
         raise StoryfitError(RESULT_GONE)
     return stored
@@ -111,51 +114,65 @@ def _load(deps: ListenerDeps, request_id: int) -> StoredRequest:
 def _feedback(
     deps: ListenerDeps, click: Click, request_id: int, kind: FeedbackKind, key: str | None = None
 ) -> None:
-    deps.service.history.record_feedback(
+    deps.service_for(click.team_id).history.record_feedback(
         request_id=request_id, user_id=click.user_id, kind=kind, creator_key=key
     )
 
 
 def more_like_this(
-    deps: ListenerDeps, body: dict[str, Any], client: WebClient, logger: logging.Logger
+    deps: ListenerDeps,
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    logger: logging.Logger,
 ) -> None:
-    click = Click.of(body)
+    click = Click.of(body, context)
     with _telling(client, click, logger, "finding similar creators"):
         request_id, key = parse_pick_button_value(click.value)
-        stored = _load(deps, request_id)
+        stored = _load(deps, click, request_id)
         seed = _find_pick(stored, key)
         shown = [pick.key for pick in stored.recommendation.picks]
-        picks = deps.run(lambda: deps.service.lookalikes(key, LOOKALIKES, exclude=shown))
+        service = deps.service_for(click.team_id)
+        picks = deps.run(lambda: service.lookalikes(key, LOOKALIKES, exclude=shown))
         for message in lookalike_messages(seed, picks):
             post(client, Place(click.channel_id, click.thread_ts), message)
         _feedback(deps, click, request_id, "lookalikes", key)
 
 
 def swap(
-    deps: ListenerDeps, body: dict[str, Any], client: WebClient, logger: logging.Logger
+    deps: ListenerDeps,
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    logger: logging.Logger,
 ) -> None:
-    click = Click.of(body)
+    click = Click.of(body, context)
     with _telling(client, click, logger, "swapping that creator"):
         request_id, key = parse_pick_button_value(click.value)
-        stored = _load(deps, request_id)
+        stored = _load(deps, click, request_id)
         _find_pick(stored, key)
         asker = asked_by(stored.user_id)
         before = result_messages(stored.recommendation, request_id, asker)
         page = next(i for i, message in enumerate(before) if key in message.pick_keys)
-        swapped = deps.run(lambda: deps.service.swap(stored.request, stored.recommendation, key))
-        deps.service.history.update_recommendation(request_id, swapped)
+        service = deps.service_for(click.team_id)
+        swapped = deps.run(lambda: service.swap(stored.request, stored.recommendation, key))
+        service.history.update_recommendation(request_id, swapped)
         _feedback(deps, click, request_id, "swap", key)
         after = result_messages(swapped, request_id, asker)
         update(client, click.channel_id, click.message_ts, after[min(page, len(after) - 1)])
 
 
 def export_csv(
-    deps: ListenerDeps, body: dict[str, Any], client: WebClient, logger: logging.Logger
+    deps: ListenerDeps,
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    logger: logging.Logger,
 ) -> None:
-    click = Click.of(body)
+    click = Click.of(body, context)
     with _telling(client, click, logger, "exporting the picks"):
         request_id = parse_request_button_value(click.value)
-        stored = _load(deps, request_id)
+        stored = _load(deps, click, request_id)
         recommendation = stored.recommendation
         client.files_upload_v2(
             channel=click.channel_id,
@@ -175,11 +192,12 @@ def record_thumbs(
     kind: FeedbackKind,
     body: dict[str, Any],
     client: WebClient,
+    context: BoltContext,
     logger: logging.Logger,
 ) -> None:
-    click = Click.of(body)
+    click = Click.of(body, context)
     with _telling(client, click, logger, "saving your feedback"):
-        request_id = _load(deps, parse_request_button_value(click.value)).id
+        request_id = _load(deps, click, parse_request_button_value(click.value)).id
         _feedback(deps, click, request_id, kind)
         _tell(client, click, notice_message(THANKS[kind]))
 

@@ -91,13 +91,16 @@ def answer_brief(
     user_id: str | None,
     source: RequestSource,
     request: RecommendRequest,
+    team_id: str | None,
     cannot_post: Callable[[str], object] | None = None,
 ) -> None:
-    """Placeholder now; the result (or a plain-words error) in its place when ready.
+    """Placeholder now; the result (or a plain-words error) in its place when ready, from the
+    roster of the workspace ``team_id``.
 
     ``cannot_post`` tells the user when the placeholder itself cannot be posted (the bot is not
     in that channel); without it the failure is only logged.
     """
+    service = deps.service_for(team_id)
     try:
         placeholder_ts = post(client, place, placeholder_message(request.brief))
     except SlackApiError as error:
@@ -112,10 +115,10 @@ def answer_brief(
     with failures_told(tell, logger, "finding creators for this brief"):
 
         def recommend_and_record() -> list[SlackMessage]:
-            recommendation = deps.service.recommend(request)
+            recommendation = service.recommend(request)
             request_id: int | None = None
             try:
-                request_id = deps.service.history.record_request(
+                request_id = service.history.record_request(
                     user_id=user_id,
                     channel_id=place.channel,
                     source=source,

@@ -6,7 +6,7 @@ import logging
 from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.kit import SlackMessage, escape
@@ -64,9 +64,19 @@ def run_subcommand(subcommand: Subcommand, call: SubcommandCall) -> None:
 
 
 def answer_tier(
-    deps: ListenerDeps, ack: Ack, command: dict[str, Any], logger: logging.Logger
+    deps: ListenerDeps,
+    ack: Ack,
+    command: dict[str, Any],
+    context: BoltContext,
+    logger: logging.Logger,
 ) -> None:
-    message = tier_reply(deps.service, str(command.get("text") or ""), logger)
+    """Answered in the acknowledgement itself, from the roster of the workspace that asked."""
+    try:
+        service = deps.service_for(context.team_id)
+    except Exception as error:
+        message = error_message(describe_failure(error, logger, "finding your workspace"))
+    else:
+        message = tier_reply(service, str(command.get("text") or ""), logger)
     ack(text=message.text, blocks=message.blocks)
 
 
@@ -89,6 +99,7 @@ def run_storyfit(
     command: dict[str, Any],
     client: WebClient,
     respond: Respond,
+    context: BoltContext,
     logger: logging.Logger,
 ) -> None:
     text = _command_text(command)
@@ -102,19 +113,19 @@ def run_storyfit(
     found = find_subcommand(text)
     if found is not None:
         subcommand, args = found
-        call = SubcommandCall(
-            args=args,
-            user_id=command["user_id"],
-            channel_id=command["channel_id"],
-            team_id=str(command.get("team_id") or ""),
-            trigger_id=str(command.get("trigger_id") or ""),
-            service=deps.service,
-            client=client,
-            respond=respond,
-            logger=logger,
-            admins=deps.admins,
-        )
         with failures_told(tell, logger, f"running /storyfit {subcommand.name}"):
+            call = SubcommandCall(
+                args=args,
+                user_id=command["user_id"],
+                channel_id=command["channel_id"],
+                team_id=str(command.get("team_id") or ""),
+                trigger_id=str(command.get("trigger_id") or ""),
+                service=deps.service_for(context.team_id),
+                client=client,
+                respond=respond,
+                logger=logger,
+                admins=deps.admins,
+            )
             run_subcommand(subcommand, call)
         return
     with failures_told(tell, logger, "starting on your brief"):
@@ -126,6 +137,7 @@ def run_storyfit(
             user_id=command.get("user_id"),
             source="command",
             request=RecommendRequest(brief=text),
+            team_id=context.team_id,
             cannot_post=tell,
         )
 

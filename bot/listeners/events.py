@@ -32,6 +32,7 @@ def _answer(
     bot_user_id: str | None,
     logger: logging.Logger,
     source: RequestSource,
+    team_id: str | None,
 ) -> None:
     place = Place(event["channel"], event.get("thread_ts") or event["ts"])
     with failures_told(
@@ -53,6 +54,7 @@ def _answer(
             user_id=event.get("user"),
             source=source,
             request=RecommendRequest(brief=brief),
+            team_id=team_id,
         )
 
 
@@ -63,7 +65,7 @@ def answer_mention(
     context: BoltContext,
     logger: logging.Logger,
 ) -> None:
-    _answer(deps, event, client, context.bot_user_id, logger, "mention")
+    _answer(deps, event, client, context.bot_user_id, logger, "mention", context.team_id)
 
 
 def answer_direct_message(
@@ -73,7 +75,7 @@ def answer_direct_message(
     context: BoltContext,
     logger: logging.Logger,
 ) -> None:
-    _answer(deps, event, client, context.bot_user_id, logger, "dm")
+    _answer(deps, event, client, context.bot_user_id, logger, "dm", context.team_id)
 
 
 def register(app: App, deps: ListenerDeps) -> None:

@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks.replies import error_message, refusal_message
@@ -26,7 +26,7 @@ from bot.blocks.roster_import import (
 from bot.listeners.answer import Place, post, update
 from bot.listeners.runtime import ListenerDeps, acknowledge, failures_told
 from bot.listeners.subcommands import SubcommandCall, register_subcommand
-from bot.service import ImportProgress
+from bot.service import ImportProgress, StoryfitService
 from retrieval.errors import StoryfitError
 
 #: Seconds between two updates of an import's progress message (Slack rate-limits chat.update).
@@ -60,7 +60,11 @@ def _refuse(client: WebClient, place: Place, deps: ListenerDeps) -> None:
 
 
 def preview_shared_file(
-    deps: ListenerDeps, event: dict[str, Any], client: WebClient, logger: logging.Logger
+    deps: ListenerDeps,
+    event: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    logger: logging.Logger,
 ) -> None:
     """Download the first file of the message and answer in its thread with the preview."""
     place = Place(event["channel"], event.get("thread_ts") or event["ts"])
@@ -70,14 +74,17 @@ def preview_shared_file(
         if not deps.admins.allows(client, str(event.get("user"))):
             _refuse(client, place, deps)
             return
+        service = deps.service_for(context.team_id)
         file_id = str(event["files"][0]["id"])
-        path, name = _download(client, file_id, _imports_dir(deps))
-        stream = deps.service.read_roster(path, name=name)
+        path, name = _download(client, file_id, _imports_dir(service))
+        stream = service.read_roster(path, name=name)
         post(client, place, import_preview(name, stream.report, stream.creator_count, file_id))
 
 
-def _imports_dir(deps: ListenerDeps) -> Path:
-    folder = deps.service.settings.data_dir / "slack-imports"
+def _imports_dir(service: StoryfitService) -> Path:
+    """Where files sent for import wait for their confirmation: in the workspace's own folder,
+    so a confirmation from another workspace finds nothing."""
+    folder = service.data_dir / "slack-imports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -128,7 +135,11 @@ class _ProgressMessage:
 
 
 def confirm_import(
-    deps: ListenerDeps, body: dict[str, Any], client: WebClient, logger: logging.Logger
+    deps: ListenerDeps,
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    logger: logging.Logger,
 ) -> None:
     """Import the previewed file in this lazy listener, telling progress in the thread."""
     container = body.get("container") or {}
@@ -140,13 +151,14 @@ def confirm_import(
         if not deps.admins.allows(client, str(body["user"]["id"])):
             _refuse(client, place, deps)
             return
+        service = deps.service_for(context.team_id)
         file_id = str(body["actions"][0]["value"])
-        folder = _imports_dir(deps) / file_id
+        folder = _imports_dir(service) / file_id
         found = sorted(folder.iterdir()) if _FILE_ID.fullmatch(file_id) and folder.is_dir() else []
         if not found:
             raise StoryfitError("That file was already imported or is gone; send it again.")
         ts = post(client, place, import_progress(ImportProgress.starting()))
-        report = deps.service.import_roster(
+        report = service.import_roster(
             found[0], progress=_ProgressMessage(client, channel, ts), name=found[0].name
         )
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,4 +1,5 @@
-"""What every listener shares: the service, where slow work runs, and how failures are told."""
+"""What every listener shares: the workspaces' services, where slow work runs, and how failures
+are told."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.service import StoryfitService
 from bot.slack.admins import Admins
+from bot.workspaces import Workspaces
 from retrieval.errors import StoryfitError
 
 T = TypeVar("T")
@@ -34,6 +36,14 @@ class WorkTimeoutError(StoryfitError):
         )
 
 
+class NoWorkspaceError(StoryfitError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Slack did not say which workspace this came from, so I can't tell whose roster to "
+            "use. Please try again; if it keeps happening, tell whoever runs Storyfit."
+        )
+
+
 class BusyError(StoryfitError):
     def __init__(self) -> None:
         super().__init__(
@@ -46,11 +56,13 @@ class BusyError(StoryfitError):
 class ListenerDeps:
     """Handed to every listener module's ``register``.
 
+    ``workspaces`` holds each workspace's service: handlers take theirs with ``service_for``
+    and the team id of the request (Bolt's ``context.team_id``), never another team's.
     ``work`` runs the engine calls (embedding, retrieval): sized to the cores, so slow briefs
     queue there instead of starving the threads that post placeholders and acknowledge Slack.
     """
 
-    service: StoryfitService
+    workspaces: Workspaces
     work: Executor
     admins: Admins
     deadline_seconds: float = WORK_DEADLINE_SECONDS
@@ -59,6 +71,13 @@ class ListenerDeps:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_slots", threading.Semaphore(self.max_waiting))
+
+    def service_for(self, team_id: str | None) -> StoryfitService:
+        """The service of the workspace ``team_id`` (the request's ``context.team_id``); when
+        the bot serves many workspaces, a request naming none gets ``NoWorkspaceError``."""
+        if self.workspaces.per_team and not team_id:
+            raise NoWorkspaceError()
+        return self.workspaces.service(team_id or None)
 
     def run(self, task: Callable[[], T]) -> T:
         """``task()`` on the work executor; ``WorkTimeoutError`` after the deadline, and

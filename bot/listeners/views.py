@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks.kit import BRIEF_MODAL
@@ -129,6 +129,7 @@ def answer_submission(
     view: dict[str, Any],
     body: dict[str, Any],
     client: WebClient,
+    context: BoltContext,
     logger: logging.Logger,
 ) -> None:
     submission = read_submission(view)
@@ -148,6 +149,7 @@ def answer_submission(
             user_id=user_id,
             source="modal",
             request=submission.request,
+            team_id=context.team_id,
             cannot_post=tell_in_dm,
         )
 

@@ -10,7 +10,7 @@ file in the data dir). Their tables are created by the history migrations (revis
 same lock as every other table, rather than by the stores' ``create_tables()``.
 
 Every request in a workspace is authorised from the store (Bolt's ``InstallationStoreAuthorize``):
-listeners get that workspace's client; the digest gets it from ``Installations.client_for``.
+listeners get that workspace's client; the digest gets it from ``Installations.digest_client``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from slack_sdk.oauth.state_store import OAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import desc, select
 
-from bot.history.engine import open_engine
 from bot.history.tables import (
     SLACK_BOTS_TABLE,
     SLACK_INSTALLATIONS_TABLE,
@@ -40,7 +39,7 @@ from bot.history.tables import (
 )
 from bot.settings import Settings
 from bot.slack import install_pages
-from bot.slack.client import SlackSetupError, web_client
+from bot.slack.client import SlackSetupError, sending_once, web_client
 from retrieval.errors import StoryfitError
 
 if TYPE_CHECKING:
@@ -129,14 +128,6 @@ class Installations:
         )
         self.states = SignedStateStore(states, state_secret)
 
-    @classmethod
-    def open(cls, settings: Settings) -> Installations:
-        """On the history database, migrated (which creates the stores' tables)."""
-        return cls(settings, open_engine(settings.resolved_database_url))
-
-    def close(self) -> None:
-        self.engine.dispose()
-
     def bot(self, team_id: str) -> Bot | None:
         """The newest stored bot of ``team_id`` with a token, whatever its Enterprise Grid org.
 
@@ -157,15 +148,17 @@ class Installations:
             row = connection.execute(query).mappings().first()
         return None if row is None else SQLAlchemyInstallationStore.build_bot_entity(row)
 
-    def client_for(self, team_id: str) -> WebClient:
-        """A Web API client holding ``team_id``'s bot token; ``NotInstalledError`` without one."""
-        bot = self.bot(team_id)
+    def digest_client(self, team_id: str | None) -> WebClient:
+        """A client holding ``team_id``'s bot token, sending each call once (``sending_once``),
+        for its digests; ``NotInstalledError`` without a stored token."""
+        bot = self.bot(team_id) if team_id else None
         if bot is None:
             raise NotInstalledError(
-                f"Storyfit is not installed in workspace {team_id} (or was removed from it): "
-                f"install it again at {INSTALL_PATH}."
+                f"Storyfit is not installed in workspace {team_id or '(none given)'} (or was "
+                f"removed from it), so its digest cannot be posted: install it again at "
+                f"{INSTALL_PATH}."
             )
-        return web_client(self.settings, bot.bot_token)
+        return sending_once(web_client(self.settings, bot.bot_token))
 
     def authorize(self, client: WebClient) -> InstallationStoreAuthorize:
         """Bolt's per-request authorisation from the stored bots, each token's ``auth.test``

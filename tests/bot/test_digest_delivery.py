@@ -23,6 +23,7 @@ from bot.digest.delivery import MAX_ATTEMPTS, DeliveryResult, DigestScheduler, s
 from bot.history.store import History
 from bot.settings import Settings
 from bot.slack.client import digest_client
+from bot.workspaces import Workspaces
 from tests.support.digest_fixtures import (
     CHANNEL,
     OTHER_CHANNEL,
@@ -394,12 +395,14 @@ def test_the_scheduler_sends_each_due_digest_once_and_stops(
     deps: Deps, slack: SlackMockServer
 ) -> None:
     subscribe(deps)
-    scheduler = DigestScheduler(
-        deps, digest_client(deps.settings), interval_seconds=0.05, clock=lambda: SOON_AFTER
-    )
-    with scheduler:
-        slack.wait_for("chat.postMessage")
-        slack.settle(quiet=0.5)  # ten more passes, each finding the digest already delivered
-        assert scheduler.running
-    assert not scheduler.running
+    client = digest_client(deps.settings)
+    with Workspaces(deps.settings, per_team=False) as workspaces:
+        scheduler = DigestScheduler(
+            workspaces, lambda _team: client, interval_seconds=0.05, clock=lambda: SOON_AFTER
+        )
+        with scheduler:
+            slack.wait_for("chat.postMessage")
+            slack.settle(quiet=0.5)  # ten more passes, each finding the digest already delivered
+            assert scheduler.running
+        assert not scheduler.running
     assert len(posts(slack)) == 1

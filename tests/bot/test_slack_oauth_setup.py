@@ -9,6 +9,7 @@ import pytest
 import yaml
 from slack_sdk.oauth.installation_store import Installation
 
+from bot.history.store import History
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.client import SlackSetupError, check_slack_settings, uses_oauth
 from bot.slack.installations import BOT_SCOPES, Installations, NotInstalledError
@@ -93,16 +94,18 @@ def installation(team_id: str, token: str, enterprise_id: str | None = None) -> 
 
 
 def test_each_workspace_gets_a_client_with_its_own_newest_token(tmp_path: Path) -> None:
-    installations = Installations.open(settings(tmp_path, **OAUTH))
+    configured = settings(tmp_path, **OAUTH)
+    history = History.open(configured.resolved_database_url)
+    installations = Installations(configured, history.engine)
     try:
         installations.store.save(installation("T0ALPHA", "xoxb-alpha-old"))
         installations.store.save(installation("T0ALPHA", "xoxb-alpha-new"))
         installations.store.save(installation("T0GRID", "xoxb-grid", enterprise_id="E0ORG"))
-        assert installations.client_for("T0ALPHA").token == "xoxb-alpha-new"
-        assert installations.client_for("T0GRID").token == "xoxb-grid"
-        assert installations.client_for("T0GRID").base_url == "http://127.0.0.1:9/api/"
+        assert installations.digest_client("T0ALPHA").token == "xoxb-alpha-new"
+        assert installations.digest_client("T0GRID").token == "xoxb-grid"
+        assert installations.digest_client("T0GRID").base_url == "http://127.0.0.1:9/api/"
         installations.store.delete_all(enterprise_id=None, team_id="T0ALPHA")
         with pytest.raises(NotInstalledError, match="not installed in workspace T0ALPHA"):
-            installations.client_for("T0ALPHA")
+            installations.digest_client("T0ALPHA")
     finally:
-        installations.close()
+        history.close()

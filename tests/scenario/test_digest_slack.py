@@ -23,10 +23,18 @@ from tests.support.slack_harness import (
     slack_server,
     slack_service,
     slack_settings,
+    slack_workspaces,
 )
 from tests.support.slack_mock_server import RecordedCall, SlackMockServer
 
-__all__ = ["slack", "slack_mock", "slack_server", "slack_service", "slack_settings"]
+__all__ = [
+    "slack",
+    "slack_mock",
+    "slack_server",
+    "slack_service",
+    "slack_settings",
+    "slack_workspaces",
+]
 
 
 def answer(slack: SlackRequests, text: str, *, user: str = USER) -> RecordedCall:

@@ -33,11 +33,19 @@ from tests.support.slack_harness import (
     slack_server,
     slack_service,
     slack_settings,
+    slack_workspaces,
 )
 from tests.support.slack_harness import CHANNEL as SLACK_CHANNEL
 from tests.support.slack_mock_server import SlackMockServer
 
-__all__ = ["slack", "slack_mock", "slack_server", "slack_service", "slack_settings"]
+__all__ = [
+    "slack",
+    "slack_mock",
+    "slack_server",
+    "slack_service",
+    "slack_settings",
+    "slack_workspaces",
+]
 
 
 @pytest.fixture()

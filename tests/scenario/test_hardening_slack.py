@@ -13,9 +13,17 @@ from tests.support.slack_harness import (
     slack_server,
     slack_service,
     slack_settings,
+    slack_workspaces,
 )
 
-__all__ = ["slack", "slack_mock", "slack_server", "slack_service", "slack_settings"]
+__all__ = [
+    "slack",
+    "slack_mock",
+    "slack_server",
+    "slack_service",
+    "slack_settings",
+    "slack_workspaces",
+]
 
 
 @pytest.mark.timeout(60)

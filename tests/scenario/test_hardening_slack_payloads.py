@@ -28,10 +28,11 @@ from tests.support.slack_harness import (
     slack_server,
     slack_service,
     slack_settings,
+    slack_workspaces,
 )
 from tests.support.slack_mock_server import BOT_USER_ID
 
-__all__ = ["slack_mock", "slack_server", "slack_service", "slack_settings"]
+__all__ = ["slack_mock", "slack_server", "slack_service", "slack_settings", "slack_workspaces"]
 
 EXAMPLES = settings(
     max_examples=25,

@@ -22,6 +22,7 @@ from bot.service import StoryfitService
 from bot.settings import Settings
 from bot.slack.admins import Admins
 from bot.slack.client import MISSING_SIGNING_SECRET, SlackSetupError
+from bot.workspaces import Workspaces
 from tests.conftest import REPO
 from tests.support.slack_harness import (
     ADMIN,
@@ -34,6 +35,7 @@ from tests.support.slack_harness import (
     slack_server,
     slack_service,
     slack_settings,
+    slack_workspaces,
 )
 from tests.support.slack_mock_server import (
     WORKSPACE_ADMIN,
@@ -42,7 +44,14 @@ from tests.support.slack_mock_server import (
     SlackMockServer,
 )
 
-__all__ = ["slack", "slack_mock", "slack_server", "slack_service", "slack_settings"]
+__all__ = [
+    "slack",
+    "slack_mock",
+    "slack_server",
+    "slack_service",
+    "slack_settings",
+    "slack_workspaces",
+]
 
 BRIEF = (
     "We roast small-batch coffee and are launching a home brewing kit for slow weekend "
@@ -143,24 +152,24 @@ def test_every_message_escapes_its_fallback_text_once() -> None:
 
 @pytest.mark.parametrize("secret", [None, "", "   "])
 def test_build_app_refuses_http_mode_without_a_signing_secret(
-    slack_settings: Settings, slack_service: StoryfitService, secret: str | None
+    slack_settings: Settings, slack_workspaces: Workspaces, secret: str | None
 ) -> None:
     settings = slack_settings.model_copy(
         update={"slack_signing_secret": None if secret is None else SecretStr(secret)}
     )
     with pytest.raises(SlackSetupError) as refused:
-        build_app(settings, slack_service)
+        build_app(settings, slack_workspaces)
     assert str(refused.value) == MISSING_SIGNING_SECRET
     assert "SLACK_SIGNING_SECRET is not set" in str(refused.value)
 
 
 def test_socket_mode_needs_no_signing_secret(
-    slack_settings: Settings, slack_service: StoryfitService
+    slack_settings: Settings, slack_workspaces: Workspaces
 ) -> None:
     settings = slack_settings.model_copy(
         update={"slack_signing_secret": None, "slack_app_token": SecretStr("xapp-1-test")}
     )
-    assert build_app(settings, slack_service).name == "storyfit"
+    assert build_app(settings, slack_workspaces).name == "storyfit"
 
 
 # -- 4. who may manage Storyfit, and where it posts ---------------------------------------------
@@ -168,10 +177,10 @@ def test_socket_mode_needs_no_signing_secret(
 
 @pytest.fixture(scope="module")
 def open_workspace(
-    slack_settings: Settings, slack_service: StoryfitService, slack_mock: SlackMockServer
+    slack_settings: Settings, slack_workspaces: Workspaces, slack_mock: SlackMockServer
 ) -> Iterator[SlackRequests]:
     """The app with STORYFIT_ADMIN_USERS empty: the workspace's admins and owners manage it."""
-    app = open_app(slack_settings.model_copy(update={"admin_users": []}), slack_service)
+    app = open_app(slack_settings.model_copy(update={"admin_users": []}), slack_workspaces)
     with ServerThread(build_asgi(app, "http")) as server:
         yield SlackRequests(server.url, slack_mock)
 

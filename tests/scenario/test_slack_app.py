@@ -22,6 +22,7 @@ from bot.listeners.subcommands import SubcommandCall, register_subcommand
 from bot.server import build_asgi
 from bot.service import StoryfitService
 from bot.settings import Settings
+from bot.workspaces import Workspaces
 from retrieval.contract import Pick
 from tests.support.history_samples import brief_and_answer
 from tests.support.slack_harness import (
@@ -39,11 +40,19 @@ from tests.support.slack_harness import (
     slack_server,
     slack_service,
     slack_settings,
+    slack_workspaces,
     storyfit_command,
 )
 from tests.support.slack_mock_server import RecordedCall, SlackMockServer
 
-__all__ = ["slack", "slack_mock", "slack_server", "slack_service", "slack_settings"]
+__all__ = [
+    "slack",
+    "slack_mock",
+    "slack_server",
+    "slack_service",
+    "slack_settings",
+    "slack_workspaces",
+]
 
 BRIEF = (
     "We roast small-batch coffee and are launching a home brewing kit for slow weekend "
@@ -507,14 +516,14 @@ def test_a_brief_without_words_to_search_gets_the_engines_explanation(slack: Sla
 )
 def test_a_brief_that_would_take_too_long_is_told_so(
     slack_settings: Settings,
-    slack_service: StoryfitService,
+    slack_workspaces: Workspaces,
     slack_mock: SlackMockServer,
     limits: dict[str, Any],
     told: str,
 ) -> None:
     slack_mock.settle(quiet=0.3)
     slack_mock.reset()
-    app = build_app(slack_settings, slack_service, **limits)
+    app = build_app(slack_settings, slack_workspaces, **limits)
     with ServerThread(build_asgi(app, "http")) as server:
         SlackRequests(server.url, slack_mock).mention(BRIEF)
         [update] = slack_mock.wait_for("chat.update")

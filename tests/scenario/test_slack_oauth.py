@@ -5,6 +5,7 @@ signed requests from each workspace answered with that workspace's own token, un
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -16,10 +17,9 @@ import pytest
 
 from bot.app import NOT_INSTALLED
 from bot.server import build_asgi, open_app
-from bot.service import StoryfitService
 from bot.settings import Settings, load_settings
-from bot.slack.installations import BOT_SCOPES, Installations
-from tests.conftest import SAMPLE_ROSTER
+from bot.slack.installations import BOT_SCOPES
+from bot.workspaces import Workspaces
 from tests.support.slack_harness import SIGNING_SECRET, Reply, ServerThread, SlackRequests
 from tests.support.slack_mock_server import (
     CLIENT_ID,
@@ -30,6 +30,8 @@ from tests.support.slack_mock_server import (
 )
 
 STATE_SECRET = "storyfit-test-state-secret-of-enough-length"
+#: Fits the coffee roster best; Beta's runners must never hear of Alpha's coffee creators.
+BRIEF = "Creators who make slow weekend coffee rituals part of their mornings"
 ALPHA = MockWorkspace("T0ALPHA", "Alpha Roasters", "xoxb-alpha-token")
 BETA = MockWorkspace("T0BETA", "Beta Running Club", "xoxb-beta-token")
 COOKIE = "slack-app-oauth-state"
@@ -60,18 +62,48 @@ def oauth_mock() -> Iterator[SlackMockServer]:
         yield mock
 
 
+ROSTERS = {
+    ALPHA.team_id: [
+        ("alpha_pourover", 8_200, "Slow weekend pour-over rituals, hand grinders and latte art."),
+        ("alpha_beans", 250_000, "Specialty coffee roaster visits and brewing guides."),
+        ("alpha_cafe_walks", 4_100, "Neighbourhood cafe walks and the morning brew, every day."),
+    ],
+    BETA.team_id: [
+        ("beta_trailrun", 6_300, "Trail running at dawn, ultra training and recovery."),
+        ("beta_marathon", 310_000, "Marathon coach: race plans, tempo runs and running shoes."),
+        ("beta_parkrun", 2_900, "Weekly parkrun stories and beginner running tips."),
+    ],
+}
+
+
+def roster_file(folder: Path, team_id: str) -> Path:
+    path = folder / f"{team_id}.csv"
+    rows = [f"{handle},instagram,{followers},{bio}" for handle, followers, bio in ROSTERS[team_id]]
+    path.write_text("handle,platform,followers,bio\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def oauth_workspaces(
+    tmp_path_factory: pytest.TempPathFactory, model_dir: Path, oauth_mock: SlackMockServer
+) -> Iterator[Workspaces]:
+    """Many workspaces, as ``storyfit serve`` opens them with the OAuth settings, each team
+    with its own roster."""
+    folder = tmp_path_factory.mktemp("oauth")
+    settings = oauth_settings(folder / "data", model_dir, oauth_mock.api_url)
+    with Workspaces(settings, per_team=True) as workspaces:
+        for team_id in ROSTERS:
+            workspaces.service(team_id).import_roster(roster_file(folder, team_id))
+        yield workspaces
+
+
 @pytest.fixture(scope="module")
 def oauth_server(
-    tmp_path_factory: pytest.TempPathFactory, model_dir: Path, oauth_mock: SlackMockServer
+    oauth_workspaces: Workspaces, oauth_mock: SlackMockServer
 ) -> Iterator[SlackRequests]:
-    settings = oauth_settings(tmp_path_factory.mktemp("oauth"), model_dir, oauth_mock.api_url)
-    installations = Installations.open(settings)
-    with StoryfitService(settings) as service:
-        service.import_roster(SAMPLE_ROSTER)
-        app = open_app(settings, service, installations)
-        with ServerThread(build_asgi(app, "http")) as server:
-            yield SlackRequests(server.url, oauth_mock)
-    installations.close()
+    app = open_app(oauth_workspaces.settings, oauth_workspaces)
+    with ServerThread(build_asgi(app, "http")) as server:
+        yield SlackRequests(server.url, oauth_mock)
 
 
 @pytest.fixture
@@ -126,7 +158,7 @@ def test_the_install_page_links_to_slack_with_our_scopes_and_a_signed_state(
     assert value and len(signature) == 64
 
 
-def test_two_workspaces_install_and_each_is_answered_with_its_own_token(
+def test_two_workspaces_install_and_each_is_answered_from_its_own_roster_with_its_own_token(
     slack: SlackRequests,
 ) -> None:
     for workspace in (ALPHA, BETA):
@@ -137,12 +169,17 @@ def test_two_workspaces_install_and_each_is_answered_with_its_own_token(
         assert cleared.startswith(f"{COOKIE}=deleted;") and "expires=Thu, 01 Jan 1970" in cleared
     assert len(slack.mock.calls("oauth.v2.access")) == 2
 
-    for workspace in (ALPHA, BETA):
+    for workspace, own, other in ((ALPHA, "alpha_", "beta_"), (BETA, "beta_", "alpha_")):
+        slack.mock.settle(quiet=0.3)
         slack.mock.reset()
-        reply = from_team(slack, workspace).command("/storyfit", "vegan snacks for runners")
+        reply = from_team(slack, workspace).command("/storyfit", BRIEF)
         assert reply.status == 200
-        posted = slack.mock.wait_for("chat.postMessage")
-        assert {token_of(call) for call in posted} == {workspace.bot_token}
+        [answer] = slack.mock.wait_for("chat.update", timeout=60)
+        shown = json.dumps(answer.body.get("blocks"))
+        assert own in shown and other not in shown
+        slack.mock.settle()
+        web_api = [call for call in slack.mock.calls() if call.method != "response_url"]
+        assert web_api and {token_of(call) for call in web_api} == {workspace.bot_token}
 
 
 def test_a_used_forged_or_other_browser_state_gets_a_clear_page_and_installs_nothing(
@@ -188,8 +225,8 @@ def test_an_uninstalled_workspace_is_refused_while_the_other_keeps_working(
     assert uninstalled(slack, ALPHA).status == 200
     slack.mock.reset()
 
-    refused = from_team(slack, ALPHA).command("/storyfit", "vegan snacks for runners")
-    answered = from_team(slack, BETA).command("/storyfit", "vegan snacks for runners")
+    refused = from_team(slack, ALPHA).command("/storyfit", BRIEF)
+    answered = from_team(slack, BETA).command("/storyfit", BRIEF)
 
     assert refused.status == 200 and answered.status == 200
     [note] = slack.mock.wait_for("response_url", where=lambda c: NOT_INSTALLED in str(c.body))
@@ -206,7 +243,7 @@ def test_revoked_bot_tokens_are_forgotten(slack: SlackRequests) -> None:
     assert from_team(slack, BETA).event(revoked).status == 200
     slack.mock.reset()
 
-    from_team(slack, BETA).command("/storyfit", "vegan snacks for runners")
+    from_team(slack, BETA).command("/storyfit", BRIEF)
 
     slack.mock.wait_for("response_url", where=lambda c: NOT_INSTALLED in str(c.body))
     slack.mock.settle()

@@ -12,6 +12,7 @@ import pytest
 from bot.blocks.roster_import import CONFIRM_IMPORT
 from bot.server import build_asgi, open_app
 from bot.service import StoryfitService
+from bot.workspaces import Workspaces
 from tests.support.slack_harness import (
     ADMIN,
     DM_CHANNEL,
@@ -39,10 +40,10 @@ def importing_app(
     tmp_path_factory: pytest.TempPathFactory, model_dir: Path, slack_mock: SlackMockServer
 ) -> Iterator[tuple[SlackRequests, StoryfitService]]:
     settings = slack_settings_for(tmp_path_factory.mktemp("import"), model_dir, slack_mock.api_url)
-    with StoryfitService(settings) as service:
-        app = open_app(settings, service)
+    with Workspaces(settings, per_team=False) as workspaces:
+        app = open_app(settings, workspaces)
         with ServerThread(build_asgi(app, "http")) as server:
-            yield SlackRequests(server.url, slack_mock), service
+            yield SlackRequests(server.url, slack_mock), workspaces.service(None)
 
 
 @pytest.fixture

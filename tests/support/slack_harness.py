@@ -33,6 +33,7 @@ from starlette.applications import Starlette
 from bot.server import EVENTS_PATH, build_asgi, open_app
 from bot.service import StoryfitService
 from bot.settings import Settings, load_settings
+from bot.workspaces import Workspaces
 from tests.conftest import REPO, SAMPLE_ROSTER, free_port
 from tests.support.slack_mock_server import BOT_USER_ID, TEAM_ID, SlackMockServer
 
@@ -418,16 +419,22 @@ def slack_settings(
 
 
 @pytest.fixture(scope="session")
-def slack_service(slack_settings: Settings) -> Iterator[StoryfitService]:
-    with StoryfitService(slack_settings) as service:
-        yield service
+def slack_workspaces(slack_settings: Settings) -> Iterator[Workspaces]:
+    """The single workspace (``per_team`` false), as ``storyfit serve`` opens it."""
+    with Workspaces(slack_settings, per_team=False) as workspaces:
+        yield workspaces
+
+
+@pytest.fixture(scope="session")
+def slack_service(slack_workspaces: Workspaces) -> StoryfitService:
+    return slack_workspaces.service(None)
 
 
 @pytest.fixture(scope="session")
 def slack_server(
-    slack_settings: Settings, slack_service: StoryfitService, slack_mock: SlackMockServer
+    slack_settings: Settings, slack_workspaces: Workspaces, slack_mock: SlackMockServer
 ) -> Iterator[SlackRequests]:
-    app = open_app(slack_settings, slack_service)
+    app = open_app(slack_settings, slack_workspaces)
     with ServerThread(build_asgi(app, "http")) as server:
         yield SlackRequests(server.url, slack_mock)
 
