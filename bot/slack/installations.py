@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
@@ -74,7 +75,8 @@ class SignedStateStore(OAuthStateStore):
     ``issue`` stores a random value and hands out ``value.signature`` (HMAC-SHA256 with
     ``STORYFIT_STATE_SECRET``); ``consume`` accepts only a correctly signed, stored, unexpired
     value, and only once. A state made up by someone else, or issued by a deployment with another
-    secret, is refused before the database is asked.
+    secret, is refused before the database is asked; expired states are deleted as new ones are
+    issued.
     """
 
     def __init__(self, stored: SQLAlchemyOAuthStateStore, secret: str) -> None:
@@ -89,8 +91,17 @@ class SignedStateStore(OAuthStateStore):
         return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()
 
     def issue(self, *args: object, **kwargs: object) -> str:
+        self._forget_expired()
         value = self._stored.issue()
         return f"{value}.{self._signature(value)}"
+
+    def _forget_expired(self) -> None:
+        """Delete the states of installs abandoned more than ``STATE_SECONDS`` ago: anyone can
+        open ``/slack/install``, so without this the table would only ever grow."""
+        table = self._stored.oauth_states
+        now = datetime.now(UTC).replace(tzinfo=None)  # the column is naive UTC, as slack_sdk writes
+        with self._stored.engine.begin() as connection:
+            connection.execute(table.delete().where(table.c.expire_at <= now))
 
     def consume(self, state: str) -> bool:
         value, _, signature = state.rpartition(".")

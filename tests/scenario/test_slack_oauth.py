@@ -7,20 +7,32 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import subprocess
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import NOT_INSTALLED
+from bot.history.tables import SLACK_OAUTH_STATES_TABLE, Base
 from bot.server import build_asgi, open_app
 from bot.settings import Settings, load_settings
 from bot.slack.installations import BOT_SCOPES
 from bot.workspaces import Workspaces
-from tests.support.slack_harness import SIGNING_SECRET, Reply, ServerThread, SlackRequests
+from tests.support.slack_harness import (
+    SIGNING_SECRET,
+    Reply,
+    ServerThread,
+    SlackRequests,
+    clean_env,
+    serving,
+    storyfit_command,
+)
 from tests.support.slack_mock_server import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -205,6 +217,26 @@ def test_a_used_forged_or_other_browser_state_gets_a_clear_page_and_installs_not
     assert len(slack.mock.calls("oauth.v2.access")) == 1
 
 
+def test_an_expired_install_link_gets_a_clear_page_and_is_forgotten(
+    slack: SlackRequests, oauth_workspaces: Workspaces
+) -> None:
+    engine = oauth_workspaces.service(None).history.engine
+    states = Base.metadata.tables[SLACK_OAUTH_STATES_TABLE]
+    _, state = started_install(slack)
+    with engine.begin() as connection:
+        connection.execute(states.update().values(expire_at=datetime(2000, 1, 1)))
+    slack.mock.grant("code-late", ALPHA)
+
+    late = redirect(slack, state, code="code-late")
+    started_install(slack)
+
+    assert late.status == 401 and "This install link has expired" in late.body
+    assert slack.mock.calls("oauth.v2.access") == []
+    with engine.connect() as connection:
+        kept = connection.execute(select(states.c.expire_at)).scalars().all()
+    assert [when > datetime(2001, 1, 1) for when in kept] == [True]
+
+
 def test_cancelling_in_slack_says_nothing_changed(slack: SlackRequests) -> None:
     _, state = started_install(slack)
     page = redirect(slack, state, error="access_denied")
@@ -248,3 +280,38 @@ def test_revoked_bot_tokens_are_forgotten(slack: SlackRequests) -> None:
     slack.mock.wait_for("response_url", where=lambda c: NOT_INSTALLED in str(c.body))
     slack.mock.settle()
     assert slack.mock.calls("chat.postMessage") == []
+
+
+def test_storyfit_serve_installs_and_answers_a_workspace(
+    tmp_path: Path, oauth_mock: SlackMockServer
+) -> None:
+    oauth_mock.settle(quiet=0.3)
+    oauth_mock.reset()
+    credentials = {
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "STORYFIT_STATE_SECRET": STATE_SECRET,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+    }
+    with serving(tmp_path, oauth_mock, **credentials) as slack:
+        assert install(slack, ALPHA).status == 200
+        assert from_team(slack, ALPHA).command("/storyfit", BRIEF).status == 200
+        [answer] = oauth_mock.wait_for("chat.update", timeout=60)
+    assert token_of(answer) == ALPHA.bot_token
+    assert "The roster is empty" in json.dumps(answer.body.get("blocks"))
+
+
+def test_storyfit_serve_with_half_the_oauth_settings_names_the_missing_one(
+    tmp_path: Path,
+) -> None:
+    result = subprocess.run(
+        storyfit_command("serve", "--port", "0"),
+        capture_output=True,
+        text=True,
+        env=clean_env(tmp_path, SLACK_CLIENT_ID=CLIENT_ID, SLACK_SIGNING_SECRET=SIGNING_SECRET),
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    [line] = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and "SLACK_CLIENT_SECRET is not set" in line
