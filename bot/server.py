@@ -23,18 +23,17 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.app import build_app, lower_thread_priority
-from bot.digest.delivery import ClientFor, DigestScheduler
+from bot.digest.delivery import DigestScheduler
 from bot.service import StoryfitService
 from bot.settings import Settings
 from bot.slack.client import (
     Mode,
     SlackSetupError,
     check_slack_settings,
-    digest_client,
     unreachable,
     uses_oauth,
 )
-from bot.slack.installations import Installations
+from bot.slack.installations import digest_clients
 from bot.workspaces import Workspaces
 from retrieval.redaction import redact
 
@@ -158,15 +157,6 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-def digest_clients(settings: Settings, workspaces: Workspaces) -> ClientFor:
-    """Who posts each workspace's digests: the ``SLACK_BOT_TOKEN`` client in one workspace, else
-    the client of the workspace's stored installation (built when a digest is due)."""
-    if uses_oauth(settings):
-        return Installations(settings, workspaces.service(None).history.engine).digest_client
-    client = digest_client(settings)
-    return lambda _team_id: client
-
-
 def serve(settings: Settings, *, host: str, port: int) -> None:
     """Run until interrupted. Raises ``SlackSetupError`` for missing or refused settings.
 
@@ -182,7 +172,8 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         ExitStack() as background,
     ):
         app = open_app(settings, workspaces)
-        background.enter_context(DigestScheduler(workspaces, digest_clients(settings, workspaces)))
+        clients = digest_clients(settings, workspaces.service(None).history.engine)
+        background.enter_context(DigestScheduler(workspaces, clients))
         if mode == "http":
             logger.info("Slack requests on http://%s:%d%s", host, port, EVENTS_PATH)
             uvicorn.Server(uvicorn_config(build_asgi(app, mode), host, port)).run()

@@ -40,11 +40,19 @@ from bot.history.tables import (
 )
 from bot.settings import Settings
 from bot.slack import install_pages
-from bot.slack.client import SlackSetupError, sending_once, web_client
+from bot.slack.client import (
+    SlackSetupError,
+    digest_client,
+    sending_once,
+    uses_oauth,
+    web_client,
+)
 from retrieval.errors import StoryfitError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from bot.digest.delivery import ClientFor
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +222,16 @@ class Installations:
             ),
             logger=logging.getLogger("bot.slack"),
         )
+
+
+def digest_clients(settings: Settings, engine: Engine) -> ClientFor:
+    """Who posts each workspace's digests: the ``SLACK_BOT_TOKEN`` client in one workspace, else
+    the client of the workspace's stored installation in the history database behind ``engine``
+    (looked up when a digest is due, so a reinstall's new token is used at once)."""
+    if uses_oauth(settings):
+        return Installations(settings, engine).digest_client
+    client = digest_client(settings)
+    return lambda _team_id: client
 
 
 def _oauth_credentials(settings: Settings) -> tuple[str, str, str]:

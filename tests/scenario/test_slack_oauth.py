@@ -22,7 +22,7 @@ from bot.app import NOT_INSTALLED
 from bot.history.tables import SLACK_OAUTH_STATES_TABLE, Base
 from bot.server import build_asgi, open_app
 from bot.settings import Settings, load_settings
-from bot.slack.installations import BOT_SCOPES
+from bot.slack.installations import BOT_SCOPES, NotInstalledError, digest_clients
 from bot.workspaces import Workspaces
 from tests.support.slack_harness import (
     SIGNING_SECRET,
@@ -250,12 +250,18 @@ def uninstalled(slack: SlackRequests, workspace: MockWorkspace) -> Reply:
 
 
 def test_an_uninstalled_workspace_is_refused_while_the_other_keeps_working(
-    slack: SlackRequests,
+    slack: SlackRequests, oauth_workspaces: Workspaces
 ) -> None:
+    engine = oauth_workspaces.service(None).history.engine
+    digests = digest_clients(oauth_workspaces.settings, engine)
     for workspace in (ALPHA, BETA):
         assert install(slack, workspace).status == 200
+    assert digests(ALPHA.team_id).token == ALPHA.bot_token
     assert uninstalled(slack, ALPHA).status == 200
     slack.mock.reset()
+    with pytest.raises(NotInstalledError, match="not installed in workspace T0ALPHA"):
+        digests(ALPHA.team_id)
+    assert digests(BETA.team_id).token == BETA.bot_token
 
     refused = from_team(slack, ALPHA).command("/storyfit", BRIEF)
     answered = from_team(slack, BETA).command("/storyfit", BRIEF)
