@@ -19,7 +19,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from bot.cli_creators import creators
-from bot.cli_support import Context, err, fail, out, service_for
+from bot.cli_support import Context, TeamOption, err, fail, out, service_for
 from retrieval.counts import parse_count
 from retrieval.errors import StoryfitError, UpsertInterrupted
 
@@ -250,6 +250,7 @@ def ingest(
             "(creators not in the file are dropped).",
         ),
     ] = False,
+    team: TeamOption = None,
 ) -> None:
     """Import or update a roster; shows how its columns are read, then what changed and every
     rejected row."""
@@ -262,7 +263,7 @@ def ingest(
     except ValueError as error:
         raise fail(str(error)) from None
     try:
-        with service_for(ctx) as service:
+        with service_for(ctx, team) as service:
             report = _checked_import(
                 service, path, mapping, sheet, dry_run=dry_run, strict=strict, reindex=reindex
             )
@@ -325,9 +326,10 @@ def tier(
         str, typer.Argument(help="A follower count (8500, 12.3k) or a handle (@jane).")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    team: TeamOption = None,
 ) -> None:
     """Which tier a follower count, or a creator on the roster, falls in."""
-    with service_for(ctx, waits_for_import=True) as service:
+    with service_for(ctx, team, waits_for_import=True) as service:
         lookup = service.lookup_tier(query)
     if as_json:
         sys.stdout.write(json.dumps(lookup.contract(), ensure_ascii=False) + "\n")
@@ -451,6 +453,7 @@ def recommend(
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    team: TeamOption = None,
 ) -> None:
     """An explained mix of creators for a brand story: awareness picks, then action picks."""
     from retrieval.contract import OBJECTIVES
@@ -470,7 +473,7 @@ def recommend(
         exclude=exclude or [],
         include_brands=include_brands,
     )
-    with service_for(ctx, waits_for_import=True) as service:
+    with service_for(ctx, team, waits_for_import=True) as service:
         recommendation = service.recommend(request)
     if as_json:
         payload = recommendation.model_dump(mode="json")
@@ -526,6 +529,7 @@ def digest(
     at: Annotated[
         str | None, typer.Option(help="Act as if it were this ISO time (default: now).")
     ] = None,
+    team: TeamOption = None,
 ) -> None:
     """Post the last seven days' digest to --channel, or --print it; or --send-due for cron."""
     from slack_sdk.errors import SlackApiError
@@ -540,7 +544,7 @@ def digest(
         raise fail("--send-due posts every due digest on its own; drop --channel and --print.")
     if not (send_due or print_ or channel):
         raise fail("Give --channel ID to post the digest there, --print to show it, or --send-due.")
-    with service_for(ctx) as service:
+    with service_for(ctx, team) as service:
         try:
             if send_due:
                 results = send_due_digests(service, now)

@@ -13,7 +13,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from bot.cli_support import out, service_for
+from bot.cli_support import TeamOption, out, service_for
 
 if TYPE_CHECKING:
     from bot.creators import CreatorListing
@@ -46,9 +46,10 @@ def list_creators(
     limit: Annotated[
         int, typer.Option(min=0, help="Rows in the table, most followers first (0: all).")
     ] = DEFAULT_TABLE_ROWS,
+    team: TeamOption = None,
 ) -> None:
     """The creators on the roster, most followers first, with how many there are."""
-    with service_for(ctx) as service:
+    with service_for(ctx, team) as service:
         where = service.creator_filter(tier=tier, country=country, platform=platform)
         if as_json:
             _print_json(service.iter_creators(where))
@@ -121,9 +122,10 @@ def export(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="File to write: .csv (default), .json or .jsonl.")],
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    team: TeamOption = None,
 ) -> None:
     """Write the roster in the import format; `storyfit ingest FILE` reads it back unchanged."""
-    with service_for(ctx) as service:
+    with service_for(ctx, team) as service:
         written = service.export_roster(path, overwrite=force)
     noun = "creator" if written == 1 else "creators"
     out.print(
@@ -138,8 +140,10 @@ def remove(
     platform: Annotated[
         str | None, typer.Option(help="The creator's platform, when the handle is on several.")
     ] = None,
+    team: TeamOption = None,
 ) -> None:
-    """Erase a creator everywhere: the index, the catalog and every stored pick and snapshot."""
-    with service_for(ctx) as service:
+    """Erase a creator everywhere: the index, the catalog and every stored pick and snapshot
+    (of one workspace: another workspace's creator of the same handle stays)."""
+    with service_for(ctx, team) as service:
         removal = service.remove_creator(handle, platform)
     out.print(escape(removal.describe()), highlight=False, soft_wrap=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,6 +19,16 @@ if TYPE_CHECKING:
 
 out = Console()
 err = Console(stderr=True)
+
+#: ``--team T`` on every command that reads or writes a roster (design §3).
+TeamOption = Annotated[
+    str | None,
+    typer.Option(
+        "--team",
+        help="The Slack team id (like T0123ABCD) of the workspace whose roster to use, when the "
+        "bot serves several workspaces (default: the single workspace).",
+    ),
+]
 
 
 class Context:
@@ -35,14 +45,19 @@ def fail(message: str) -> typer.Exit:
 
 
 @contextmanager
-def service_for(ctx: typer.Context, *, waits_for_import: bool = False) -> Iterator[StoryfitService]:
-    """The service for one command, with every user-facing error turned into one clear line.
+def service_for(
+    ctx: typer.Context, team: str | None = None, *, waits_for_import: bool = False
+) -> Iterator[StoryfitService]:
+    """The service of one workspace (``team``: its Slack team id, ``--team``; ``None``: the
+    single workspace) for one command, with every user-facing error turned into one clear line.
     ``waits_for_import``: wait for an import on the embedded store to hand it over."""
     from bot.service import StoryfitService  # the store and the model: not for `--help`
 
     context: Context = ctx.obj
     try:
-        with StoryfitService(context.settings, waits_for_import=waits_for_import) as service:
+        with StoryfitService(
+            context.settings, team_id=team, waits_for_import=waits_for_import
+        ) as service:
             yield service
     except StoryfitError as error:
         raise fail(str(error)) from None

@@ -3,6 +3,7 @@
 Every trace of the creator goes: picks in stored recommendations (and their pick rows), feedback
 on them, roster snapshot entries, ``@handle`` mentions in stored briefs and explanations, and the
 handle in stored ``exclude`` lists. The briefs themselves stay: they are the marketers' own.
+Only the history's own workspace is touched: another team's creator of the same handle stays.
 """
 
 from __future__ import annotations
@@ -40,22 +41,18 @@ class HistoryErasure(BaseModel):
 def keys_with_handle(history: History, handle: str) -> set[str]:
     """Creator keys (``platform:handle``) in the history with this (canonical) handle."""
     suffix = f":{handle}"
+    keys: set[str] = set()
     with history.transaction() as session:
-        keys = set(
-            session.scalars(select(PickRow.creator_key).where(_ends(PickRow.creator_key, suffix)))
-        )
-        keys |= set(
-            session.scalars(
-                select(RosterEntryRow.creator_key).where(_ends(RosterEntryRow.creator_key, suffix))
-            )
-        )
-        keys |= {
-            key
-            for key in session.scalars(
-                select(FeedbackRow.creator_key).where(_ends(FeedbackRow.creator_key, suffix))
-            )
-            if key is not None
-        }
+        for table in (PickRow, RosterEntryRow, FeedbackRow):
+            keys |= {
+                key
+                for key in session.scalars(
+                    select(table.creator_key).where(
+                        history.mine(table), _ends(table.creator_key, suffix)
+                    )
+                )
+                if key is not None
+            }
     return keys
 
 
@@ -67,21 +64,27 @@ def erase_creator(history: History, key: str, handle: str) -> HistoryErasure:
     """Remove the creator ``key`` (whose handle is ``handle``) from every stored record."""
     erased = HistoryErasure()
     with history.transaction() as session:
-        _erase_from_requests(session, key, handle, erased)
-        feedback = session.execute(delete(FeedbackRow).where(FeedbackRow.creator_key == key))
+        _erase_from_requests(history, session, key, handle, erased)
+        feedback = session.execute(
+            delete(FeedbackRow).where(history.mine(FeedbackRow), FeedbackRow.creator_key == key)
+        )
         erased.feedback = _rowcount(feedback)
         per_snapshot = session.execute(
             select(RosterEntryRow.snapshot_id, func.count())
-            .where(RosterEntryRow.creator_key == key)
+            .where(history.mine(RosterEntryRow), RosterEntryRow.creator_key == key)
             .group_by(RosterEntryRow.snapshot_id)
         ).all()
         for snapshot_id, count in per_snapshot:
             session.execute(
                 update(RosterSnapshotRow)
-                .where(RosterSnapshotRow.id == snapshot_id)
+                .where(history.mine(RosterSnapshotRow), RosterSnapshotRow.id == snapshot_id)
                 .values(creator_count=RosterSnapshotRow.creator_count - count)
             )
-        entries = session.execute(delete(RosterEntryRow).where(RosterEntryRow.creator_key == key))
+        entries = session.execute(
+            delete(RosterEntryRow).where(
+                history.mine(RosterEntryRow), RosterEntryRow.creator_key == key
+            )
+        )
         erased.snapshot_entries = _rowcount(entries)
     return erased
 
@@ -90,9 +93,11 @@ def _rowcount(result: Any) -> int:
     return int(result.rowcount)
 
 
-def _erase_from_requests(session: Session, key: str, handle: str, erased: HistoryErasure) -> None:
-    """Rewrite every stored request that picked, excluded or named the creator."""
-    picked = select(PickRow.request_id).where(PickRow.creator_key == key)
+def _erase_from_requests(
+    history: History, session: Session, key: str, handle: str, erased: HistoryErasure
+) -> None:
+    """Rewrite every stored request of the team that picked, excluded or named the creator."""
+    picked = select(PickRow.request_id).where(history.mine(PickRow), PickRow.creator_key == key)
     # Stored JSON may spell a non-ASCII handle with \u escapes ("caf\u00e9"): look for both.
     spellings = {handle, json.dumps(handle)[1:-1]}
     named = [
@@ -101,7 +106,8 @@ def _erase_from_requests(session: Session, key: str, handle: str, erased: Histor
         for spelling in spellings
     ]
     mention = re.compile(rf"@{re.escape(handle)}(?![\w-]|\.\w)", re.IGNORECASE)
-    for row in session.scalars(select(RequestRow).where(or_(RequestRow.id.in_(picked), *named))):
+    mentioning = or_(RequestRow.id.in_(picked), *named)
+    for row in session.scalars(select(RequestRow).where(history.mine(RequestRow), mentioning)):
         recommendation = Recommendation.model_validate(row.recommendation)
         request = RecommendRequest.model_validate(row.request)
         kept = [pick for pick in recommendation.picks if pick.key != key]
@@ -127,7 +133,7 @@ def _erase_from_requests(session: Session, key: str, handle: str, erased: Histor
         row.request = new_request.model_dump(mode="json")
         row.brief = new_request.brief
         if removed:
-            row.picks = picks_of(new_recommendation)
+            row.picks = picks_of(new_recommendation, history.team_id)
 
 
 def _names(entry: str, key: str, handle: str) -> bool:

@@ -14,11 +14,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
+    ColumnElement,
     Engine,
     func,
     insert,
     or_,
     select,
+    union,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +36,7 @@ from bot.history.tables import (
     RequestRow,
     RosterEntryRow,
     RosterSnapshotRow,
+    TeamRow,
 )
 from retrieval.contract import Recommendation, RecommendRequest
 from retrieval.roster.creator import Creator
@@ -107,9 +110,10 @@ class DigestDelivery(BaseModel):
     detail: str | None
 
 
-def picks_of(recommendation: Recommendation) -> list[PickRow]:
+def picks_of(recommendation: Recommendation, team_id: str) -> list[PickRow]:
     return [
         PickRow(
+            team_id=team_id,
             creator_key=pick.key,
             tier=pick.tier,
             role=pick.role,
@@ -160,8 +164,24 @@ class History:
             self.engine.dispose()
 
     def team_ids(self) -> list[str]:
-        """Every team (not ``''``) with rows in the database, sorted."""
-        return []
+        """Every team (not ``''``) with briefs, roster snapshots or digest subscriptions, sorted."""
+        teams = union(
+            *(
+                select(table.team_id).where(table.team_id != "")
+                for table in (RequestRow, RosterSnapshotRow, DigestSubscriptionRow)
+            )
+        )
+        with self.engine.connect() as connection:
+            return sorted(connection.scalars(teams))
+
+    def mine(self, table: type[TeamRow]) -> ColumnElement[bool]:
+        """The condition that keeps ``table``'s rows to this history's team."""
+        return table.team_id == self.team_id
+
+    def _request_row(self, session: Session, request_id: int) -> RequestRow | None:
+        """The team's own request ``request_id``; another team's is as good as missing."""
+        row = session.get(RequestRow, request_id)
+        return row if row is not None and row.team_id == self.team_id else None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -181,6 +201,7 @@ class History:
     ) -> int:
         """Store a brief and what was recommended for it; returns the request id."""
         row = RequestRow(
+            team_id=self.team_id,
             user_id=user_id,
             channel_id=channel_id,
             source=source,
@@ -190,7 +211,7 @@ class History:
             filters=recommendation.filters.model_dump(mode="json"),
             request=request.model_dump(mode="json"),
             recommendation=recommendation.model_dump(mode="json"),
-            picks=picks_of(recommendation),
+            picks=picks_of(recommendation, self.team_id),
         )
         with self.transaction() as session:
             session.add(row)
@@ -199,19 +220,19 @@ class History:
 
     def get_request(self, request_id: int) -> StoredRequest | None:
         with self.transaction() as session:
-            row = session.get(RequestRow, request_id)
+            row = self._request_row(session, request_id)
             return _stored(row) if row is not None else None
 
     def update_recommendation(self, request_id: int, recommendation: Recommendation) -> None:
         """Replace what was shown for a request (after a swap), picks included."""
         with self.transaction() as session:
-            row = session.get(RequestRow, request_id)
+            row = self._request_row(session, request_id)
             if row is None:
                 raise HistoryError(f"No recorded request with id {request_id}.")
             row.recommendation = recommendation.model_dump(mode="json")
             row.objective = recommendation.objective
             row.filters = recommendation.filters.model_dump(mode="json")
-            row.picks = picks_of(recommendation)
+            row.picks = picks_of(recommendation, self.team_id)
 
     def record_feedback(
         self,
@@ -223,10 +244,11 @@ class History:
         at: datetime | None = None,
     ) -> None:
         with self.transaction() as session:
-            if session.get(RequestRow, request_id) is None:
+            if self._request_row(session, request_id) is None:
                 raise HistoryError(f"No recorded request with id {request_id}.")
             session.add(
                 FeedbackRow(
+                    team_id=self.team_id,
                     request_id=request_id,
                     user_id=user_id,
                     kind=kind,
@@ -240,7 +262,7 @@ class History:
         with self.transaction() as session:
             rows = session.scalars(
                 select(RequestRow)
-                .where(RequestRow.user_id == user_id)
+                .where(self.mine(RequestRow), RequestRow.user_id == user_id)
                 .order_by(RequestRow.created_at.desc(), RequestRow.id.desc())
                 .limit(limit)
             )
@@ -253,7 +275,10 @@ class History:
         roster of any size in bounded memory); returns the snapshot id."""
         with self.transaction() as session:
             snapshot = RosterSnapshotRow(
-                taken_at=at or utc_now(), tier_scheme=tiers.name, creator_count=0
+                team_id=self.team_id,
+                taken_at=at or utc_now(),
+                tier_scheme=tiers.name,
+                creator_count=0,
             )
             session.add(snapshot)
             session.flush()
@@ -262,7 +287,10 @@ class History:
             while chunk := list(itertools.islice(remaining, SNAPSHOT_CHUNK)):
                 session.execute(
                     insert(RosterEntryRow),
-                    [_snapshot_entry(snapshot.id, creator, tiers) for creator in chunk],
+                    [
+                        _snapshot_entry(self.team_id, snapshot.id, creator, tiers)
+                        for creator in chunk
+                    ],
                 )
                 count += len(chunk)
             snapshot.creator_count = count
@@ -275,7 +303,7 @@ class History:
     ) -> list[StoredRequest]:
         """Briefs asked in ``[start, end)``, oldest first; in one channel when given."""
         query = select(RequestRow).where(
-            RequestRow.created_at >= start, RequestRow.created_at < end
+            self.mine(RequestRow), RequestRow.created_at >= start, RequestRow.created_at < end
         )
         if channel_id is not None:
             query = query.where(RequestRow.channel_id == channel_id)
@@ -288,7 +316,7 @@ class History:
     ) -> list[StoredFeedback]:
         """Feedback given in ``[start, end)``, on any brief of the channel when one is given."""
         query = select(FeedbackRow).where(
-            FeedbackRow.created_at >= start, FeedbackRow.created_at < end
+            self.mine(FeedbackRow), FeedbackRow.created_at >= start, FeedbackRow.created_at < end
         )
         if channel_id is not None:
             query = query.join(RequestRow).where(RequestRow.channel_id == channel_id)
@@ -308,14 +336,16 @@ class History:
     def last_snapshot_at(self) -> datetime | None:
         """When the latest roster snapshot was taken, if any."""
         with self.transaction() as session:
-            return session.scalar(select(func.max(RosterSnapshotRow.taken_at)))
+            return session.scalar(
+                select(func.max(RosterSnapshotRow.taken_at)).where(self.mine(RosterSnapshotRow))
+            )
 
     def roster_before(self, moment: datetime) -> RosterState | None:
         """The latest roster snapshot taken before ``moment``."""
         with self.transaction() as session:
             snapshot = session.scalars(
                 select(RosterSnapshotRow)
-                .where(RosterSnapshotRow.taken_at < moment)
+                .where(self.mine(RosterSnapshotRow), RosterSnapshotRow.taken_at < moment)
                 .order_by(RosterSnapshotRow.taken_at.desc(), RosterSnapshotRow.id.desc())
                 .limit(1)
             ).first()
@@ -324,7 +354,7 @@ class History:
         with self.engine.connect() as connection:  # Core rows: a roster can be 100,000 creators
             rows = connection.execute(
                 select(RosterEntryRow.creator_key, RosterEntryRow.followers).where(
-                    RosterEntryRow.snapshot_id == snapshot.id
+                    self.mine(RosterEntryRow), RosterEntryRow.snapshot_id == snapshot.id
                 )
             )
             followers = dict(rows.all())
@@ -360,11 +390,14 @@ class History:
                 with self.transaction() as session:
                     row = session.scalars(
                         select(DigestSubscriptionRow).where(
-                            DigestSubscriptionRow.channel_id == channel_id
+                            self.mine(DigestSubscriptionRow),
+                            DigestSubscriptionRow.channel_id == channel_id,
                         )
                     ).first()
                     if row is None:
-                        row = DigestSubscriptionRow(channel_id=channel_id, **values)
+                        row = DigestSubscriptionRow(
+                            team_id=self.team_id, channel_id=channel_id, **values
+                        )
                         session.add(row)
                     else:
                         for name, value in values.items():
@@ -382,6 +415,7 @@ class History:
             session.execute(
                 update(DigestSubscriptionRow)
                 .where(
+                    self.mine(DigestSubscriptionRow),
                     DigestSubscriptionRow.channel_id == channel_id,
                     or_(
                         DigestSubscriptionRow.cron.is_(None),
@@ -401,6 +435,7 @@ class History:
             result = session.execute(
                 update(DigestSubscriptionRow)
                 .where(
+                    self.mine(DigestSubscriptionRow),
                     DigestSubscriptionRow.channel_id == channel_id,
                     DigestSubscriptionRow.active.is_(True),
                 )
@@ -411,7 +446,9 @@ class History:
     def subscription(self, channel_id: str) -> DigestSubscription | None:
         with self.transaction() as session:
             row = session.scalars(
-                select(DigestSubscriptionRow).where(DigestSubscriptionRow.channel_id == channel_id)
+                select(DigestSubscriptionRow).where(
+                    self.mine(DigestSubscriptionRow), DigestSubscriptionRow.channel_id == channel_id
+                )
             ).first()
             return DigestSubscription.model_validate(row) if row is not None else None
 
@@ -419,7 +456,7 @@ class History:
         with self.transaction() as session:
             rows = session.scalars(
                 select(DigestSubscriptionRow)
-                .where(DigestSubscriptionRow.active.is_(True))
+                .where(self.mine(DigestSubscriptionRow), DigestSubscriptionRow.active.is_(True))
                 .order_by(DigestSubscriptionRow.channel_id)
             )
             return [DigestSubscription.model_validate(row) for row in rows]
@@ -451,6 +488,7 @@ class History:
         try:
             with self.transaction() as session:
                 row = DigestDeliveryRow(
+                    team_id=self.team_id,
                     channel_id=channel_id,
                     period_start=period_start,
                     claimed_at=at,
@@ -467,6 +505,7 @@ class History:
             retried = session.execute(
                 update(DigestDeliveryRow)
                 .where(
+                    self.mine(DigestDeliveryRow),
                     DigestDeliveryRow.channel_id == channel_id,
                     DigestDeliveryRow.period_start == period_start,
                     DigestDeliveryRow.status == "failed",
@@ -487,6 +526,7 @@ class History:
         with self.transaction() as session:
             row = session.scalars(
                 select(DigestDeliveryRow).where(
+                    self.mine(DigestDeliveryRow),
                     DigestDeliveryRow.channel_id == channel_id,
                     DigestDeliveryRow.period_start == period_start,
                 )
@@ -508,7 +548,9 @@ class History:
             values.update(posted_ts=posted_ts, posted_at=at or utc_now())
         with self.transaction() as session:
             session.execute(
-                update(DigestDeliveryRow).where(DigestDeliveryRow.id == delivery_id).values(values)
+                update(DigestDeliveryRow)
+                .where(self.mine(DigestDeliveryRow), DigestDeliveryRow.id == delivery_id)
+                .values(values)
             )
 
     def expire_claims(self, claimed_before: datetime) -> list[DigestDelivery]:
@@ -522,6 +564,7 @@ class History:
                 select(
                     DigestDeliveryRow.id, DigestDeliveryRow.claimed_by, DigestDeliveryRow.claimed_at
                 ).where(
+                    self.mine(DigestDeliveryRow),
                     DigestDeliveryRow.status == "claimed",
                     DigestDeliveryRow.claimed_at < claimed_before,
                 )
@@ -556,6 +599,7 @@ class History:
         try:
             with self.transaction() as session:
                 row = DigestRequestRow(
+                    team_id=self.team_id,
                     request_key=request_key,
                     channel_id=channel_id,
                     requested_by=requested_by,
@@ -571,14 +615,17 @@ class History:
         with self.transaction() as session:
             session.execute(
                 update(DigestRequestRow)
-                .where(DigestRequestRow.id == claim_id)
+                .where(self.mine(DigestRequestRow), DigestRequestRow.id == claim_id)
                 .values(posted_ts=posted_ts)
             )
 
 
-def _snapshot_entry(snapshot_id: int, creator: Creator, tiers: TierScheme) -> dict[str, Any]:
+def _snapshot_entry(
+    team_id: str, snapshot_id: int, creator: Creator, tiers: TierScheme
+) -> dict[str, Any]:
     tier = tiers.classify(creator.followers)
     return {
+        "team_id": team_id,
         "snapshot_id": snapshot_id,
         "creator_key": creator.key,
         "followers": creator.followers,

@@ -2,6 +2,9 @@
 
 The schema itself is owned by the Alembic migrations in ``bot/history/migrations/versions``; these
 classes must describe the same tables (a test compares them).
+
+Every row belongs to one Slack workspace: ``team_id`` is its team id, ``''`` for the single
+workspace of a ``SLACK_BOT_TOKEN`` deployment (and for every row written before there were teams).
 """
 
 from __future__ import annotations
@@ -60,6 +63,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+#: The longest team id stored (``bot.teams.MAX_TEAM_ID``).
+TEAM_ID_LENGTH = 32
+
+
+def team_column(*, index: bool = False) -> Mapped[str]:
+    """The ``team_id`` column every table has: the row's workspace, ``''`` for the single one."""
+    return mapped_column(String(TEAM_ID_LENGTH), default="", server_default="", index=index)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
@@ -74,6 +86,7 @@ class RequestRow(Base):
     __tablename__ = "requests"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = team_column(index=True)
     user_id: Mapped[str | None] = mapped_column(String(64))
     channel_id: Mapped[str | None] = mapped_column(String(64), index=True)
     source: Mapped[str] = mapped_column(String(16))
@@ -95,6 +108,7 @@ class PickRow(Base):
     __tablename__ = "picks"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = team_column()
     request_id: Mapped[int] = mapped_column(
         ForeignKey("requests.id", ondelete="CASCADE"), index=True
     )
@@ -113,6 +127,7 @@ class FeedbackRow(Base):
     __tablename__ = "feedback"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = team_column()
     request_id: Mapped[int] = mapped_column(
         ForeignKey("requests.id", ondelete="CASCADE"), index=True
     )
@@ -128,6 +143,7 @@ class RosterSnapshotRow(Base):
     __tablename__ = "roster_snapshots"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = team_column(index=True)
     taken_at: Mapped[datetime] = mapped_column(index=True)
     tier_scheme: Mapped[str] = mapped_column(String(32))
     creator_count: Mapped[int] = mapped_column(Integer)
@@ -139,6 +155,7 @@ class RosterEntryRow(Base):
     __tablename__ = "roster_snapshot_entries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = team_column()
     snapshot_id: Mapped[int] = mapped_column(
         ForeignKey("roster_snapshots.id", ondelete="CASCADE"), index=True
     )
@@ -153,9 +170,11 @@ class DigestSubscriptionRow(Base):
     """A channel that receives the digest; no schedule fields means the deployment's default."""
 
     __tablename__ = "digest_subscriptions"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel_id: Mapped[str] = mapped_column(String(64), unique=True)
+    team_id: Mapped[str] = team_column()
+    channel_id: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str | None] = mapped_column(String(64))
     weekday: Mapped[int | None] = mapped_column(Integer)
     hour: Mapped[int | None] = mapped_column(Integer)
@@ -169,9 +188,10 @@ class DigestDeliveryRow(Base):
     """One channel's digest for one period: claimed before posting, so it is sent at most once."""
 
     __tablename__ = "digest_deliveries"
-    __table_args__ = (UniqueConstraint("channel_id", "period_start"),)
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", "period_start"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = team_column()
     channel_id: Mapped[str] = mapped_column(String(64))
     period_start: Mapped[datetime]
     claimed_at: Mapped[datetime]
@@ -188,13 +208,28 @@ class DigestRequestRow(Base):
     redelivered command posts nothing more."""
 
     __tablename__ = "digest_requests"
+    __table_args__ = (UniqueConstraint("team_id", "request_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    request_key: Mapped[str] = mapped_column(String(200), unique=True)
+    team_id: Mapped[str] = team_column()
+    request_key: Mapped[str] = mapped_column(String(200))
     channel_id: Mapped[str] = mapped_column(String(64))
     requested_by: Mapped[str | None] = mapped_column(String(64))
     requested_at: Mapped[datetime]
     posted_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+#: Any history table: every one has a ``team_id``.
+TeamRow = (
+    RequestRow
+    | PickRow
+    | FeedbackRow
+    | RosterSnapshotRow
+    | RosterEntryRow
+    | DigestSubscriptionRow
+    | DigestDeliveryRow
+    | DigestRequestRow
+)
 
 
 # -- slack_sdk's OAuth stores (many workspaces: ``bot.slack.installations``) -------------------

@@ -6,15 +6,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from bot.history.engine import alembic_config, build_engine, normalise_url
+from bot.history.engine import alembic_config
 from bot.history.store import History
 from bot.history.tables import VERSION_TABLE
 from retrieval.tiers import DEFAULT_SCHEME
-from tests.support.history_samples import creator
+from tests.support.history_samples import creator, migrate_to, write_rows
 
 pytest_plugins = ("tests.support.postgres_server",)
 
@@ -29,14 +28,6 @@ def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'history.sqlite3'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
-
-
-def _migrate_to(url: str, revision: str) -> None:
-    engine = build_engine(normalise_url(url))
-    with engine.connect() as connection:
-        command.upgrade(alembic_config(connection), revision)
-        connection.commit()
-    engine.dispose()
 
 
 def test_a_snapshot_with_billions_of_followers_is_kept(history_url: str) -> None:
@@ -54,10 +45,13 @@ def test_a_snapshot_with_billions_of_followers_is_kept(history_url: str) -> None
 def test_a_database_made_before_the_fix_is_migrated_and_keeps_its_snapshots(
     history_url: str,
 ) -> None:
-    _migrate_to(history_url, "0001")
-    old = History(build_engine(normalise_url(history_url)))
-    old.record_roster_snapshot([creator("a", 1_200)], DEFAULT_SCHEME, at=MONDAY)
-    old.close()
+    migrate_to(history_url, "0001")
+    snapshot = {"taken_at": MONDAY, "tier_scheme": "default", "creator_count": 1}
+    [snapshot_id] = write_rows(history_url, "roster_snapshots", [snapshot])
+    entry = {"snapshot_id": snapshot_id, "creator_key": "instagram:a", "followers": 1_200}
+    write_rows(
+        history_url, "roster_snapshot_entries", [{**entry, "tier": "micro", "role": "action"}]
+    )
 
     history = History.open(history_url)
     try:

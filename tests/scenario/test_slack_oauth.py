@@ -149,7 +149,7 @@ def install(slack: SlackRequests, workspace: MockWorkspace) -> Reply:
 
 
 def from_team(slack: SlackRequests, workspace: MockWorkspace) -> SlackRequests:
-    return dataclasses.replace(slack, team_id=workspace.team_id)
+    return dataclasses.replace(slack, team=workspace.team_id)
 
 
 def token_of(call: RecordedCall) -> str:

@@ -112,8 +112,8 @@ class SlackRequests:
     base_url: str
     mock: SlackMockServer
     secret: str = SIGNING_SECRET
-    team_id: str = TEAM_ID
-    """The workspace the requests come from."""
+    team: str = TEAM_ID
+    """The workspace every request comes from."""
 
     def post(
         self,
@@ -168,12 +168,12 @@ class SlackRequests:
     ) -> Reply:
         body = {
             "token": "legacy",
-            "team_id": self.team_id,
+            "team_id": self.team,
             "api_app_id": "A0STORYFIT",
             "type": "event_callback",
             "event_id": event_id or f"Ev{next(_event_ids):08d}",
             "event_time": int(time.time()),
-            "authorizations": [{"team_id": self.team_id, "user_id": BOT_USER_ID, "is_bot": True}],
+            "authorizations": [{"team_id": self.team, "user_id": BOT_USER_ID, "is_bot": True}],
             "event": event,
         }
         headers = {}
@@ -230,7 +230,7 @@ class SlackRequests:
         return self.post_form(
             {
                 "token": "legacy",
-                "team_id": self.team_id,
+                "team_id": self.team,
                 "channel_id": CHANNEL,
                 "channel_name": "brands",
                 "user_id": user,
@@ -267,7 +267,7 @@ class SlackRequests:
         return self.post_interaction(
             {
                 "type": "block_actions",
-                "team": {"id": self.team_id},
+                "team": {"id": self.team},
                 "user": {"id": user},
                 "api_app_id": "A0STORYFIT",
                 "container": container,
@@ -296,7 +296,7 @@ class SlackRequests:
             {
                 "type": "message_action" if message else "shortcut",
                 **on_message,
-                "team": {"id": self.team_id},
+                "team": {"id": self.team},
                 "user": {"id": user},
                 "api_app_id": "A0STORYFIT",
                 "callback_id": callback_id,
@@ -309,7 +309,7 @@ class SlackRequests:
         return self.post_interaction(
             {
                 "type": "view_submission",
-                "team": {"id": self.team_id},
+                "team": {"id": self.team},
                 "user": {"id": user},
                 "api_app_id": "A0STORYFIT",
                 "trigger_id": "1337.45.abcd",
