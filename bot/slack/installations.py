@@ -170,12 +170,16 @@ class Installations:
     def digest_client(self, team_id: str | None) -> WebClient:
         """A client holding ``team_id``'s bot token, sending each call once (``sending_once``),
         for its digests; ``NotInstalledError`` without a stored token."""
-        bot = self.bot(team_id) if team_id else None
+        if team_id is None:
+            raise NotInstalledError(
+                "Storyfit serves many workspaces here (SLACK_CLIENT_ID is set), so a digest "
+                "needs its workspace: give --team with the workspace's team id (T0123ABCD)."
+            )
+        bot = self.bot(team_id)
         if bot is None:
             raise NotInstalledError(
-                f"Storyfit is not installed in workspace {team_id or '(none given)'} (or was "
-                f"removed from it), so its digest cannot be posted: install it again at "
-                f"{INSTALL_PATH}."
+                f"Storyfit is not installed in workspace {team_id} (or was removed from it), "
+                f"so its digest cannot be posted: install it again at {INSTALL_PATH}."
             )
         return sending_once(web_client(self.settings, bot.bot_token))
 
@@ -227,11 +231,11 @@ class Installations:
 def digest_clients(settings: Settings, engine: Engine) -> ClientFor:
     """Who posts each workspace's digests: the ``SLACK_BOT_TOKEN`` client in one workspace, else
     the client of the workspace's stored installation in the history database behind ``engine``
-    (looked up when a digest is due, so a reinstall's new token is used at once)."""
+    (looked up when a digest is due, so a reinstall's new token is used at once). Nothing is
+    checked until a client is asked for: printing a digest needs no token."""
     if uses_oauth(settings):
         return Installations(settings, engine).digest_client
-    client = digest_client(settings)
-    return lambda _team_id: client
+    return lambda _team_id: digest_client(settings)
 
 
 def _oauth_credentials(settings: Settings) -> tuple[str, str, str]:

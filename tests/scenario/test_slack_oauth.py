@@ -288,7 +288,7 @@ def test_revoked_bot_tokens_are_forgotten(slack: SlackRequests) -> None:
     assert slack.mock.calls("chat.postMessage") == []
 
 
-def test_storyfit_serve_installs_and_answers_a_workspace(
+def test_storyfit_serve_installs_and_answers_a_workspace_and_the_cli_posts_its_digest(
     tmp_path: Path, oauth_mock: SlackMockServer
 ) -> None:
     oauth_mock.settle(quiet=0.3)
@@ -305,6 +305,25 @@ def test_storyfit_serve_installs_and_answers_a_workspace(
         [answer] = oauth_mock.wait_for("chat.update", timeout=60)
     assert token_of(answer) == ALPHA.bot_token
     assert "The roster is empty" in json.dumps(answer.body.get("blocks"))
+
+    env = clean_env(tmp_path, STORYFIT_SLACK_API_URL=oauth_mock.api_url, **credentials)
+    digest = ["digest", "--channel", "C0DIGEST"]
+    posted, unnamed = (
+        subprocess.run(
+            storyfit_command(*digest, *team),
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,
+            check=False,
+        )
+        for team in (["--team", ALPHA.team_id], [])
+    )
+    assert posted.returncode == 0, posted.stderr
+    [message] = oauth_mock.wait_for("chat.postMessage", where=lambda c: "C0DIGEST" in str(c.body))
+    assert token_of(message) == ALPHA.bot_token
+    assert unnamed.returncode == 1 and "give --team" in unnamed.stderr
 
 
 def test_storyfit_serve_with_half_the_oauth_settings_names_the_missing_one(
