@@ -546,8 +546,8 @@ def digest(
     if not (send_due or print_ or channel):
         raise fail("Give --channel ID to post the digest there, --print to show it, or --send-due.")
     with service_for(ctx, team) as service:
-        client_for = digest_clients(context.settings, service.history.engine)
         try:
+            client_for = digest_clients(context.settings, service.history.engine)
             if send_due:
                 results = send_due_digests(
                     service, now, client_factory=lambda _: client_for(service.team_id)

@@ -69,7 +69,8 @@ def uses_oauth(settings: Settings) -> bool:
     return any(_is_set(value) for value in _oauth_values(settings).values())
 
 
-def _check_oauth_settings(settings: Settings, mode: Mode) -> None:
+def check_oauth_settings(settings: Settings) -> None:
+    """``SlackSetupError`` naming the first OAuth variable that is not set."""
     for variable, value in _oauth_values(settings).items():
         if not _is_set(value):
             raise SlackSetupError(
@@ -78,8 +79,6 @@ def _check_oauth_settings(settings: Settings, mode: Mode) -> None:
                 "STORYFIT_STATE_SECRET; unset all three to run in one workspace with "
                 "SLACK_BOT_TOKEN)."
             )
-    if mode == "socket":
-        raise SlackSetupError(OAUTH_OVER_SOCKET_MODE)
 
 
 def check_slack_settings(settings: Settings) -> Mode:
@@ -92,7 +91,9 @@ def check_slack_settings(settings: Settings) -> Mode:
     """
     mode = slack_mode(settings)
     if uses_oauth(settings):
-        _check_oauth_settings(settings, mode)
+        check_oauth_settings(settings)
+        if mode == "socket":
+            raise SlackSetupError(OAUTH_OVER_SOCKET_MODE)
     elif not _is_set(settings.slack_bot_token):
         raise SlackSetupError(MISSING_BOT_TOKEN)
     if mode == "http" and not _is_set(settings.slack_signing_secret):

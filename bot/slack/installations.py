@@ -41,7 +41,7 @@ from bot.history.tables import (
 from bot.settings import Settings
 from bot.slack import install_pages
 from bot.slack.client import (
-    SlackSetupError,
+    check_oauth_settings,
     digest_client,
     sending_once,
     uses_oauth,
@@ -239,12 +239,9 @@ def digest_clients(settings: Settings, engine: Engine) -> ClientFor:
 
 
 def _oauth_credentials(settings: Settings) -> tuple[str, str, str]:
-    client_id = settings.slack_client_id
-    client_secret = settings.slack_client_secret
+    """The client id, client secret and state secret; ``SlackSetupError`` naming a missing one."""
+    check_oauth_settings(settings)
+    client_id, client_secret = settings.slack_client_id, settings.slack_client_secret
     state_secret = settings.state_secret
-    if not client_id or client_secret is None or state_secret is None:
-        raise SlackSetupError(
-            "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and STORYFIT_STATE_SECRET must all be set to "
-            "install Storyfit in many workspaces."
-        )
+    assert client_id and client_secret and state_secret  # checked just above
     return client_id, client_secret.get_secret_value(), state_secret.get_secret_value()

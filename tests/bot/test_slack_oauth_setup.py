@@ -12,7 +12,7 @@ from slack_sdk.oauth.installation_store import Installation
 from bot.history.store import History
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.client import SlackSetupError, check_slack_settings, uses_oauth
-from bot.slack.installations import BOT_SCOPES, Installations, NotInstalledError
+from bot.slack.installations import BOT_SCOPES, Installations, NotInstalledError, digest_clients
 from tests.conftest import REPO
 
 STATE_SECRET = "x" * 32
@@ -107,5 +107,15 @@ def test_each_workspace_gets_a_client_with_its_own_newest_token(tmp_path: Path) 
         installations.store.delete_all(enterprise_id=None, team_id="T0ALPHA")
         with pytest.raises(NotInstalledError, match="not installed in workspace T0ALPHA"):
             installations.digest_client("T0ALPHA")
+    finally:
+        history.close()
+
+
+def test_digests_with_half_the_oauth_settings_name_the_missing_one(tmp_path: Path) -> None:
+    half = settings(tmp_path, **{**OAUTH, "state_secret": None})
+    history = History.open(half.resolved_database_url)
+    try:
+        with pytest.raises(SlackSetupError, match=r"^STORYFIT_STATE_SECRET is not set"):
+            digest_clients(half, history.engine)
     finally:
         history.close()

@@ -16,12 +16,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.app import NOT_INSTALLED
 from bot.history.tables import SLACK_OAUTH_STATES_TABLE, Base
 from bot.server import build_asgi, open_app
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from bot.slack.installations import BOT_SCOPES, NotInstalledError, digest_clients
 from bot.workspaces import Workspaces
 from tests.support.slack_harness import (
@@ -31,6 +32,7 @@ from tests.support.slack_harness import (
     SlackRequests,
     clean_env,
     serving,
+    slack_settings_for,
     storyfit_command,
 )
 from tests.support.slack_mock_server import (
@@ -50,21 +52,14 @@ COOKIE = "slack-app-oauth-state"
 
 
 def oauth_settings(data_dir: Path, model_dir: Path, api_url: str) -> Settings:
-    """Many workspaces: OAuth credentials, no bot token."""
-    return load_settings(
-        data_dir=data_dir,
-        embedding_model_dir=model_dir,
-        embedding="local",
-        chroma_url=None,
-        database_url=None,
-        openai_api_key=None,
-        slack_bot_token=None,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_app_token=None,
-        slack_api_url=api_url,
-        slack_client_id=CLIENT_ID,
-        slack_client_secret=CLIENT_SECRET,
-        state_secret=STATE_SECRET,
+    """The test app's settings for many workspaces: OAuth credentials, no bot token."""
+    return slack_settings_for(data_dir, model_dir, api_url).model_copy(
+        update={
+            "slack_bot_token": None,
+            "slack_client_id": CLIENT_ID,
+            "slack_client_secret": SecretStr(CLIENT_SECRET),
+            "state_secret": SecretStr(STATE_SECRET),
+        }
     )
 
 
