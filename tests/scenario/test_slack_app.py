@@ -118,6 +118,11 @@ def test_health_answers_on_get(slack: SlackRequests) -> None:
     assert reply.status == 200 and reply.json() == {"ok": True, "mode": "http"}
 
 
+def test_one_workspace_offers_no_install_pages(slack: SlackRequests) -> None:
+    assert slack.get("/slack/install").status == 404
+    assert slack.get("/slack/oauth_redirect?code=c&state=s").status == 404
+
+
 def test_a_forged_signature_is_refused_and_nothing_happens(slack: SlackRequests) -> None:
     body = json.dumps({"type": "url_verification", "challenge": "x"})
     reply = slack.post(body, "application/json", signature="v0=" + "0" * 64)
