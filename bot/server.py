@@ -75,10 +75,14 @@ async def capped_body(request: Request, limit: int) -> bytes | None:
 def build_asgi(app: App | None, mode: Mode) -> Starlette:
     """``POST /slack/events`` (when ``app`` is given) and ``GET /healthz``.
 
-    Requests are dispatched on the event loop itself, as Bolt's own Starlette adapter does: the
-    ack path does no network I/O (the modal is opened from another thread), and a hop to a worker
-    thread would add GIL hand-offs, which cost most when briefs keep the interpreter busy.
+    In one workspace requests are dispatched on the event loop itself, as Bolt's own Starlette
+    adapter does: the ack path does no network I/O (the modal is opened from another thread), and
+    a hop to a worker thread would add GIL hand-offs, which cost most when briefs keep the
+    interpreter busy. With many workspaces each request is first authorised from the database
+    (and a token's first request by ``auth.test``), so it is dispatched on a worker thread: one
+    workspace waiting on the database or on Slack holds up no other.
     """
+    authorises_per_request = app is not None and app.oauth_flow is not None
 
     async def slack_events(request: Request) -> Response:
         assert app is not None
@@ -86,6 +90,8 @@ def build_asgi(app: App | None, mode: Mode) -> Starlette:
         if body is None:
             return PlainTextResponse(TOO_LARGE, status_code=413, headers={"Connection": "close"})
         bolt_request = to_bolt_request(request, body)
+        if authorises_per_request:
+            return to_starlette_response(await run_in_threadpool(app.dispatch, bolt_request))
         return to_starlette_response(app.dispatch(bolt_request))
 
     async def healthz(_: Request) -> Response:

@@ -10,6 +10,7 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -335,3 +336,25 @@ def test_storyfit_serve_with_half_the_oauth_settings_names_the_missing_one(
     )
     [line] = result.stderr.strip().splitlines()
     assert result.returncode == 1 and "SLACK_CLIENT_SECRET is not set" in line
+
+
+def test_a_workspace_waiting_on_slack_to_authorise_it_holds_up_no_one_else(
+    slack: SlackRequests,
+) -> None:
+    newcomer = MockWorkspace("T0GAMMA", "Gamma Gardens", "xoxb-gamma-token")
+    for workspace in (BETA, newcomer):
+        assert install(slack, workspace).status == 200
+    from_team(slack, BETA).command("/tier", "1")  # Beta's token is checked (and remembered)
+    held = slack.mock.delay_once("auth.test", 3.0)  # Gamma's first request checks its token
+
+    with ThreadPoolExecutor(1) as background:
+        waiting = background.submit(from_team(slack, newcomer).command, "/tier", "8500")
+        assert held.wait(timeout=30)
+        started = time.monotonic()
+        health = slack.get("/healthz")
+        elsewhere = from_team(slack, BETA).command("/tier", "8500")
+        waited = time.monotonic() - started
+        assert waiting.result().status == 200
+
+    assert health.status == 200 and elsewhere.status == 200 and "micro" in elsewhere.body
+    assert waited < 1.5

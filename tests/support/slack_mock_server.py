@@ -4,8 +4,9 @@ Point a ``WebClient`` at ``server.api_url``. Every request is recorded with its 
 (JSON or form; ``blocks``, ``view`` and ``files`` sent as JSON strings are decoded too). Messages
 and views breaking Block Kit limits are refused with ``invalid_blocks`` / ``invalid_arguments``,
 as Slack refuses them. ``rate_limit_once`` makes the next call of a method answer 429 with
-``Retry-After``; ``fail_once`` makes it answer ``{"ok": false, "error": ...}``; ``drop_once``
-records the next call of a method and closes the connection without answering (a lost reply).
+``Retry-After``; ``fail_once`` makes it answer ``{"ok": false, "error": ...}``; ``delay_once``
+answers it late; ``drop_once`` records the next call of a method and closes the connection
+without answering (a lost reply).
 
 ``users.info`` reports the roles in ``WORKSPACE_ROLES`` (everyone else is a plain member);
 ``leave(channel)`` takes the bot out of a channel: ``chat.postMessage`` there answers
@@ -124,6 +125,7 @@ class SlackMockServer:
         self._installed: dict[str, MockWorkspace] = {}
         """Bot token -> its workspace, for tokens granted through ``oauth.v2.access``."""
         self._revoked: set[str] = set()
+        self._delays: dict[str, list[tuple[float, threading.Event]]] = {}
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -161,6 +163,7 @@ class SlackMockServer:
             self._grants.clear()
             self._installed.clear()
             self._revoked.clear()
+            self._delays.clear()
 
     def grant(self, code: str, workspace: MockWorkspace) -> None:
         """Someone approved installing the app in ``workspace``; Slack redirects with ``code``."""
@@ -233,6 +236,14 @@ class SlackMockServer:
             method, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
         )
 
+    def delay_once(self, method: str, seconds: float) -> threading.Event:
+        """The next call of ``method`` is answered only after ``seconds`` (a slow Slack); the
+        event returned is set once that call has arrived and is being held."""
+        arrived = threading.Event()
+        with self._lock:
+            self._delays.setdefault(method, []).append((seconds, arrived))
+        return arrived
+
     def fail_once(self, method: str, error: str) -> None:
         """The next call of ``method`` answers ``{"ok": false, "error": error}``."""
         self._script(method, 200, {"ok": False, "error": error}, {})
@@ -284,6 +295,12 @@ class SlackMockServer:
     def _answer(
         self, method: str, body: dict[str, Any], token: str
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        with self._lock:
+            delays = self._delays.get(method)
+            delay = delays.pop(0) if delays else None
+        if delay is not None:
+            delay[1].set()
+            time.sleep(delay[0])
         with self._lock:
             scripted = self._scripted.get(method)
             if scripted:
