@@ -15,6 +15,8 @@ from bot.slack.client import SlackSetupError, check_slack_settings, uses_oauth
 from bot.slack.installations import BOT_SCOPES, Installations, NotInstalledError, digest_clients
 from tests.conftest import REPO
 
+pytest_plugins = ("tests.support.postgres_server",)
+
 STATE_SECRET = "x" * 32
 OAUTH = {
     "slack_client_id": "1111.2222",
@@ -93,8 +95,16 @@ def installation(team_id: str, token: str, enterprise_id: str | None = None) -> 
     )
 
 
-def test_each_workspace_gets_a_client_with_its_own_newest_token(tmp_path: Path) -> None:
-    configured = settings(tmp_path, **OAUTH)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    """The history database: the SQLite default in the data dir, or PostgreSQL."""
+    return None if request.param == "sqlite" else str(request.getfixturevalue("postgres_url"))
+
+
+def test_each_workspace_gets_a_client_with_its_own_newest_token(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    configured = settings(tmp_path, database_url=database_url, **OAUTH)
     history = History.open(configured.resolved_database_url)
     installations = Installations(configured, history.engine)
     try:
@@ -117,5 +127,24 @@ def test_digests_with_half_the_oauth_settings_name_the_missing_one(tmp_path: Pat
     try:
         with pytest.raises(SlackSetupError, match=r"^STORYFIT_STATE_SECRET is not set"):
             digest_clients(half, history.engine)
+    finally:
+        history.close()
+
+
+def test_an_install_state_is_accepted_once_and_only_as_signed(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    configured = settings(tmp_path, database_url=database_url, **OAUTH)
+    history = History.open(configured.resolved_database_url)
+    other = settings(
+        tmp_path, database_url=database_url, **{**OAUTH, "state_secret": "y" * 32}
+    )
+    try:
+        states = Installations(configured, history.engine).states
+        elsewhere = Installations(other, history.engine).states
+        first, second = states.issue(), states.issue()
+        assert states.consume(first) and not states.consume(first)
+        assert not elsewhere.consume(second) and states.consume(second)
+        assert not states.consume(first.rpartition(".")[0]) and not states.consume("")
     finally:
         history.close()
