@@ -136,9 +136,7 @@ def test_an_install_state_is_accepted_once_and_only_as_signed(
 ) -> None:
     configured = settings(tmp_path, database_url=database_url, **OAUTH)
     history = History.open(configured.resolved_database_url)
-    other = settings(
-        tmp_path, database_url=database_url, **{**OAUTH, "state_secret": "y" * 32}
-    )
+    other = settings(tmp_path, database_url=database_url, **{**OAUTH, "state_secret": "y" * 32})
     try:
         states = Installations(configured, history.engine).states
         elsewhere = Installations(other, history.engine).states
