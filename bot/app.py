@@ -15,6 +15,7 @@ from bot.listeners import (
     digest,
     events,
     home,
+    installation,
     roster_import,
     shortcuts,
     views,
@@ -33,7 +34,7 @@ NOT_INSTALLED = (
     "Ask a workspace admin to install it again."
 )
 #: The Slack surfaces, one listener module each; every one has ``register(app, deps)``.
-SURFACES = (roster_import, events, commands, actions, shortcuts, views, home, digest)
+SURFACES = (roster_import, events, commands, actions, shortcuts, views, home, digest, installation)
 #: Threads running lazy listeners: posting placeholders and results, waiting on the engine.
 LAZY_WORKERS = 16
 #: Engine calls (embedding, retrieval) running at once; more would only share the same cores.
