@@ -13,6 +13,9 @@ from typer.testing import CliRunner
 
 from bot.history.store import History
 from tests.bot.test_cli import storyfit
+from tests.bot.test_cli_creators import runner
+
+__all__ = ["runner"]
 
 TEAM_A = "T0AAAAAAA"
 TEAM_B = "T0BBBBBBB"
@@ -36,14 +39,6 @@ BRIEF = "A small coffee roastery wants people who make the morning brew a ritual
 
 def handles(rows: list[list[str]]) -> set[str]:
     return {row[0] for row in rows}
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ("STORYFIT_DATA_DIR", "STORYFIT_TIERS", "OPENAI_API_KEY", "STORYFIT_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return CliRunner()
 
 
 def write_roster(path: Path, rows: list[list[str]]) -> Path:

@@ -17,6 +17,7 @@ from bot.history.store import History
 from bot.service import StoryfitService
 from bot.settings import load_settings
 from retrieval.tiers import DEFAULT_SCHEME
+from tests.bot.test_history import history_url
 from tests.support.history_samples import (
     brief_and_answer,
     creator,
@@ -28,18 +29,12 @@ from tests.support.history_samples import (
 
 pytest_plugins = ("tests.support.postgres_server",)
 
+__all__ = ["history_url"]
+
 TEAM_A = "T0AAAAAAA"
 TEAM_B = "T0BBBBBBB"
 CHANNEL = "C0SAME"
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'history.sqlite3'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 @pytest.fixture()

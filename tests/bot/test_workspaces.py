@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,8 +13,10 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.digest.delivery import DigestScheduler
+from bot.listeners.runtime import ListenerDeps, NoWorkspaceError
 from bot.service import StoryfitService
 from bot.settings import Settings, load_settings
+from bot.slack.admins import Admins
 from bot.workspaces import Workspaces, checked_team_id
 from retrieval.errors import StoryfitError
 from retrieval.store.chroma import server_client
@@ -139,3 +142,20 @@ def test_the_scheduler_sends_each_teams_digest_with_that_teams_client(
     assert "4 briefs from 2 people" in by_token[f"Bearer xoxb-{TEAM_A}"]
     assert "4 briefs" not in by_token[f"Bearer xoxb-{TEAM_B}"]
     assert scheduler.run_once() == []
+
+
+def test_a_slack_request_naming_no_workspace_is_refused_when_serving_many(
+    tmp_path: Path,
+) -> None:
+    settings = load_settings(data_dir=tmp_path)
+    for per_team in (True, False):
+        with Workspaces(settings, per_team=per_team) as workspaces:
+            deps = ListenerDeps(workspaces, ThreadPoolExecutor(1), Admins([]))
+            if per_team:
+                for missing in (None, ""):
+                    with pytest.raises(NoWorkspaceError, match="did not say which workspace"):
+                        deps.service_for(missing)
+                assert deps.service_for(TEAM_A).team_id == TEAM_A
+            else:
+                assert deps.service_for(None) is deps.service_for(TEAM_A)
+            deps.work.shutdown()
