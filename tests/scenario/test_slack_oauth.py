@@ -27,6 +27,7 @@ from bot.settings import Settings
 from bot.slack.installations import BOT_SCOPES, NotInstalledError, digest_clients
 from bot.workspaces import Workspaces
 from tests.support.slack_harness import (
+    ADMIN,
     SIGNING_SECRET,
     Reply,
     ServerThread,
@@ -358,3 +359,22 @@ def test_a_workspace_waiting_on_slack_to_authorise_it_holds_up_no_one_else(
 
     assert health.status == 200 and elsewhere.status == 200 and "micro" in elsewhere.body
     assert waited < 1.5
+
+
+def test_a_roster_sent_in_one_workspace_is_fetched_with_that_workspaces_token(
+    slack: SlackRequests,
+) -> None:
+    assert install(slack, ALPHA).status == 200
+    slack.mock.reset()
+    file_id = slack.mock.share_file("roster.csv", b"handle,followers\nnewbie,1200\n")
+    files = [{"id": file_id, "name": "roster.csv"}]
+
+    reply, _ = from_team(slack, ALPHA).direct_message(
+        "", user=ADMIN, subtype="file_share", files=files
+    )
+
+    assert reply.status == 200
+    slack.mock.wait_for("chat.postMessage", timeout=60)
+    [download] = slack.mock.calls("download")
+    assert download.status == 200 and token_of(download) == ALPHA.bot_token
+    assert {token_of(call) for call in slack.mock.calls("files.info")} == {ALPHA.bot_token}
