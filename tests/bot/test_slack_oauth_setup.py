@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs
+from slack_bolt.request import BoltRequest
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.history.store import History
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.client import SlackSetupError, check_slack_settings, uses_oauth
+from bot.slack.install_pages import installed, not_installed
 from bot.slack.installations import BOT_SCOPES, Installations, NotInstalledError, digest_clients
 from tests.conftest import REPO
 
@@ -146,3 +149,23 @@ def test_an_install_state_is_accepted_once_and_only_as_signed(
         assert not states.consume(first.rpartition(".")[0]) and not states.consume("")
     finally:
         history.close()
+
+
+def test_an_unknown_failure_is_shown_escaped_with_a_way_to_start_again(tmp_path: Path) -> None:
+    configured = settings(tmp_path, **OAUTH)
+    history = History.open(configured.resolved_database_url)
+    try:
+        oauth = Installations(configured, history.engine).oauth_settings()
+        failure = FailureArgs(
+            request=BoltRequest(body="", query="error=x"),
+            reason="<script>alert(1)</script>",
+            suggested_status_code=200,
+            settings=oauth,
+            default=CallbackOptions(success=installed, failure=not_installed),
+        )
+        page = not_installed(failure)
+    finally:
+        history.close()
+    assert page.status == 200 and "Storyfit was not installed" in page.body
+    assert "&lt;script&gt;" in page.body and "<script>" not in page.body
+    assert 'href="/slack/install"' in page.body
