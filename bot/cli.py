@@ -536,7 +536,8 @@ def digest(
 
     from bot.digest.delivery import post_digest, recent_digest, send_due_digests
     from bot.digest.text import render_digest_text
-    from bot.slack.client import SlackSetupError, digest_client, unreachable
+    from bot.slack.client import SlackSetupError, unreachable
+    from bot.slack.installations import digest_clients
 
     context: Context = ctx.obj
     now = _digest_time(at, context.settings)
@@ -546,8 +547,11 @@ def digest(
         raise fail("Give --channel ID to post the digest there, --print to show it, or --send-due.")
     with service_for(ctx, team) as service:
         try:
+            client_for = digest_clients(context.settings, service.history.engine)
             if send_due:
-                results = send_due_digests(service, now)
+                results = send_due_digests(
+                    service, now, client_factory=lambda _: client_for(service.team_id)
+                )
                 for result in results:
                     console = out if result.status == "posted" else err
                     console.print(escape(result.describe()), highlight=False, soft_wrap=True)
@@ -560,7 +564,7 @@ def digest(
             else:
                 assert channel is not None
                 digest = recent_digest(service, channel, now)
-                posted = post_digest(digest_client(context.settings), channel, digest)
+                posted = post_digest(client_for(service.team_id), channel, digest)
                 note = f" ({posted.chart_error})" if posted.chart_error else ""
                 out.print(
                     escape(f"Posted the digest to {channel} (ts {posted.ts}){note}."),

@@ -17,14 +17,15 @@ import uvicorn
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_bolt.error import BoltError
-from slack_sdk import WebClient
+from slack_bolt.oauth import OAuthFlow
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.app import build_app, lower_thread_priority
-from bot.digest.delivery import ClientFor, DigestScheduler
+from bot.digest.delivery import DigestScheduler
 from bot.observability.dispatch import ObservedSocketModeHandler, observed_dispatch
 from bot.observability.logs import configure_logging
 from bot.observability.metrics import Metrics
@@ -35,9 +36,10 @@ from bot.settings import Settings
 from bot.slack.client import (
     SlackSetupError,
     check_slack_settings,
-    digest_client,
     unreachable,
+    uses_oauth,
 )
+from bot.slack.installations import digest_clients
 from bot.workspaces import Workspaces
 
 EVENTS_PATH = "/slack/events"
@@ -77,10 +79,14 @@ async def capped_body(request: Request, limit: int) -> bytes | None:
 def build_asgi(app: App | None, ops: Operations) -> Starlette:
     """``POST /slack/events`` (when ``app`` is given) and the operations endpoints of ``ops``.
 
-    Requests are dispatched on the event loop itself, as Bolt's own Starlette adapter does: the
-    ack path does no network I/O (the modal is opened from another thread), and a hop to a worker
-    thread would add GIL hand-offs, which cost most when briefs keep the interpreter busy.
+    In one workspace requests are dispatched on the event loop itself, as Bolt's own Starlette
+    adapter does: the ack path does no network I/O (the modal is opened from another thread), and
+    a hop to a worker thread would add GIL hand-offs, which cost most when briefs keep the
+    interpreter busy. With many workspaces each request is first authorised from the database
+    (and a token's first request by ``auth.test``), so it is dispatched on a worker thread: one
+    workspace waiting on the database or on Slack holds up no other.
     """
+    authorises_per_request = app is not None and app.oauth_flow is not None
 
     async def slack_events(request: Request) -> Response:
         assert app is not None
@@ -89,12 +95,36 @@ def build_asgi(app: App | None, ops: Operations) -> Starlette:
         if body is None:
             return PlainTextResponse(TOO_LARGE, status_code=413, headers={"Connection": "close"})
         bolt_request = to_bolt_request(request, body)
+        if authorises_per_request:
+            return to_starlette_response(
+                await run_in_threadpool(observed_dispatch, app, bolt_request, ops.metrics, arrived)
+            )
         return to_starlette_response(observed_dispatch(app, bolt_request, ops.metrics, arrived))
 
     routes = operations_routes(ops)
     if app is not None:
         routes.append(Route(EVENTS_PATH, slack_events, methods=["POST"]))
+    if app is not None and app.oauth_flow is not None:
+        routes += oauth_routes(app.oauth_flow)
     return Starlette(routes=routes)
+
+
+def oauth_routes(flow: OAuthFlow) -> list[Route]:
+    """``GET /slack/install`` and ``GET /slack/oauth_redirect``, run by Bolt's flow on a worker
+    thread (they wait on the database and, for the redirect, on ``oauth.v2.access``)."""
+
+    async def install(request: Request) -> Response:
+        reply = await run_in_threadpool(flow.handle_installation, to_bolt_request(request, b""))
+        return to_starlette_response(reply)
+
+    async def redirect(request: Request) -> Response:
+        reply = await run_in_threadpool(flow.handle_callback, to_bolt_request(request, b""))
+        return to_starlette_response(reply)
+
+    return [
+        Route(flow.install_path, install, methods=["GET"]),
+        Route(flow.redirect_uri_path, redirect, methods=["GET"]),
+    ]
 
 
 def warm_up(service: StoryfitService) -> None:
@@ -138,37 +168,22 @@ def uvicorn_config(asgi: Starlette, host: str, port: int) -> uvicorn.Config:
     )
 
 
-def single_workspace_client(client: WebClient) -> ClientFor:
-    """``client_for`` of a single-workspace deployment: its one client (per_team is false)."""
-    return lambda _team_id: client
-
-
-def serve(
-    settings: Settings,
-    *,
-    host: str,
-    port: int,
-    per_team: bool = False,
-    client_for: ClientFor | None = None,
-) -> None:
+def serve(settings: Settings, *, host: str, port: int) -> None:
     """Run until interrupted. Raises ``SlackSetupError`` for missing or refused settings.
 
-    ``per_team``: serve many workspaces, each from its own roster and history (see
-    ``bot.workspaces``), posting each one's digests with its own client from ``client_for``
-    (required then: one workspace's token must never post another's digest); else every
-    request is the single workspace's, and digests go out with the ``SLACK_BOT_TOKEN`` client."""
-    if per_team and client_for is None:
-        raise ValueError(
-            "Serving many workspaces needs each workspace's Slack client (client_for)."
-        )
+    With the OAuth settings, many workspaces, each from its own roster and history (see
+    ``bot.workspaces``); else every request is the single workspace's."""
     mode = check_slack_settings(settings)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     configure_logging(settings.log_format)
-    with Workspaces(settings, per_team=per_team) as workspaces, ExitStack() as background:
+    with (
+        Workspaces(settings, per_team=uses_oauth(settings)) as workspaces,
+        ExitStack() as background,
+    ):
         metrics = Metrics()
         app = open_app(settings, workspaces, metrics)
         ops = Operations(mode, metrics, service_readiness(settings, workspaces.service(None)))
-        clients = client_for or single_workspace_client(digest_client(settings))
+        clients = digest_clients(settings, workspaces.service(None).history.engine)
         background.enter_context(DigestScheduler(workspaces, clients))
         if mode == "http":
             logger.info("Slack requests on http://%s:%d%s", host, port, EVENTS_PATH)

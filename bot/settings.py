@@ -16,6 +16,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from retrieval.tiers import DEFAULT_SCHEME, TierScheme, parse_tier_scheme
 
+#: STORYFIT_STATE_SECRET signs the OAuth state parameter: shorter secrets are guessable.
+MIN_STATE_SECRET_CHARS = 32
+
 
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name)
@@ -64,6 +67,13 @@ class Settings(BaseSettings):
         default=None, validation_alias=_env("SLACK_APP_TOKEN")
     )
     slack_api_url: str | None = Field(default=None, validation_alias=_env("STORYFIT_SLACK_API_URL"))
+    slack_client_id: str | None = Field(default=None, validation_alias=_env("SLACK_CLIENT_ID"))
+    slack_client_secret: SecretStr | None = Field(
+        default=None, validation_alias=_env("SLACK_CLIENT_SECRET")
+    )
+    state_secret: SecretStr | None = Field(
+        default=None, validation_alias=_env("STORYFIT_STATE_SECRET")
+    )
     admin_users: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias=_env("STORYFIT_ADMIN_USERS")
     )
@@ -95,6 +105,25 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
         return value.strip()
+
+    @field_validator("slack_client_id")
+    @classmethod
+    def _optional_text(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return value.strip() or None
+
+    @field_validator("state_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(value.get_secret_value()) < MIN_STATE_SECRET_CHARS:
+            raise ValueError(
+                f"must be at least {MIN_STATE_SECRET_CHARS} characters of random text, e.g. "
+                'the output of: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+            )
+        return value
 
     @field_validator("digest_cron")
     @classmethod

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -228,3 +230,14 @@ TeamRow = (
     | DigestDeliveryRow
     | DigestRequestRow
 )
+
+
+# -- slack_sdk's OAuth stores (many workspaces: ``bot.slack.installations``) -------------------
+# Described by slack_sdk itself, so the schema test notices when a new slack_sdk changes them
+# (write a migration then). Prefixed, like the version table, to share a database safely.
+SLACK_BOTS_TABLE = "storyfit_slack_bots"
+SLACK_INSTALLATIONS_TABLE = "storyfit_slack_installations"
+SLACK_OAUTH_STATES_TABLE = "storyfit_slack_oauth_states"
+SQLAlchemyInstallationStore.build_bots_table(Base.metadata, SLACK_BOTS_TABLE)
+SQLAlchemyInstallationStore.build_installations_table(Base.metadata, SLACK_INSTALLATIONS_TABLE)
+SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, SLACK_OAUTH_STATES_TABLE)

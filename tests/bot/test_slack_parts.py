@@ -138,6 +138,8 @@ def test_the_manifest_declares_what_the_app_listens_to() -> None:
         "app_mention",
         "message.im",
         "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
     }
     assert settings["interactivity"]["is_enabled"] is True
     assert features["app_home"]["home_tab_enabled"] is True

@@ -4,6 +4,7 @@ and the real service over the bundled sample roster."""
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import time
 from collections.abc import Iterator
@@ -117,6 +118,21 @@ def test_url_verification_echoes_the_challenge(slack: SlackRequests) -> None:
 def test_health_answers_on_get(slack: SlackRequests) -> None:
     reply = slack.get("/healthz")
     assert reply.status == 200 and reply.json() == {"ok": True, "mode": "http"}
+
+
+def test_one_workspace_offers_no_install_pages(slack: SlackRequests) -> None:
+    assert slack.get("/slack/install").status == 404
+    assert slack.get("/slack/oauth_redirect?code=c&state=s").status == 404
+
+
+@pytest.mark.parametrize("event", ["app_uninstalled", "tokens_revoked"])
+def test_losing_the_one_token_is_acknowledged_and_logged_with_what_to_do(
+    slack: SlackRequests, caplog: pytest.LogCaptureFixture, event: str
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        reply = slack.event({"type": event, "tokens": {"bot": ["U0STORYBOT"]}})
+    assert reply.status == 200
+    assert any("set SLACK_BOT_TOKEN to the new" in record.getMessage() for record in caplog.records)
 
 
 def test_a_forged_signature_is_refused_and_nothing_happens(slack: SlackRequests) -> None:

@@ -89,6 +89,11 @@ def sign(secret: str, timestamp: str, body: str) -> str:
 class Reply:
     status: int
     body: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def header(self, name: str) -> list[str]:
+        """Every value of header ``name`` (case-insensitive)."""
+        return [value for key, value in self.headers if key.lower() == name.lower()]
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -139,13 +144,14 @@ class SlackRequests:
         finally:
             connection.close()
 
-    def get(self, path: str) -> Reply:
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Reply:
         url = urlparse(self.base_url)
         connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=30)
         try:
-            connection.request("GET", path)
+            connection.request("GET", path, headers=headers or {})
             response = connection.getresponse()
-            return Reply(response.status, response.read().decode())
+            body = response.read().decode()
+            return Reply(response.status, body, tuple(response.getheaders()))
         finally:
             connection.close()
 

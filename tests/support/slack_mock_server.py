@@ -4,12 +4,18 @@ Point a ``WebClient`` at ``server.api_url``. Every request is recorded with its 
 (JSON or form; ``blocks``, ``view`` and ``files`` sent as JSON strings are decoded too). Messages
 and views breaking Block Kit limits are refused with ``invalid_blocks`` / ``invalid_arguments``,
 as Slack refuses them. ``rate_limit_once`` makes the next call of a method answer 429 with
-``Retry-After``; ``fail_once`` makes it answer ``{"ok": false, "error": ...}``; ``drop_once``
-records the next call of a method and closes the connection without answering (a lost reply).
+``Retry-After``; ``fail_once`` makes it answer ``{"ok": false, "error": ...}``; ``delay_once``
+answers it late; ``drop_once`` records the next call of a method and closes the connection
+without answering (a lost reply).
 
 ``users.info`` reports the roles in ``WORKSPACE_ROLES`` (everyone else is a plain member);
 ``leave(channel)`` takes the bot out of a channel: ``chat.postMessage`` there answers
 ``not_in_channel``, as Slack does for an app without ``chat:write.public``.
+
+Installing through OAuth: ``grant(code, workspace)`` is Slack's side of an approved install, so
+``oauth.v2.access`` (with ``CLIENT_ID`` / ``CLIENT_SECRET`` as Basic auth) trades ``code`` once for
+that workspace's bot token; ``auth.test`` and ``users.info`` then answer with the token's team.
+``revoke(team_id)`` makes that team's tokens answer ``token_revoked``, as after an uninstall.
 
 Lazy listeners finish after the HTTP response: ``wait_for`` polls the recorded calls until a
 deadline instead of sleeping a fixed time.
@@ -17,6 +23,7 @@ deadline instead of sleeping a fixed time.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import json
@@ -47,6 +54,23 @@ WORKSPACE_ROLES = {
     WORKSPACE_ADMIN: "is_admin",
 }
 _DROP = (0, {}, {})
+#: The Slack app's credentials for ``oauth.v2.access``.
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "storyfit-test-client-secret"
+APP_ID = "A0STORYFIT"
+
+
+@dataclass(frozen=True)
+class MockWorkspace:
+    """A workspace the app is installed into: its team and the bot token Slack grants it."""
+
+    team_id: str
+    name: str
+    bot_token: str
+    installer: str = "U0INSTALLER"
+
+
+_DEFAULT_WORKSPACE = MockWorkspace(TEAM_ID, "Storyfit Test", "xoxb-storyfit-test")
 
 
 class _Server(ThreadingHTTPServer):
@@ -97,6 +121,11 @@ class SlackMockServer:
         """Channels the bot is not a member of."""
         self.socket_mode_url = "ws://127.0.0.1:9/unset"
         """What ``apps.connections.open`` (called with an ``xapp-`` token) answers."""
+        self._grants: dict[str, MockWorkspace] = {}
+        self._installed: dict[str, MockWorkspace] = {}
+        """Bot token -> its workspace, for tokens granted through ``oauth.v2.access``."""
+        self._revoked: set[str] = set()
+        self._delays: dict[str, list[tuple[float, threading.Event]]] = {}
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -131,6 +160,50 @@ class SlackMockServer:
             self.uploads.clear()
             self.shared_files.clear()
             self.outside.clear()
+            self._grants.clear()
+            self._installed.clear()
+            self._revoked.clear()
+            self._delays.clear()
+
+    def grant(self, code: str, workspace: MockWorkspace) -> None:
+        """Someone approved installing the app in ``workspace``; Slack redirects with ``code``."""
+        with self._lock:
+            self._grants[code] = workspace
+
+    def revoke(self, team_id: str) -> None:
+        """The app was uninstalled from ``team_id``: its bot tokens answer ``token_revoked``."""
+        with self._lock:
+            self._revoked |= {
+                token for token, space in self._installed.items() if space.team_id == team_id
+            }
+
+    def workspace_of(self, token: str) -> MockWorkspace:
+        """The workspace a bot token was granted for (the default workspace for other tokens)."""
+        with self._lock:
+            return self._installed.get(token, _DEFAULT_WORKSPACE)
+
+    def _oauth_access(self, authorization: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``oauth.v2.access``: the app's credentials as Basic auth and a code, used once."""
+        expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        if authorization != f"Basic {expected}":
+            return {"ok": False, "error": "invalid_client_id"}
+        with self._lock:
+            workspace = self._grants.pop(str(body.get("code")), None)
+            if workspace is None:
+                return {"ok": False, "error": "invalid_code"}
+            self._installed[workspace.bot_token] = workspace
+        return {
+            "ok": True,
+            "app_id": APP_ID,
+            "authed_user": {"id": workspace.installer},
+            "scope": "app_mentions:read,chat:write,commands",
+            "token_type": "bot",
+            "access_token": workspace.bot_token,
+            "bot_user_id": BOT_USER_ID,
+            "team": {"id": workspace.team_id, "name": workspace.name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
 
     def share_file(self, name: str, content: bytes) -> str:
         """A file someone shared (sent the bot in a DM); returns its id for the event."""
@@ -162,6 +235,14 @@ class SlackMockServer:
         self._script(
             method, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
         )
+
+    def delay_once(self, method: str, seconds: float) -> threading.Event:
+        """The next call of ``method`` is answered only after ``seconds`` (a slow Slack); the
+        event returned is set once that call has arrived and is being held."""
+        arrived = threading.Event()
+        with self._lock:
+            self._delays.setdefault(method, []).append((seconds, arrived))
+        return arrived
 
     def fail_once(self, method: str, error: str) -> None:
         """The next call of ``method`` answers ``{"ok": false, "error": error}``."""
@@ -212,12 +293,20 @@ class SlackMockServer:
     # -- answering -------------------------------------------------------------------------
 
     def _answer(
-        self, method: str, body: dict[str, Any]
+        self, method: str, body: dict[str, Any], token: str
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        with self._lock:
+            delays = self._delays.get(method)
+            delay = delays.pop(0) if delays else None
+        if delay is not None:
+            delay[1].set()
+            time.sleep(delay[0])
         with self._lock:
             scripted = self._scripted.get(method)
             if scripted:
                 return scripted.pop(0)
+            if token in self._revoked:
+                return 200, {"ok": False, "error": "token_revoked"}, {}
         if method in _MESSAGE_METHODS and isinstance(body.get("blocks"), list):
             problems = block_problems(body["blocks"])
             if problems:
@@ -226,20 +315,22 @@ class SlackMockServer:
             problems = view_problems(body["view"])
             if problems:
                 return 200, {"ok": False, "error": "invalid_arguments", "errors": problems}, {}
-        return 200, self._success(method, body), {}
+        return 200, self._success(method, body, self.workspace_of(token)), {}
 
     def _next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"
 
-    def _success(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _success(
+        self, method: str, body: dict[str, Any], workspace: MockWorkspace
+    ) -> dict[str, Any]:
         channel = body.get("channel") or body.get("channel_id") or "C0TEST"
         if method == "auth.test":
             return {
                 "ok": True,
                 "url": "https://storyfit-test.slack.com/",
-                "team": "Storyfit Test",
+                "team": workspace.name,
                 "user": "storyfit",
-                "team_id": TEAM_ID,
+                "team_id": workspace.team_id,
                 "user_id": BOT_USER_ID,
                 "bot_id": BOT_ID,
             }
@@ -247,7 +338,7 @@ class SlackMockServer:
             user = str(body.get("user"))
             role = WORKSPACE_ROLES.get(user)
             flags = {flag: flag == role for flag in ("is_admin", "is_owner", "is_primary_owner")}
-            return {"ok": True, "user": {"id": user, "team_id": TEAM_ID, **flags}}
+            return {"ok": True, "user": {"id": user, "team_id": workspace.team_id, **flags}}
         if method == "conversations.info":
             return {
                 "ok": True,
@@ -322,10 +413,12 @@ class SlackMockServer:
                 token = headers.get("authorization", "")
                 if method == "apps.connections.open" and token.startswith("Bearer xapp-"):
                     status, payload, extra = 200, {"ok": True, "url": mock.socket_mode_url}, {}
+                elif method == "oauth.v2.access":
+                    status, payload, extra = 200, mock._oauth_access(token, body), {}
                 elif not token.startswith("Bearer xoxb-"):
                     status, payload, extra = 200, {"ok": False, "error": "not_authed"}, {}
                 else:
-                    status, payload, extra = mock._answer(method, body)
+                    status, payload, extra = mock._answer(method, body, token[len("Bearer ") :])
                 ok = status == 200 and bool(payload.get("ok"))
                 mock._record(RecordedCall(method, body, raw, headers, status, ok))
                 if (status, payload, extra) == _DROP:
