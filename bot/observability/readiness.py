@@ -22,7 +22,7 @@ from sqlalchemy import text
 
 from bot.service import StoryfitService
 from bot.settings import Settings
-from bot.slack.client import SlackSetupError, api_url, unreachable
+from bot.slack.client import SlackSetupError, api_url, unreachable, uses_oauth
 from retrieval.redaction import redact
 
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -143,7 +143,9 @@ class Readiness:
 def slack_probe(settings: Settings) -> Callable[[], None]:
     """One call to Slack's Web API, without retries: a failure names Slack's error or the
     network's."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    # With OAuth there is no one bot token (SLACK_BOT_TOKEN is ignored): api.test then.
+    bot_token = None if uses_oauth(settings) else settings.slack_bot_token
+    token = bot_token.get_secret_value() if bot_token else ""
     client = WebClient(
         token=token or None,
         base_url=api_url(settings),

@@ -297,7 +297,9 @@ def test_storyfit_serve_installs_and_answers_a_workspace_and_the_cli_posts_its_d
         "STORYFIT_STATE_SECRET": STATE_SECRET,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
     }
-    with serving(tmp_path, oauth_mock, **credentials) as slack:
+    with serving(tmp_path, oauth_mock, log_file=None, **credentials) as slack:
+        ready = slack.get("/readyz")
+        assert ready.status == 200, ready.body
         assert install(slack, ALPHA).status == 200
         assert from_team(slack, ALPHA).command("/storyfit", BRIEF).status == 200
         [answer] = oauth_mock.wait_for("chat.update", timeout=60)

@@ -415,6 +415,8 @@ class SlackMockServer:
                     status, payload, extra = 200, {"ok": True, "url": mock.socket_mode_url}, {}
                 elif method == "oauth.v2.access":
                     status, payload, extra = 200, mock._oauth_access(token, body), {}
+                elif method == "api.test":  # Slack answers it without a token
+                    status, payload, extra = 200, {"ok": True, "args": body}, {}
                 elif not token.startswith("Bearer xoxb-"):
                     status, payload, extra = 200, {"ok": False, "error": "not_authed"}, {}
                 else:
