@@ -1,0 +1,206 @@
+"""What in each pick's bio carries the fit, by meaning: the segment closest to the brief, and
+which of the brief's stressed qualifiers the bio carries.
+
+Only the final picks are read this way (7-10 bios of a few segments each), so it costs a few
+embeddings per answer, not per candidate:
+
+- *Evidence by meaning*: a pick sharing no word with the brief (another language, a paraphrase)
+  is quoted with its segment closest to the brief's search vector, not its opening one ("Mum of
+  three | Amateur potter, wheel-thrown stoneware" for a ceramics brief quotes the pottery).
+- *Unmet qualifiers* (``retrieval.engine.qualifiers``): a pick carries a qualifier when its bio
+  has all the qualifier's words, or one of its segments is within ``CARRY_COSINE`` of the
+  qualifier's vector. A modifier ("sustainable" in "sustainable fashion") is only a qualifier
+  when at least half of the picks' bios have its head word and none carries the modifier.
+
+Segment vectors are kept (``SegmentVectors``): the same creators come back brief after brief.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.contract import Unmet
+from retrieval.engine.explain import bio_segments
+from retrieval.engine.qualifiers import Qualifier
+from retrieval.engine.ranking import Candidate, Query
+from retrieval.ports import Embedder, FloatMatrix, FloatVector, PartEmbedder
+
+#: A segment this close to a qualifier carries it (the cosine of ``SegmentVectors``: with the
+#: local embedder, the multilingual encoder's). Chosen on the tuning half of the real-bio set
+#: only: in rA04 "for mothers", rA05 "sustainable" and rA07 "on a budget", the judged bios that
+#: carry the qualifier scored 0.44-0.71, those that do not at most 0.32; in the tuning half of
+#: bench/eval/qualifier_briefs.json, the segments carrying "plastic-free" scored 0.33-0.37, the
+#: highest not carrying a qualifier 0.30. bench/bench_qualifiers.py reports the held-out half.
+CARRY_COSINE = 0.33
+#: Qualifiers checked per answer (each may cost one embedding), and said unmet, at most: a
+#: brief stressing more is better read by a person.
+MAX_CHECKED = 6
+MAX_UNMET = 3
+#: Segment vectors kept, least recently used dropped first (a 5,000-creator roster's picks
+#: across many briefs; ~3.5 KB each with the local embedder).
+SEGMENT_CACHE = 4_096
+
+
+class SegmentVectors:
+    """Vectors of short texts (bio segments, qualifiers), the last ``size`` kept: by the
+    embedder's light encoder alone when it has one (``PartEmbedder``), else by the embedder.
+    ``project`` takes a vector of the whole embedder (the brief's, a bio's) to the same space."""
+
+    def __init__(self, embedder: Embedder, size: int = SEGMENT_CACHE) -> None:
+        self._embedder = embedder
+        self._part = embedder.light_part if isinstance(embedder, PartEmbedder) else None
+        self._size = size
+        self._kept: OrderedDict[str, FloatVector] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def project(self, vector: FloatVector) -> FloatVector:
+        """``vector``'s slice for the encoder texts are embedded with, at unit length."""
+        if self._part is None:
+            return vector
+        parts = self._embedder.parts
+        start = sum(parts[: self._part])
+        piece = vector[start : start + parts[self._part]]
+        norm = float(np.linalg.norm(piece))
+        return piece / norm if norm > 0 else piece
+
+    def _embed(self, texts: Sequence[str]) -> FloatMatrix:
+        if isinstance(self._embedder, PartEmbedder) and self._part is not None:
+            return self._embedder.embed_part(texts, self._part)
+        return self._embedder.embed(texts)
+
+    def of(self, texts: Sequence[str]) -> dict[str, FloatVector]:
+        """Each distinct text's vector; the ones not kept are embedded in one batch."""
+        wanted = list(dict.fromkeys(texts))
+        with self._lock:
+            missing = [text for text in wanted if text not in self._kept]
+        embedded = self._embed(missing) if missing else np.zeros((0, 0), np.float32)
+        with self._lock:
+            for text, vector in zip(missing, embedded, strict=True):
+                self._kept[text] = vector
+            found = {}
+            for text in wanted:
+                self._kept.move_to_end(text)
+                found[text] = self._kept[text]
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return found
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """For each pick (by key): its segment closest to the brief, when it needs one, and the
+    qualifiers it carries; and the qualifiers no pick (or only some) carry."""
+
+    fitting: dict[str, str]
+    carries: dict[str, list[str]]
+    unmet: list[Unmet]
+
+
+def ground(
+    picks: Sequence[Candidate],
+    query: Query,
+    qualifiers: Sequence[Qualifier],
+    vectors: SegmentVectors,
+) -> Grounding:
+    """Read the picks' bios against the brief's subject and its stressed qualifiers."""
+    segments = {pick.key: [s.text for s in bio_segments(pick.creator.bio)] for pick in picks}
+    wanted = _active(qualifiers, picks)
+    lexical = {(pick.key, q.text): q.worded_in(pick.creator.bio) for pick in picks for q in wanted}
+    unsure = [p for p in picks if any(not lexical[p.key, q.text] for q in wanted)]
+    placed = [p for p in picks if len(segments[p.key]) > 1 and not query.keys_in(p.creator.bio)]
+    texts = [
+        *(q.text for q in wanted if not all(lexical[p.key, q.text] for p in picks)),
+        *(
+            text
+            for pick in {p.key: p for p in [*placed, *unsure]}.values()
+            for text in segments[pick.key]
+        ),
+    ]
+    found = vectors.of(texts)
+    brief = vectors.project(query.vector)
+    fitting = {
+        pick.key: max(segments[pick.key], key=lambda text: float(found[text] @ brief))
+        for pick in placed
+    }
+    carries: dict[str, list[str]] = {pick.key: [] for pick in picks}
+    for q in wanted:
+        for pick in picks:
+            if lexical[pick.key, q.text] or _close(
+                found, q.text, segments[pick.key], vectors, pick
+            ):
+                carries[pick.key].append(q.text)
+    return Grounding(fitting, carries, _unmet(wanted, picks, carries))
+
+
+def _active(qualifiers: Sequence[Qualifier], picks: Sequence[Candidate]) -> list[Qualifier]:
+    """The qualifiers to check: every phrase, and each modifier whose head word at least half
+    of the picks' bios have (the picks share the subject the modifier narrows)."""
+    if not picks:
+        return []
+    active = []
+    for qualifier in qualifiers:
+        if qualifier.head is not None:
+            head = Qualifier(qualifier.head)
+            having = sum(head.worded_in(pick.creator.bio) for pick in picks)
+            if 2 * having < len(picks):
+                continue
+        active.append(qualifier)
+    return active[:MAX_CHECKED]
+
+
+def _close(
+    found: dict[str, FloatVector],
+    qualifier: str,
+    segments: Sequence[str],
+    vectors: SegmentVectors,
+    pick: Candidate,
+) -> bool:
+    """A segment of the pick's bio (its whole bio vector when it has one segment or none) is
+    within ``CARRY_COSINE`` of ``qualifier``."""
+    wanted = found.get(qualifier)
+    if wanted is None:
+        return False
+    rows = (
+        [found[text] for text in segments] if len(segments) > 1 else [vectors.project(pick.vector)]
+    )
+    return max(float(row @ wanted) for row in rows) >= CARRY_COSINE
+
+
+def _unmet(
+    qualifiers: Sequence[Qualifier], picks: Sequence[Candidate], carries: dict[str, list[str]]
+) -> list[Unmet]:
+    """A plain sentence for each qualifier no pick carries, or (for an audience, "without" or
+    compound qualifier) only some picks carry; a modifier only when no pick carries it."""
+    unmet = []
+    for qualifier in qualifiers:
+        having = sum(qualifier.text in carries[pick.key] for pick in picks)
+        if having == len(picks) or (having and qualifier.head is not None):
+            continue
+        unmet.append(
+            Unmet(
+                qualifier=qualifier.text,
+                found=having,
+                picks=len(picks),
+                reason=_reason(qualifier, having, len(picks)),
+            )
+        )
+    return unmet[:MAX_UNMET]
+
+
+def _reason(qualifier: Qualifier, having: int, picks: int) -> str:
+    said = f"“{qualifier.text}”"
+    if having:
+        return (
+            f"Only {having} of {picks} picks' bios mention {said} or say it in other words; "
+            "the others fit the rest of the brief without it."
+        )
+    rest = f"“{qualifier.head}”" if qualifier.head else "the rest of the brief"
+    return (
+        f"No pick's bio mentions {said} or says it in other words: these creators fit {rest} "
+        "without it."
+    )
