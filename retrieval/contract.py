@@ -110,3 +110,7 @@ class Recommendation(BaseModel):
     """Things the user should know about how the brief was read (truncation, inferred filters)."""
     unmet: list[Unmet] = Field(default_factory=list)
     """Qualifiers the brief stresses that no pick (or only some) carry, said plainly."""
+
+    def carriers(self, unmet: Unmet) -> list[str]:
+        """The handles of the picks whose bios carry ``unmet``'s qualifier."""
+        return [pick.handle for pick in self.picks if unmet.qualifier in pick.carries]

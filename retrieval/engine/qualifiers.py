@@ -83,6 +83,11 @@ class Qualifier:
             return False
         return self.stems <= content_stems(text) and numbers <= set(_NUMBER.findall(text))
 
+    def partly_worded_in(self, text: str) -> bool:
+        """True when ``text`` has some of the qualifier's content words ("plastic" of
+        "plastic-free")."""
+        return bool(self.stems & content_stems(text))
+
 
 def stressed_qualifiers(story: str) -> list[Qualifier]:
     """The qualifiers ``story`` stresses: its phrases and compounds in the order it names them,
