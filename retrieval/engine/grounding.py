@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.contract import Unmet
-from retrieval.engine.explain import bio_segments
+from retrieval.engine.explain import bio_segments, evidence
 from retrieval.engine.qualifiers import Qualifier
 from retrieval.engine.ranking import Candidate, Query
 from retrieval.ports import Embedder, FloatMatrix, FloatVector, PartEmbedder
@@ -116,13 +116,15 @@ def ground(
     segments = {pick.key: [s.text for s in bio_segments(pick.creator.bio)] for pick in picks}
     wanted = _active(qualifiers, picks)
     lexical = {(pick.key, q.text): q.worded_in(pick.creator.bio) for pick in picks for q in wanted}
+    # Bios of one segment are read by their stored vector: only longer ones are embedded.
     unsure = [p for p in picks if any(not lexical[p.key, q.text] for q in wanted)]
-    placed = [p for p in picks if len(segments[p.key]) > 1 and not query.keys_in(p.creator.bio)]
+    placed = [p for p in picks if not evidence(p.creator.bio, query)[0]]
     texts = [
         *(q.text for q in wanted if not all(lexical[p.key, q.text] for p in picks)),
         *(
             text
             for pick in {p.key: p for p in [*placed, *unsure]}.values()
+            if len(segments[pick.key]) > 1
             for text in segments[pick.key]
         ),
     ]
@@ -131,6 +133,7 @@ def ground(
     fitting = {
         pick.key: max(segments[pick.key], key=lambda text: float(found[text] @ brief))
         for pick in placed
+        if len(segments[pick.key]) > 1
     }
     carries: dict[str, list[str]] = {pick.key: [] for pick in picks}
     for q in wanted:
