@@ -131,12 +131,17 @@ def run(half: str | None, sets: Sequence[str]) -> dict[str, Any]:
     controls = [b for b in data["controls"] if half in (None, b["half"])]
     embedder = FusedEmbedder(LocalMiniLMEmbedder(MODEL_DIR), MultilingualEmbedder())
     times: list[float] = []
+    whole: list[float] = []
     undo = timed_grounding(times)
     report: dict[str, Any] = {}
     try:
         with indexed(load_roster(SAMPLE_ROSTER).creators, embedder) as index:
             engine = Recommender(index, DEFAULT_SCHEME, embedder)
-            answers = {b["id"]: engine.recommend(request_for(b)) for b in [*briefs, *controls]}
+            answers = {}
+            for brief in [*briefs, *controls]:
+                started = time.perf_counter()
+                answers[brief["id"]] = engine.recommend(request_for(brief))
+                whole.append(1000 * (time.perf_counter() - started))
         report["judged"] = judge(briefs, answers)
         report["controls"] = [
             {"id": b["id"], "entries": unmet_rows(answers[b["id"]])} for b in controls
@@ -154,6 +159,13 @@ def run(half: str | None, sets: Sequence[str]) -> dict[str, Any]:
                 ]
     finally:
         undo()
+    judged_calls = len(whole)
+    report["recommend_ms_sample_roster"] = {
+        "calls": judged_calls,
+        "median": statistics.median(whole),
+        "ground_median": statistics.median(times[:judged_calls]),
+        "ground_share": sum(times[:judged_calls]) / sum(whole),
+    }
     report["ground_ms"] = {
         "calls": len(times),
         "first": times[0] if times else None,
@@ -188,6 +200,12 @@ def print_report(report: dict[str, Any]) -> None:
             print(f"\n{name}: {len(noticed)} of {len(rows)} briefs get an unmet entry")
             for r in noticed:
                 print(f"  {r['id']}: {[(e['qualifier'], e['found']) for e in r['entries']]}")
+    sample = report["recommend_ms_sample_roster"]
+    print(
+        f"\nrecommend on the sample roster: median {sample['median']:.0f} ms per answer, of which "
+        f"ground() median {sample['ground_median']:.0f} ms ({100 * sample['ground_share']:.0f}% "
+        "of the total time)"
+    )
     cost = report["ground_ms"]
     print(
         f"\nground() per answer: {cost['calls']} calls, first {cost['first']:.1f} ms, "
