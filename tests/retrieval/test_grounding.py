@@ -6,7 +6,6 @@ never with text that is not in its bio."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,8 +21,8 @@ from retrieval.engine.ranking import Candidate, build_query
 from retrieval.engine.recommender import Recommender
 from retrieval.ports import Embedder
 from retrieval.roster.creator import Creator
-from retrieval.store.index import CreatorIndex
 from retrieval.tiers import DEFAULT_SCHEME
+from tests.support.fixtures_recommend import engine_over
 
 pytest_plugins = ("tests.support.fixtures_recommend",)
 
@@ -42,14 +41,8 @@ BIOS = {
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Recommender]:
-    creators = [
-        Creator(handle=handle, platform="instagram", followers=3_000 + n, bio=bio)
-        for n, (handle, bio) in enumerate(BIOS.items())
-    ]
-    data_dir: Path = tmp_path_factory.mktemp("grounding")
-    with CreatorIndex.open(data_dir, embedder, DEFAULT_SCHEME) as index:
-        index.upsert(creators)
-        yield Recommender(index, DEFAULT_SCHEME, embedder)
+    with engine_over(tmp_path_factory.mktemp("grounding"), embedder, BIOS) as engine:
+        yield engine
 
 
 def micro_picks(engine: Recommender, brief: str, micro: int) -> Recommendation:
