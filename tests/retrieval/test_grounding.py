@@ -22,7 +22,7 @@ from retrieval.engine.recommender import Recommender
 from retrieval.ports import Embedder
 from retrieval.roster.creator import Creator
 from retrieval.tiers import DEFAULT_SCHEME
-from tests.support.fixtures_recommend import engine_over
+from tests.support.small_roster import engine_over
 
 pytest_plugins = ("tests.support.fixtures_recommend",)
 

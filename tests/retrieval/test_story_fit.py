@@ -11,7 +11,7 @@ import pytest
 from retrieval.contract import Recommendation, RecommendRequest
 from retrieval.engine.recommender import Recommender
 from retrieval.ports import Embedder
-from tests.support.fixtures_recommend import engine_over
+from tests.support.small_roster import engine_over
 
 pytest_plugins = ("tests.support.fixtures_recommend",)
 

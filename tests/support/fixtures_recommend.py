@@ -5,8 +5,7 @@ Use from a test module with ``pytest_plugins = ("tests.support.fixtures_recommen
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,18 +57,3 @@ def sample_data_dir(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -
     with StoryfitService(settings) as service:
         service.import_roster(SAMPLE_ROSTER)
     return data_dir
-
-
-@contextmanager
-def engine_over(
-    data_dir: Path, embedder: Embedder, bios: Mapping[str, str]
-) -> Iterator[Recommender]:
-    """An engine over a small roster of its own: one micro creator (Instagram, 3,000+
-    followers) per handle and bio of ``bios``."""
-    creators = [
-        Creator(handle=handle, platform="instagram", followers=3_000 + n, bio=bio)
-        for n, (handle, bio) in enumerate(bios.items())
-    ]
-    with CreatorIndex.open(data_dir, embedder, DEFAULT_SCHEME) as index:
-        index.upsert(creators)
-        yield Recommender(index, DEFAULT_SCHEME, embedder)
