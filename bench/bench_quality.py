@@ -39,6 +39,12 @@ halves only):
 
 Ablations (dev-heldout / real-heldout nDCG): without the multilingual encoder 0.714 / 0.474;
 without sentence weighting 0.883 / 0.705; without frame words stripped from briefs 0.882 / 0.693.
+The unmet-qualifier notice and evidence by meaning (``retrieval.engine.grounding``) read only
+the final picks and leave the ranking as it was: ``--variant product`` on the held-out halves
+before and after them, dev-heldout 0.868 and 0.868 (every brief the same), real-heldout 0.699
+and 0.694 (two briefs' micro picks differ between the two runs; the same index answered the same
+picks with grounding on and off, so it is run-to-run variation of the index build). Their own
+check: bench/bench_qualifiers.py.
 """
 
 from __future__ import annotations
