@@ -182,8 +182,8 @@ def _close(
 def _unmet(
     qualifiers: Sequence[Qualifier], picks: Sequence[Candidate], carries: dict[str, list[str]]
 ) -> list[Unmet]:
-    """A plain sentence for each qualifier no pick carries, or (for an audience, "without" or
-    compound qualifier) only some picks carry; a modifier only when no pick carries it."""
+    """A plain sentence for each qualifier no pick carries, or (for an audience phrase or a
+    compound) only some picks carry; a modifier only when no pick carries it."""
     unmet = []
     for qualifier in qualifiers:
         having = sum(qualifier.text in carries[pick.key] for pick in picks)

@@ -67,7 +67,7 @@ class Qualifier:
 
     text: str
     #: For a modifier in front of a head word: the head it narrows ("fashion" for
-    #: "sustainable"); ``None`` for an audience, "without" or compound qualifier.
+    #: "sustainable"); ``None`` for an audience phrase or a compound.
     head: str | None = None
 
     @property
@@ -106,7 +106,10 @@ def stressed_qualifiers(story: str) -> list[Qualifier]:
             start <= modifier.start < end or start <= head.start < end for start, end in taken
         )
     ]
-    unique = {fold(q.text): q for q in [*found, *modifiers] if q.stems or _has_number(q.text)}
+    unique: dict[str, Qualifier] = {}
+    for qualifier in [*found, *modifiers]:
+        if qualifier.stems or _has_number(qualifier.text):
+            unique.setdefault(fold(qualifier.text), qualifier)
     return list(unique.values())
 
 

@@ -45,6 +45,25 @@ def engine(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iter
         yield engine
 
 
+@pytest.mark.parametrize(
+    ("story", "stressed"),
+    [
+        ("A fitness app for mothers who run.", ["mothers"]),
+        ("A headset for gamers over 40, built to last.", ["gamers over 40"]),
+        ("Ropa deportiva para mujeres.", ["mujeres"]),
+        ("Plastic-free shampoo bars; glutenfreie Backmischung.", ["Plastic-free", "glutenfreie"]),
+        ("A donation for every bag sold, for our launch, for years.", []),
+    ],
+)
+def test_the_qualifiers_a_brief_stresses_are_read_in_any_niche(
+    story: str, stressed: list[str]
+) -> None:
+    """Audience phrases and restrictive compounds are qualifiers; purposes and durations are
+    not (modifier candidates, e.g. "fitness" of "app", are checked against the picks)."""
+    found = [q.text for q in stressed_qualifiers(story) if q.head is None]
+    assert found == stressed
+
+
 def micro_picks(engine: Recommender, brief: str, micro: int) -> Recommendation:
     return engine.recommend(RecommendRequest(brief=brief, macro=0, micro=micro))
 
