@@ -29,6 +29,7 @@ from retrieval.engine.explain import bio_segments, evidence
 from retrieval.engine.qualifiers import Qualifier
 from retrieval.engine.ranking import Candidate, Query
 from retrieval.ports import Embedder, FloatMatrix, FloatVector, PartEmbedder
+from retrieval.terms import terms
 
 #: A segment this close to a qualifier carries it (the cosine of ``SegmentVectors``: with the
 #: local embedder, the multilingual encoder's); ``CARRY_COSINE_WORDED`` when the bio has some of
@@ -113,7 +114,7 @@ def ground(
     vectors: SegmentVectors,
 ) -> Grounding:
     """Read the picks' bios against the brief's subject and its stressed qualifiers."""
-    segments = {pick.key: [s.text for s in bio_segments(pick.creator.bio)] for pick in picks}
+    segments = {pick.key: _telling_segments(pick.creator.bio) for pick in picks}
     wanted = _active(qualifiers, picks)
     lexical = {(pick.key, q.text): q.worded_in(pick.creator.bio) for pick in picks for q in wanted}
     # Bios of one segment are read by their stored vector: only longer ones are embedded.
@@ -141,6 +142,12 @@ def ground(
             if lexical[pick.key, q.text] or _close(found, q, segments[pick.key], vectors, pick):
                 carries[pick.key].append(q.text)
     return Grounding(fitting, carries, _unmet(wanted, picks, carries))
+
+
+def _telling_segments(bio: str) -> list[str]:
+    """The bio's segments with a content word: "she/her" or "Sort of." tell nothing, and a
+    short segment sits close to many short qualifiers ("she/her" to "mothers": 0.4)."""
+    return [segment.text for segment in bio_segments(bio) if any(terms(segment.text))]
 
 
 def _active(qualifiers: Sequence[Qualifier], picks: Sequence[Candidate]) -> list[Qualifier]:
