@@ -44,6 +44,7 @@ from bench.bench_quality import (  # noqa: E402
 )
 from retrieval.contract import Recommendation  # noqa: E402
 from retrieval.engine import recommender as recommender_module  # noqa: E402
+from retrieval.engine.explain import opening_segments  # noqa: E402
 from retrieval.engine.recommender import Recommender  # noqa: E402
 from retrieval.roster.load import load_roster  # noqa: E402
 from retrieval.store.embeddings import LocalMiniLMEmbedder  # noqa: E402
@@ -85,6 +86,14 @@ def unmet_rows(answer: Recommendation) -> list[dict[str, Any]]:
     ]
 
 
+def quoted_by_meaning(answer: Recommendation, bios: dict[str, str]) -> dict[str, int]:
+    """How many picks were quoted by meaning (no word shared with the brief), and how many of
+    those quotes are not the bio's opening segment (what was quoted before)."""
+    by_meaning = [pick for pick in answer.picks if "closest to it" in pick.why]
+    moved = sum(pick.evidence[:1] != opening_segments(bios[pick.key])[:1] for pick in by_meaning)
+    return {"picks": len(answer.picks), "by_meaning": len(by_meaning), "not_opening": moved}
+
+
 def judge(briefs: Sequence[dict[str, Any]], answers: dict[str, Recommendation]) -> dict[str, Any]:
     tp = fp = fn = tn = 0
     rows = []
@@ -101,6 +110,7 @@ def judge(briefs: Sequence[dict[str, Any]], answers: dict[str, Recommendation]) 
         rows.append(
             {
                 "id": brief["id"],
+                "half": brief["half"],
                 "qualifier": brief["qualifier"],
                 "judged_met": brief["met"],
                 "notice": said,
@@ -151,12 +161,17 @@ def run(half: str | None, sets: Sequence[str]) -> dict[str, Any]:
         )
         for name in sets:
             evalset = load_set(name)
+            bios = {creator.key: creator.bio for creator in evalset.creators}
             with indexed(evalset.creators, embedder) as index:
                 engine = Recommender(index, DEFAULT_SCHEME, embedder)
-                report[name] = [
-                    {"id": b["id"], "entries": unmet_rows(engine.recommend(request_for(b)))}
-                    for b in evalset.briefs
-                ]
+                rows = []
+                for brief in evalset.briefs:
+                    answer = engine.recommend(request_for(brief))
+                    rows.append(
+                        {"id": brief["id"], "entries": unmet_rows(answer)}
+                        | quoted_by_meaning(answer, bios)
+                    )
+                report[name] = rows
     finally:
         undo()
     judged_calls = len(whole)
@@ -192,12 +207,24 @@ def print_report(report: dict[str, Any]) -> None:
         f"tn {judged['tn']}); other qualifiers said unmet on these briefs: "
         f"{judged['other_alarms']}; on the controls: {report['control_alarms']}"
     )
+    for half in ("tune", "heldout"):
+        rows = [row for row in judged["rows"] if row["half"] == half]
+        tp = sum(row["notice"] and not row["judged_met"] for row in rows)
+        said = sum(row["notice"] for row in rows)
+        unmet = sum(not row["judged_met"] for row in rows)
+        if rows:
+            print(f"  {half}: notice right {tp} of {said} times; {tp} of {unmet} unmet noticed")
     for row in report["controls"]:
         print(f"  control {row['id']}: {[(e['qualifier'], e['found']) for e in row['entries']]}")
     for name, rows in report.items():
         if name.startswith(("dev-", "real")):
             noticed = [r for r in rows if r["entries"]]
             print(f"\n{name}: {len(noticed)} of {len(rows)} briefs get an unmet entry")
+            print(
+                f"  picks {sum(r['picks'] for r in rows)}, quoted by meaning "
+                f"{sum(r['by_meaning'] for r in rows)}, of which not the opening segment "
+                f"{sum(r['not_opening'] for r in rows)}"
+            )
             for r in noticed:
                 print(f"  {r['id']}: {[(e['qualifier'], e['found']) for e in r['entries']]}")
     sample = report["recommend_ms_sample_roster"]

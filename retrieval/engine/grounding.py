@@ -151,12 +151,14 @@ def _telling_segments(bio: str) -> list[str]:
 
 
 def _active(qualifiers: Sequence[Qualifier], picks: Sequence[Candidate]) -> list[Qualifier]:
-    """The qualifiers to check: every phrase, and each modifier whose head word at least half
-    of the picks' bios have (the picks share the subject the modifier narrows)."""
+    """The qualifiers to check: every phrase, and each modifier with a head word that at least
+    half of the picks' bios have (the picks share the subject the modifier narrows)."""
     if not picks:
         return []
-    active = []
+    active: list[Qualifier] = []
     for qualifier in qualifiers:
+        if any(qualifier.text == other.text for other in active):
+            continue
         if qualifier.head is not None:
             head = Qualifier(qualifier.head)
             having = sum(head.worded_in(pick.creator.bio) for pick in picks)

@@ -106,10 +106,11 @@ def stressed_qualifiers(story: str) -> list[Qualifier]:
             start <= modifier.start < end or start <= head.start < end for start, end in taken
         )
     ]
-    unique: dict[str, Qualifier] = {}
+    # A modifier may narrow several heads ("halal meals", "halal recipes"): one candidate each.
+    unique: dict[tuple[str, str], Qualifier] = {}
     for qualifier in [*found, *modifiers]:
         if qualifier.stems or _has_number(qualifier.text):
-            unique.setdefault(fold(qualifier.text), qualifier)
+            unique.setdefault((fold(qualifier.text), fold(qualifier.head or "")), qualifier)
     return list(unique.values())
 
 
