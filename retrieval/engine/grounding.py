@@ -113,15 +113,24 @@ def ground(
     qualifiers: Sequence[Qualifier],
     vectors: SegmentVectors,
 ) -> Grounding:
-    """Read the picks' bios against the brief's subject and its stressed qualifiers."""
+    """Read the picks' bios against the brief's subject and its stressed qualifiers (a pick's
+    ``carries`` names a modifier its bio has in words, or any it carries when none has it)."""
     segments = {pick.key: _telling_segments(pick.creator.bio) for pick in picks}
     wanted = _active(qualifiers, picks)
     lexical = {(pick.key, q.text): q.worded_in(pick.creator.bio) for pick in picks for q in wanted}
-    # Bios of one segment are read by their stored vector: only longer ones are embedded.
-    unsure = [p for p in picks if any(not lexical[p.key, q.text] for q in wanted)]
+    # Read in meaning: a qualifier not every pick has in words; a modifier only when no pick
+    # has it in words (a modifier is said unmet only when no pick carries it).
+    semantic = [
+        q
+        for q in wanted
+        if not any(lexical[p.key, q.text] for p in picks)
+        or (q.head is None and not all(lexical[p.key, q.text] for p in picks))
+    ]
+    unsure = [p for p in picks if any(not lexical[p.key, q.text] for q in semantic)]
     placed = [p for p in picks if not evidence(p.creator.bio, query)[0]]
+    # Bios of one segment are read by their stored vector: only longer ones are embedded.
     texts = [
-        *(q.text for q in wanted if not all(lexical[p.key, q.text] for p in picks)),
+        *(q.text for q in semantic),
         *(
             text
             for pick in {p.key: p for p in [*placed, *unsure]}.values()
@@ -139,7 +148,9 @@ def ground(
     carries: dict[str, list[str]] = {pick.key: [] for pick in picks}
     for q in wanted:
         for pick in picks:
-            if lexical[pick.key, q.text] or _close(found, q, segments[pick.key], vectors, pick):
+            if lexical[pick.key, q.text] or (
+                q in semantic and _close(found, q, segments[pick.key], vectors, pick)
+            ):
                 carries[pick.key].append(q.text)
     return Grounding(fitting, carries, _unmet(wanted, picks, carries))
 
