@@ -35,10 +35,12 @@ of them noise ("ten minutes", "comprar entradas de espectáculos de", "creators 
 Picks quoted by meaning: 60 of 120 (dev-heldout) and 26 of 112 (real-heldout), of which 31 and
 10 quote another segment than the opening one (before, always the opening one).
 
-Cost on the sample roster, same run: ``ground`` median 46-166 ms of a 136-328 ms answer (37-41%)
-at load 8-12 on these 2 shared cores (17-33 ms median at load ~6); about 2 ms per text embedded
-by the multilingual encoder, 10-30 texts per answer when a qualifier is unmet (bio segments of
-every pick not carrying it in words), fewer when the segments were read for an earlier brief.
+Cost on the sample roster (these 20 briefs, most with a qualifier to read in meaning: the
+costly case): ``ground`` median 43 ms (p95 72 ms) of a median 136 ms answer, 29%, at load ~9
+on these 2 shared cores (the same run before modifiers some pick has in words were skipped:
+46-166 ms, 37-41%, at load 8-12). About 2 ms per text the multilingual encoder embeds; 10-30
+texts per answer when a qualifier is unmet (the segments of every pick not carrying it in
+words), none for bios of one segment, fewer when segments were read for an earlier brief.
 """
 
 from __future__ import annotations
