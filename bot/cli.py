@@ -414,6 +414,10 @@ def _print_recommendation(recommendation: Recommendation) -> None:
             f"{shortfall.requested} found; {escape(shortfall.reason)}.",
             highlight=False,
         )
+    for unmet in recommendation.unmet:
+        carriers = ", ".join(f"@{handle}" for handle in recommendation.carriers(unmet))
+        who = f" Carried by {carriers}." if carriers else ""
+        out.print(f"[yellow]Unmet:[/] {escape(unmet.reason + who)}", highlight=False)
     for notice in recommendation.notices:
         out.print(f"[cyan]Note:[/] {escape(notice)}", highlight=False)
 

@@ -72,6 +72,9 @@ class Pick(BaseModel):
     language: str | None = None
     #: ``brand`` for a brand, shop or agency account (picked only with ``include_brands``).
     kind: CreatorKind = "creator"
+    #: The qualifiers the brief stresses ("for mothers", "plastic-free") that this pick's bio
+    #: carries, in words or in meaning (see ``Recommendation.unmet``).
+    carries: list[str] = Field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -85,6 +88,16 @@ class Shortfall(BaseModel):
     reason: str
 
 
+class Unmet(BaseModel):
+    """A qualifier the brief stresses that no pick, or only some, carry in its bio."""
+
+    qualifier: str
+    #: How many of the picks carry it (their ``carries`` names it), of how many picks.
+    found: int
+    picks: int
+    reason: str
+
+
 class Recommendation(BaseModel):
     brief: str
     objective: Objective
@@ -95,3 +108,9 @@ class Recommendation(BaseModel):
     explained_by: Literal["rules", "llm"]
     notices: list[str] = Field(default_factory=list)
     """Things the user should know about how the brief was read (truncation, inferred filters)."""
+    unmet: list[Unmet] = Field(default_factory=list)
+    """Qualifiers the brief stresses that no pick (or only some) carry, said plainly."""
+
+    def carriers(self, unmet: Unmet) -> list[str]:
+        """The handles of the picks whose bios carry ``unmet``'s qualifier."""
+        return [pick.handle for pick in self.picks if unmet.qualifier in pick.carries]

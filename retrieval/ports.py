@@ -10,7 +10,7 @@ chromadb, onnxruntime or openai.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +48,21 @@ class Embedder(Protocol):
         ...
 
     def embed_query(self, text: str) -> FloatVector: ...
+
+
+@runtime_checkable
+class PartEmbedder(Protocol):
+    """An embedder whose vectors join several encoders (``Embedder.parts``) and that can embed
+    with one of them alone, for texts where the cheaper encoder is enough."""
+
+    @property
+    def light_part(self) -> int:
+        """The index (in ``parts``) of the encoder that costs least per text."""
+        ...
+
+    def embed_part(self, texts: Sequence[str], part: int) -> FloatMatrix:
+        """Unit rows of encoder ``part`` alone, in input order."""
+        ...
 
 
 class Hit(NamedTuple):

@@ -29,7 +29,7 @@ from bot.blocks.kit import (
     section,
     who_text,
 )
-from retrieval.contract import Pick, Recommendation
+from retrieval.contract import Pick, Recommendation, Unmet
 from retrieval.errors import StoryfitError
 
 if TYPE_CHECKING:
@@ -146,9 +146,18 @@ def _head_blocks(rec: Recommendation, asked_by: str | None) -> list[Block]:
         header(f"Creators for “{gist(rec.brief)}”"),
         context(summary, _filters_text(rec), asker),
     ]
+    if rec.unmet:
+        blocks.append(context(*(_unmet_text(rec, unmet) for unmet in rec.unmet)))
     if rec.notices:
         blocks.append(context(*(f":information_source: {escape(n)}" for n in rec.notices)))
     return blocks
+
+
+def _unmet_text(rec: Recommendation, unmet: Unmet) -> str:
+    """A stressed qualifier no pick (or only some) carry, and which picks do."""
+    carriers = ", ".join(f"@{escape(handle)}" for handle in rec.carriers(unmet))
+    who = f" Carried by {carriers}." if carriers else ""
+    return f":warning: {escape(unmet.reason)}{who}"
 
 
 def _shortfall_text(rec: Recommendation) -> str:

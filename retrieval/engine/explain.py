@@ -3,8 +3,9 @@
 A pick's ``evidence`` are exact substrings of its bio: the bio is cut into segments (lines,
 sentences, emoji and separators), contact lines are dropped, and the segments sharing the most
 content words with the brief are quoted. When a bio shares no words with the brief (another
-language, a paraphrase), the fit came from the dense similarity alone: the reason says so, names
-the sentence of the brief the bio is closest to, and quotes the bio's opening self-description.
+language, a paraphrase), the fit came from the dense similarity alone: the reason says so and
+quotes the bio's segment closest to the brief in meaning (``retrieval.engine.grounding``), or,
+without one, its opening self-description.
 """
 
 from __future__ import annotations
@@ -112,12 +113,21 @@ def opening_segments(bio: str) -> list[str]:
 
 
 def explain_pick(
-    candidate: Candidate, query: Query, plan: SidePlan, scheme: TierScheme, reference: str
+    candidate: Candidate,
+    query: Query,
+    plan: SidePlan,
+    scheme: TierScheme,
+    reference: str,
+    *,
+    fitting: str | None = None,
+    carries: Sequence[str] = (),
 ) -> Pick:
     """The pick as the contract shows it, with a grounded ``why`` and its ``evidence``.
 
     ``reference`` names what was matched: "the brief", or "@jane's bio" for lookalikes. A
     grader's validated quote (an exact substring of the bio) comes first in ``evidence``.
+    ``fitting`` is the bio's segment closest to ``reference`` in meaning, quoted when the bio
+    shares no word with it; ``carries``, the brief's stressed qualifiers the bio carries.
     """
     creator = candidate.creator
     label = fit_label(candidate.fit)
@@ -125,8 +135,12 @@ def explain_pick(
     if quotes:
         fit = f"{FIT_WORDING[label]}: its bio shares {_named(query, bio_words)} with {reference}."
     else:
-        quotes = [] if candidate.quote else opening_segments(creator.bio)
-        quoted = "the phrase judged to fit" if candidate.quote else "how the bio opens"
+        if candidate.quote:
+            quotes, quoted = [], "the phrase judged to fit"
+        elif fitting is not None:
+            quotes, quoted = [fitting], "the part of the bio closest to it"
+        else:
+            quotes, quoted = opening_segments(creator.bio), "how the bio opens"
         fit = (
             f"{FIT_WORDING[label]}: its bio says it in other words (or another language), close "
             f"to {reference} in meaning; quoted is "
@@ -154,6 +168,7 @@ def explain_pick(
         country=creator.country,
         language=creator.language,
         kind=creator.kind,
+        carries=list(carries),
     )
 
 

@@ -20,7 +20,9 @@ from retrieval.contract import Filters, Pick, Recommendation, RecommendRequest, 
 from retrieval.engine.brief import Brief, normalize_exclude, read_brief
 from retrieval.engine.calibration import Background, Baselines
 from retrieval.engine.explain import explain_mix, explain_pick
+from retrieval.engine.grounding import SegmentVectors, ground
 from retrieval.engine.mix import SIDE_ROLES, Band, SidePlan, SlotPlan, plan_slots
+from retrieval.engine.qualifiers import stressed_qualifiers
 from retrieval.engine.ranking import (
     MIN_FIT,
     Candidate,
@@ -83,6 +85,7 @@ class Recommender:
         self.tiers = tiers
         self.embedder = embedder
         self._briefs_embedder = RecentEmbeddings(embedder, recent_briefs)
+        self._segments = SegmentVectors(embedder)
         self._roster_table: RosterTable | None = None
         self._table_revision: str | None = None
         self._background_of: RosterTable | None = None
@@ -305,8 +308,20 @@ class Recommender:
         self, request: RecommendRequest, ranked: _Ranked, chosen: dict[Side, list[Candidate]]
     ) -> Recommendation:
         brief, plan = ranked.brief, ranked.plan
+        chosen_in_order = [c for side in plan.sides for c in chosen[side.side]]
+        grounding = ground(
+            chosen_in_order, ranked.query, stressed_qualifiers(brief.story), self._segments
+        )
         picks = [
-            explain_pick(candidate, ranked.query, side, self.tiers, "the brief")
+            explain_pick(
+                candidate,
+                ranked.query,
+                side,
+                self.tiers,
+                "the brief",
+                fitting=grounding.fitting.get(candidate.key),
+                carries=grounding.carries.get(candidate.key, ()),
+            )
             for side in plan.sides
             for candidate in chosen[side.side]
         ]
@@ -325,6 +340,7 @@ class Recommender:
             explanation=explain_mix(plan, picks, shortfalls, _objective_reason(request, brief)),
             explained_by="rules",
             notices=notices,
+            unmet=grounding.unmet,
         )
 
     def _shortfall(

@@ -12,7 +12,7 @@ import pytest
 from bot.blocks import home, kit, modal, replies, results
 from bot.csv_export import COLUMNS, picks_csv
 from bot.service import TierLookup
-from retrieval.contract import Filters, Pick, Recommendation, Shortfall
+from retrieval.contract import Filters, Pick, Recommendation, Shortfall, Unmet
 from retrieval.roster.creator import Creator
 from retrieval.tiers import DEFAULT_SCHEME, parse_tier_scheme
 from tests.support.block_kit_limits import block_problems, view_problems
@@ -274,3 +274,25 @@ def test_csv_export_has_a_row_per_pick_and_defuses_formulas() -> None:
     assert [row[2] for row in rows[1:]] == ["creator0", "creator1"]
     assert rows[2][4] == "'=HYPERLINK(1)" and rows[2][11] == "'+1 | x"
     assert rows[2][5] == "8400" and rows[2][6] == "0.045"
+
+
+def test_an_unmet_qualifier_is_said_plainly_with_the_picks_that_carry_it() -> None:
+    """The qualifier the brief stresses and how many picks carry it show above the picks."""
+    rec = make_rec(1, 2)
+    carrying = rec.picks[2].model_copy(update={"carries": ["for mothers"]})
+    rec = rec.model_copy(
+        update={
+            "picks": [*rec.picks[:2], carrying],
+            "unmet": [
+                Unmet(qualifier="sustainable", found=0, picks=3, reason="No pick's bio <b>."),
+                Unmet(qualifier="for mothers", found=1, picks=3, reason="Only 1 of 3."),
+            ],
+        }
+    )
+    [message] = results.result_messages(rec, 7)
+    assert block_problems(message.blocks) == []
+    text = all_text(message)
+    assert ":warning: No pick's bio &lt;b&gt;." in text
+    assert ":warning: Only 1 of 3. Carried by @creator2." in text
+    assert text.index(":warning:") < text.index("*Awareness*")
+    assert ":warning:" not in all_text(results.result_messages(make_rec(1, 2), 7)[0])

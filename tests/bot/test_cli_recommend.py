@@ -68,6 +68,18 @@ def test_readable_output_shows_picks_reasons_evidence_and_the_mix(sample_data_di
     assert "followers" in text and "“" in text and "@" in text
 
 
+def test_a_qualifier_no_pick_carries_is_said_plainly(sample_data_dir: Path) -> None:
+    """No creator of the sample roster mentions kosher food, in any language."""
+    brief = "Our challah is baked for kosher kitchens. We want bakers who bake bread at home."
+    result = storyfit(sample_data_dir, "recommend", brief, "--macro", "1", "--micro", "2")
+    assert result.exit_code == 0, result.output
+    unmet = [line for line in result.stdout.splitlines() if line.startswith("Unmet:")]
+    assert any("No pick's bio mentions “kosher kitchens”" in line for line in unmet)
+    answer = storyfit(sample_data_dir, "recommend", brief, "--macro", "1", "--micro", "2", "--json")
+    said = Recommendation.model_validate_json(answer.stdout).unmet
+    assert [(u.found, u.picks) for u in said if u.qualifier == "kosher kitchens"] == [(0, 3)]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -5,16 +5,13 @@ English brief, short bios are bios, and every pick says how well it fits."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from retrieval.contract import Recommendation, RecommendRequest
 from retrieval.engine.recommender import Recommender
 from retrieval.ports import Embedder
-from retrieval.roster.creator import Creator
-from retrieval.store.index import CreatorIndex
-from retrieval.tiers import DEFAULT_SCHEME
+from tests.support.small_roster import engine_over
 
 pytest_plugins = ("tests.support.fixtures_recommend",)
 
@@ -36,14 +33,8 @@ BIOS = {
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Recommender]:
-    creators = [
-        Creator(handle=handle, platform="instagram", followers=3_000 + n, bio=bio)
-        for n, (handle, bio) in enumerate(BIOS.items())
-    ]
-    data_dir: Path = tmp_path_factory.mktemp("story-fit")
-    with CreatorIndex.open(data_dir, embedder, DEFAULT_SCHEME) as index:
-        index.upsert(creators)
-        yield Recommender(index, DEFAULT_SCHEME, embedder)
+    with engine_over(tmp_path_factory.mktemp("story-fit"), embedder, BIOS) as engine:
+        yield engine
 
 
 def micro_picks(engine: Recommender, brief: str, micro: int = 3) -> Recommendation:

@@ -1,0 +1,234 @@
+"""What in each pick's bio carries the fit, by meaning: the segment closest to the brief, and
+which of the brief's stressed qualifiers the bio carries.
+
+Only the final picks are read this way (7-10 bios of a few segments each), so it costs a few
+embeddings per answer, not per candidate:
+
+- *Evidence by meaning*: a pick sharing no word with the brief (another language, a paraphrase)
+  is quoted with its segment closest to the brief's search vector, not its opening one ("Mum of
+  three | Amateur potter, wheel-thrown stoneware" for a ceramics brief quotes the pottery).
+- *Unmet qualifiers* (``retrieval.engine.qualifiers``): a pick carries a qualifier when its bio
+  has all the qualifier's words, or one of its segments is within ``CARRY_COSINE`` of the
+  qualifier's vector. A modifier ("sustainable" in "sustainable fashion") is only a qualifier
+  when at least half of the picks' bios have its head word and none carries the modifier.
+
+Segment vectors are kept (``SegmentVectors``): the same creators come back brief after brief.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.contract import Unmet
+from retrieval.engine.explain import bio_segments, evidence
+from retrieval.engine.qualifiers import Qualifier
+from retrieval.engine.ranking import Candidate, Query
+from retrieval.ports import Embedder, FloatMatrix, FloatVector, PartEmbedder
+from retrieval.terms import terms
+
+#: A segment this close to a qualifier carries it (the cosine of ``SegmentVectors``: with the
+#: local embedder, the multilingual encoder's); ``CARRY_COSINE_WORDED`` when the bio has some of
+#: the qualifier's words ("plastic" of "plastic-free"). Chosen on tuning data only: in the
+#: real-bio tuning half (rA04 "for mothers", rA05 "sustainable", rA07 "on a budget") the judged
+#: bios carrying the qualifier scored 0.44-0.71, those not carrying it at most 0.32, so any
+#: value between separates them; 0.40 keeps clear of near concepts ("gluten-free" and "Vegan
+#: baker": 0.38). In the tuning half of bench/eval/qualifier_briefs.json, the bios carrying
+#: "plastic-free" in other words ("my slow exit from plastic") scored 0.33-0.37, those not
+#: carrying a qualifier at most 0.30 without a shared word. bench/bench_qualifiers.py reports
+#: both on held-out briefs.
+CARRY_COSINE = 0.40
+CARRY_COSINE_WORDED = 0.30
+#: Qualifiers checked per answer (each may cost one embedding), and said unmet, at most: a
+#: brief stressing more is better read by a person.
+MAX_CHECKED = 6
+MAX_UNMET = 3
+#: Segment vectors kept, least recently used dropped first (a 5,000-creator roster's picks
+#: across many briefs; ~3.5 KB each with the local embedder).
+SEGMENT_CACHE = 4_096
+
+
+class SegmentVectors:
+    """Vectors of short texts (bio segments, qualifiers), the last ``size`` kept: by the
+    embedder's light encoder alone when it has one (``PartEmbedder``), else by the embedder.
+    ``project`` takes a vector of the whole embedder (the brief's, a bio's) to the same space."""
+
+    def __init__(self, embedder: Embedder, size: int = SEGMENT_CACHE) -> None:
+        self._embedder = embedder
+        self._part = embedder.light_part if isinstance(embedder, PartEmbedder) else None
+        self._size = size
+        self._kept: OrderedDict[str, FloatVector] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def project(self, vector: FloatVector) -> FloatVector:
+        """``vector``'s slice for the encoder texts are embedded with, at unit length."""
+        if self._part is None:
+            return vector
+        parts = self._embedder.parts
+        start = sum(parts[: self._part])
+        piece = vector[start : start + parts[self._part]]
+        norm = float(np.linalg.norm(piece))
+        return piece / norm if norm > 0 else piece
+
+    def _embed(self, texts: Sequence[str]) -> FloatMatrix:
+        if isinstance(self._embedder, PartEmbedder) and self._part is not None:
+            return self._embedder.embed_part(texts, self._part)
+        return self._embedder.embed(texts)
+
+    def of(self, texts: Sequence[str]) -> dict[str, FloatVector]:
+        """Each distinct text's vector; the ones not kept are embedded in one batch."""
+        wanted = list(dict.fromkeys(texts))
+        with self._lock:
+            missing = [text for text in wanted if text not in self._kept]
+        embedded = self._embed(missing) if missing else np.zeros((0, 0), np.float32)
+        with self._lock:
+            for text, vector in zip(missing, embedded, strict=True):
+                self._kept[text] = vector
+            found = {}
+            for text in wanted:
+                self._kept.move_to_end(text)
+                found[text] = self._kept[text]
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return found
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """For each pick (by key): its segment closest to the brief, when it needs one, and the
+    qualifiers it carries; and the qualifiers no pick (or only some) carry."""
+
+    fitting: dict[str, str]
+    carries: dict[str, list[str]]
+    unmet: list[Unmet]
+
+
+def ground(
+    picks: Sequence[Candidate],
+    query: Query,
+    qualifiers: Sequence[Qualifier],
+    vectors: SegmentVectors,
+) -> Grounding:
+    """Read the picks' bios against the brief's subject and its stressed qualifiers (a pick's
+    ``carries`` names a modifier its bio has in words, or any it carries when none has it)."""
+    segments = {pick.key: _telling_segments(pick.creator.bio) for pick in picks}
+    wanted = _active(qualifiers, picks)
+    lexical = {(pick.key, q.text): q.worded_in(pick.creator.bio) for pick in picks for q in wanted}
+    # Read in meaning: a qualifier not every pick has in words; a modifier only when no pick
+    # has it in words (a modifier is said unmet only when no pick carries it).
+    semantic = [
+        q
+        for q in wanted
+        if not any(lexical[p.key, q.text] for p in picks)
+        or (q.head is None and not all(lexical[p.key, q.text] for p in picks))
+    ]
+    unsure = [p for p in picks if any(not lexical[p.key, q.text] for q in semantic)]
+    placed = [p for p in picks if not evidence(p.creator.bio, query)[0]]
+    # Bios of one segment are read by their stored vector: only longer ones are embedded.
+    texts = [
+        *(q.text for q in semantic),
+        *(
+            text
+            for pick in {p.key: p for p in [*placed, *unsure]}.values()
+            if len(segments[pick.key]) > 1
+            for text in segments[pick.key]
+        ),
+    ]
+    found = vectors.of(texts)
+    brief = vectors.project(query.vector)
+    fitting = {
+        pick.key: max(segments[pick.key], key=lambda text: float(found[text] @ brief))
+        for pick in placed
+        if len(segments[pick.key]) > 1
+    }
+    carries: dict[str, list[str]] = {pick.key: [] for pick in picks}
+    for q in wanted:
+        for pick in picks:
+            if lexical[pick.key, q.text] or (
+                q in semantic and _close(found, q, segments[pick.key], vectors, pick)
+            ):
+                carries[pick.key].append(q.text)
+    return Grounding(fitting, carries, _unmet(wanted, picks, carries))
+
+
+def _telling_segments(bio: str) -> list[str]:
+    """The bio's segments with a content word: "she/her" or "Sort of." tell nothing, and a
+    short segment sits close to many short qualifiers ("she/her" to "mothers": 0.4)."""
+    return [segment.text for segment in bio_segments(bio) if any(terms(segment.text))]
+
+
+def _active(qualifiers: Sequence[Qualifier], picks: Sequence[Candidate]) -> list[Qualifier]:
+    """The qualifiers to check: every phrase, and each modifier with a head word that at least
+    half of the picks' bios have (the picks share the subject the modifier narrows)."""
+    if not picks:
+        return []
+    active: list[Qualifier] = []
+    for qualifier in qualifiers:
+        if any(qualifier.text == other.text for other in active):
+            continue
+        if qualifier.head is not None:
+            head = Qualifier(qualifier.head)
+            having = sum(head.worded_in(pick.creator.bio) for pick in picks)
+            if 2 * having < len(picks):
+                continue
+        active.append(qualifier)
+    return active[:MAX_CHECKED]
+
+
+def _close(
+    found: dict[str, FloatVector],
+    qualifier: Qualifier,
+    segments: Sequence[str],
+    vectors: SegmentVectors,
+    pick: Candidate,
+) -> bool:
+    """A segment of the pick's bio (its whole bio vector when it has one segment or none) is
+    within ``CARRY_COSINE`` of ``qualifier`` (``CARRY_COSINE_WORDED`` when the bio has some of
+    its words)."""
+    wanted = found.get(qualifier.text)
+    if wanted is None:
+        return False
+    bar = CARRY_COSINE_WORDED if qualifier.partly_worded_in(pick.creator.bio) else CARRY_COSINE
+    rows = (
+        [found[text] for text in segments] if len(segments) > 1 else [vectors.project(pick.vector)]
+    )
+    return max(float(row @ wanted) for row in rows) >= bar
+
+
+def _unmet(
+    qualifiers: Sequence[Qualifier], picks: Sequence[Candidate], carries: dict[str, list[str]]
+) -> list[Unmet]:
+    """A plain sentence for each qualifier no pick carries, or (for an audience phrase or a
+    compound) only some picks carry; a modifier only when no pick carries it."""
+    unmet = []
+    for qualifier in qualifiers:
+        having = sum(qualifier.text in carries[pick.key] for pick in picks)
+        if having == len(picks) or (having and qualifier.head is not None):
+            continue
+        unmet.append(
+            Unmet(
+                qualifier=qualifier.text,
+                found=having,
+                picks=len(picks),
+                reason=_reason(qualifier, having, len(picks)),
+            )
+        )
+    return unmet[:MAX_UNMET]
+
+
+def _reason(qualifier: Qualifier, having: int, picks: int) -> str:
+    said = f"“{qualifier.text}”"
+    if having:
+        return (
+            f"Only {having} of {picks} picks' bios mention {said} or say it in other words; "
+            "the others fit the rest of the brief without it."
+        )
+    rest = f"“{qualifier.head}”" if qualifier.head else "the rest of the brief"
+    return (
+        f"No pick's bio mentions {said} or says it in other words: these creators fit {rest} "
+        "without it."
+    )

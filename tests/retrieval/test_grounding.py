@@ -1,0 +1,139 @@
+"""Reading the picks' bios by meaning (issue 9), with the product's embedder on a small roster
+of its own: a qualifier the brief stresses that no pick carries is said plainly, a met one is
+not; a pick sharing no word with the brief is quoted with the segment that carries the fit,
+never with text that is not in its bio."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from retrieval.contract import Recommendation, RecommendRequest
+from retrieval.engine.explain import explain_pick
+from retrieval.engine.grounding import SegmentVectors, ground
+from retrieval.engine.mix import plan_slots
+from retrieval.engine.qualifiers import stressed_qualifiers
+from retrieval.engine.ranking import Candidate, build_query
+from retrieval.engine.recommender import Recommender
+from retrieval.ports import Embedder
+from retrieval.roster.creator import Creator
+from retrieval.tiers import DEFAULT_SCHEME
+from tests.support.small_roster import engine_over
+
+pytest_plugins = ("tests.support.fixtures_recommend",)
+
+POTTER = "Mum of three 👶 | Amateur potter, wheel-thrown stoneware"
+BIOS = {
+    "potterymum": POTTER,
+    "momoftwins": "Mum of twins, honest parenting 🍼",
+    "sourdoughsue": "Sourdough every weekend 🍞 Long fermentation, crusty loaves",
+    "veganbaker": "Vegan baker",
+    "trailrunner": "Trail runner 🏔️",
+    "gamerdad": "Dad, gamer, streams Elden Ring every night 🎮",
+    "plantshelf": "Houseplants in a tiny flat 🌿 propagation tips",
+    "bookstack": "Book reviews and reading vlogs 📚",
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Recommender]:
+    with engine_over(tmp_path_factory.mktemp("grounding"), embedder, BIOS) as engine:
+        yield engine
+
+
+@pytest.mark.parametrize(
+    ("story", "stressed"),
+    [
+        ("A fitness app for mothers who run.", ["mothers"]),
+        ("A headset for gamers over 40, built to last.", ["gamers over 40"]),
+        ("Ropa deportiva para mujeres.", ["mujeres"]),
+        ("Plastic-free shampoo bars; glutenfreie Backmischung.", ["Plastic-free", "glutenfreie"]),
+        ("A donation for every bag sold, for our launch, for years.", []),
+    ],
+)
+def test_the_qualifiers_a_brief_stresses_are_read_in_any_niche(
+    story: str, stressed: list[str]
+) -> None:
+    """Audience phrases and restrictive compounds are qualifiers; purposes and durations are
+    not (modifier candidates, e.g. "fitness" of "app", are checked against the picks)."""
+    found = [q.text for q in stressed_qualifiers(story) if q.head is None]
+    assert found == stressed
+
+
+def micro_picks(engine: Recommender, brief: str, micro: int) -> Recommendation:
+    return engine.recommend(RecommendRequest(brief=brief, macro=0, micro=micro))
+
+
+def test_a_qualifier_no_creator_has_is_said_unmet(engine: Recommender) -> None:
+    answer = micro_picks(engine, "Our gluten-free flour is for bakers. We want people who bake.", 2)
+    assert answer.picks
+    [unmet] = [u for u in answer.unmet if u.qualifier == "gluten-free"]
+    assert unmet.found == 0 and unmet.picks == len(answer.picks)
+    assert unmet.reason.startswith("No pick's bio mentions “gluten-free” or says it in other")
+    assert all("gluten-free" not in pick.carries for pick in answer.picks)
+
+
+def test_a_qualifier_a_pick_carries_gets_no_notice(engine: Recommender) -> None:
+    answer = micro_picks(engine, "Baby carriers for mothers. We want honest parenting.", 1)
+    [pick] = answer.picks
+    assert pick.handle == "momoftwins"
+    assert "mothers" in pick.carries  # "Mum of twins": carried in meaning, not in words
+    assert answer.unmet == []
+
+
+def test_evidence_for_a_pick_sharing_no_word_is_the_segment_that_fits(
+    engine: Recommender,
+) -> None:
+    """Before, the bio's opening ("Mum of three") was quoted for a ceramics brief."""
+    answer = micro_picks(
+        engine, "A ceramics studio selling glazes and kilns wants hobby makers.", 1
+    )
+    [pick] = answer.picks
+    assert pick.handle == "potterymum"
+    assert pick.evidence == ["Amateur potter, wheel-thrown stoneware"]
+    assert "closest to it" in pick.why
+    assert all(quote in POTTER for quote in pick.evidence)
+
+
+segment_pieces = st.sampled_from(
+    ["Mum of three", "Amateur potter", "wheel-thrown", " | ", "👶", "\n", ". ", "🍞", "Café", " "]
+)
+bios = st.one_of(
+    st.lists(segment_pieces, max_size=12).map("".join),
+    st.text(max_size=80),
+)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(bio_list=st.lists(bios, min_size=1, max_size=4))
+def test_the_fitting_segment_and_every_quote_are_exact_substrings_of_the_bio(
+    embedder: Embedder, bio_list: list[str]
+) -> None:
+    story = "A ceramics studio for potters over 40 wants plastic-free makers."
+    query = build_query(story, embedder)
+    picks = [
+        Candidate(
+            creator=Creator(handle=f"c{n}", platform="instagram", followers=2_000, bio=bio),
+            side="micro",
+            tier="micro",
+            vector=np.asarray(embedder.embed([bio or " "])[0]),
+        )
+        for n, bio in enumerate(bio_list)
+    ]
+    qualifiers = stressed_qualifiers(story)
+    grounding = ground(picks, query, qualifiers, SegmentVectors(embedder))
+    plan = plan_slots("balanced", DEFAULT_SCHEME).micro
+    for pick in picks:
+        fitting = grounding.fitting.get(pick.key)
+        assert fitting is None or fitting in pick.creator.bio
+        assert set(grounding.carries[pick.key]) <= {q.text for q in qualifiers}
+        explained = explain_pick(pick, query, plan, DEFAULT_SCHEME, "the brief", fitting=fitting)
+        assert all(quote and quote in pick.creator.bio for quote in explained.evidence)
