@@ -6,7 +6,7 @@ import itertools
 import json
 import random
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -15,6 +15,7 @@ from retrieval.engine.bio_checks import unpickable_reason
 from retrieval.engine.mix import DEFAULT_SLOTS
 from retrieval.engine.recommender import NotAPickError, Recommender, UnknownCreatorError
 from retrieval.errors import EmptyRosterError, FilterError
+from retrieval.ports import Embedder, Hit, RosterIndex
 from retrieval.roster.creator import Creator
 from retrieval.store.embeddings import LocalMiniLMEmbedder
 from retrieval.store.index import CreatorIndex
@@ -190,6 +191,31 @@ def test_a_country_with_few_creators_gets_a_shortfall(recommender: Recommender) 
     macro = next(s for s in result.shortfall if s.tier == "macro")
     assert micro.found <= 1 and macro.found == 0
     assert "no macro-side creator" in macro.reason and "country GH" in macro.reason
+
+
+class SearchCounter:
+    """An index that counts the BM25 searches it is asked for (everything else as is)."""
+
+    def __init__(self, index: CreatorIndex) -> None:
+        self.index = index
+        self.lexical_searches: list[str] = []
+
+    def lexical_search(self, query: str, n: int) -> list[Hit]:
+        self.lexical_searches.append(query)
+        return self.index.lexical_search(query, n)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.index, name)
+
+
+def test_a_filtered_brief_and_its_count_without_the_filter_search_bm25_once(
+    sample_index: CreatorIndex, embedder: Embedder
+) -> None:
+    counter = SearchCounter(sample_index)
+    engine = Recommender(cast(RosterIndex, counter), DEFAULT_SCHEME, embedder)
+    result = engine.recommend(RecommendRequest(brief=COFFEE, country=["DE"]))
+    assert any("without the country filter(s) there are" in s.reason for s in result.shortfall)
+    assert len(counter.lexical_searches) == 1
 
 
 def test_unknown_excluded_handles_are_noticed(recommender: Recommender) -> None:
