@@ -334,6 +334,7 @@ def run(
         samples: list[float] = []
         cpu_samples: list[float] = []
         per_call: list[dict[str, float]] = []
+        picked: list[list[str]] = []
         picks = shortfalls = 0
         for request in batch:
             stages: dict[str, float] = {}
@@ -345,6 +346,7 @@ def run(
             per_call.append({**stages, "query texts": float(sum(texts))})
             picks += len(result.picks)
             shortfalls += len(result.shortfall)
+            picked.append([pick.key for pick in result.picks])
         load_after = os.getloadavg()
         costs = sentence_costs(minilm, multilingual)
     slow = sorted(range(len(samples)), key=samples.__getitem__)[-max(1, len(samples) // 10) :]
@@ -370,6 +372,7 @@ def run(
         "embed_ms_by_sentences": costs,
         "picks_per_brief": picks / briefs,
         "shortfalls_per_brief": shortfalls / briefs,
+        "picks": picked,
     }
 
 
@@ -424,13 +427,31 @@ def main() -> None:
         "as a new brief does; the product keeps 64, so a repeated brief skips embedding)",
     )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--compare-picks",
+        type=Path,
+        help="the --json output of another run (e.g. the code before a speed change): say "
+        "which calls' picks differ from it, and fail when any does",
+    )
     args = parser.parse_args()
     result = run(args.shared_dir, args.size, args.briefs, args.distinct, args.recent_briefs)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         print_report(result)
-    if result["p95_ms"] >= TARGET_P95_MS:
+    differing = []
+    if args.compare_picks is not None:
+        earlier = json.loads(args.compare_picks.read_text(encoding="utf-8"))["picks"]
+        differing = [
+            n for n, (a, b) in enumerate(zip(earlier, result["picks"], strict=False)) if a != b
+        ]
+        compared = min(len(earlier), len(result["picks"]))
+        print(
+            f"picks differ from {args.compare_picks} in {len(differing)} of {compared} calls"
+            + (f": {differing}" if differing else ""),
+            file=sys.stderr,
+        )
+    if result["p95_ms"] >= TARGET_P95_MS or differing:
         raise SystemExit(1)
 
 

@@ -50,14 +50,15 @@ def requests() -> list[tuple[str, RecommendRequest]]:
 
 def answers(model_dir: Path) -> dict[str, Any]:
     embedder = build_embedder("local", model_dir, None, "unused")
-    with tempfile.TemporaryDirectory() as folder:
-        with CreatorIndex.open(Path(folder), embedder, DEFAULT_SCHEME) as index:
-            index.upsert(load_roster(SAMPLE_ROSTER).creators)
-            engine = Recommender(index, DEFAULT_SCHEME, embedder)
-            return {
-                name: engine.recommend(request).model_dump(mode="json")
-                for name, request in requests()
-            }
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        CreatorIndex.open(Path(folder), embedder, DEFAULT_SCHEME) as index,
+    ):
+        index.upsert(load_roster(SAMPLE_ROSTER).creators)
+        engine = Recommender(index, DEFAULT_SCHEME, embedder)
+        return {
+            name: engine.recommend(request).model_dump(mode="json") for name, request in requests()
+        }
 
 
 def differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
