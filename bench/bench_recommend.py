@@ -373,6 +373,7 @@ def run(
         "picks_per_brief": picks / briefs,
         "shortfalls_per_brief": shortfalls / briefs,
         "picks": picked,
+        "call_ms": samples,
     }
 
 

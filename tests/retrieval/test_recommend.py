@@ -15,7 +15,7 @@ from retrieval.engine.bio_checks import unpickable_reason
 from retrieval.engine.mix import DEFAULT_SLOTS
 from retrieval.engine.recommender import NotAPickError, Recommender, UnknownCreatorError
 from retrieval.errors import EmptyRosterError, FilterError
-from retrieval.ports import Embedder, Hit, RosterIndex
+from retrieval.ports import Embedder, RosterIndex
 from retrieval.roster.creator import Creator
 from retrieval.store.embeddings import LocalMiniLMEmbedder
 from retrieval.store.index import CreatorIndex
@@ -193,29 +193,44 @@ def test_a_country_with_few_creators_gets_a_shortfall(recommender: Recommender) 
     assert "no macro-side creator" in macro.reason and "country GH" in macro.reason
 
 
-class SearchCounter:
-    """An index that counts the BM25 searches it is asked for (everything else as is)."""
+class CallCounter:
+    """An index that records its calls to ``counted`` methods (everything else as is)."""
 
-    def __init__(self, index: CreatorIndex) -> None:
+    def __init__(self, index: CreatorIndex, *counted: str) -> None:
         self.index = index
-        self.lexical_searches: list[str] = []
-
-    def lexical_search(self, query: str, n: int) -> list[Hit]:
-        self.lexical_searches.append(query)
-        return self.index.lexical_search(query, n)
+        self.counted = counted
+        self.calls: list[str] = []
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.index, name)
+        method = getattr(self.index, name)
+        if name not in self.counted:
+            return method
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            return method(*args, **kwargs)
+
+        return counting
 
 
 def test_a_filtered_brief_and_its_count_without_the_filter_search_bm25_once(
     sample_index: CreatorIndex, embedder: Embedder
 ) -> None:
-    counter = SearchCounter(sample_index)
+    counter = CallCounter(sample_index, "lexical_search")
     engine = Recommender(cast(RosterIndex, counter), DEFAULT_SCHEME, embedder)
     result = engine.recommend(RecommendRequest(brief=COFFEE, country=["DE"]))
     assert any("without the country filter(s) there are" in s.reason for s in result.shortfall)
-    assert len(counter.lexical_searches) == 1
+    assert counter.calls == ["lexical_search"]
+
+
+def test_the_roster_is_counted_only_when_it_has_changed(
+    sample_index: CreatorIndex, embedder: Embedder
+) -> None:
+    counter = CallCounter(sample_index, "count")
+    engine = Recommender(cast(RosterIndex, counter), DEFAULT_SCHEME, embedder)
+    engine.recommend(RecommendRequest(brief=COFFEE))
+    engine.recommend(RecommendRequest(brief=SOURDOUGH, country=["DE"]))
+    assert counter.calls == ["count"]
 
 
 def test_unknown_excluded_handles_are_noticed(recommender: Recommender) -> None:
