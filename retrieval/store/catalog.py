@@ -29,6 +29,8 @@ from retrieval.roster.creator import Creator
 SCHEMA_VERSION = 3
 #: The largest follower count a catalog row holds (SQLite's INTEGER is a signed 64-bit number).
 MAX_FOLLOWERS = 2**63 - 1
+#: Bytes the write-ahead log keeps on disk between writes.
+_WAL_SIZE_LIMIT = 64 * 1024 * 1024
 #: Rows per statement when looking up many keys (SQLite caps bound parameters).
 _KEYS_PER_QUERY = 500
 #: Query words kept for a lexical search; a longer brief adds noise, not recall.
@@ -155,6 +157,9 @@ class Catalog:
         try:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
+            # A rebuild writes the whole catalog in one transaction (~500 MB of vectors at
+            # 100,000 creators): the write-ahead log goes back to this size once checkpointed.
+            db.execute(f"PRAGMA journal_size_limit = {_WAL_SIZE_LIMIT}")
             with _transaction(db):
                 if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                     for statement in (_DROP + _SCHEMA).split(";"):
