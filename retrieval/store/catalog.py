@@ -425,11 +425,13 @@ class Catalog:
         expression = match_expression(query)
         if expression is None or n <= 0:
             return []
+        # The best n first, then their keys: joining every match before the sort cost ~40%
+        # more at 100,000 creators (same rows, same order).
         with self._lock:
             rows = self._db.execute(
-                "SELECT creators.key, -bm25(creators_text) AS score FROM creators_text"
-                " JOIN creators ON creators.id = creators_text.rowid"
-                " WHERE creators_text MATCH ? ORDER BY score DESC LIMIT ?",
+                "SELECT creators.key, hits.score FROM (SELECT rowid, -bm25(creators_text) AS score"
+                " FROM creators_text WHERE creators_text MATCH ? ORDER BY score DESC LIMIT ?)"
+                " AS hits JOIN creators ON creators.id = hits.rowid ORDER BY hits.score DESC",
                 (expression, n),
             ).fetchall()
         return [(key, float(score)) for key, score in rows]
