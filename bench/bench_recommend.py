@@ -79,6 +79,7 @@ from retrieval.engine.ranking import sentences  # noqa: E402
 from retrieval.engine.recommender import Recommender  # noqa: E402
 from retrieval.ports import Embedder, FloatMatrix, FloatVector  # noqa: E402
 from retrieval.roster.creator import Creator, normalize_language  # noqa: E402
+from retrieval.store.blas import use_one_blas_thread  # noqa: E402
 from retrieval.store.embeddings import LocalMiniLMEmbedder  # noqa: E402
 from retrieval.store.index import CreatorIndex  # noqa: E402
 from retrieval.store.multilingual import FusedEmbedder, MultilingualEmbedder  # noqa: E402
@@ -319,6 +320,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 def run(
     shared_dir: Path, size: int, briefs: int, distinct: int, recent_briefs: int = 0
 ) -> dict[str, Any]:
+    use_one_blas_thread()  # as the service does before it ranks
     embedder, minilm, multilingual = fused_embedder(shared_dir)
     with open_store(shared_dir, size, distinct, embedder) as index:
         load_before = os.getloadavg()

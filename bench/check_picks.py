@@ -28,6 +28,7 @@ from bench.bench_recommend import FILTER_CYCLE  # noqa: E402
 from retrieval.contract import RecommendRequest  # noqa: E402
 from retrieval.engine.recommender import Recommender  # noqa: E402
 from retrieval.roster.load import load_roster  # noqa: E402
+from retrieval.store.blas import use_one_blas_thread  # noqa: E402
 from retrieval.store.embeddings import build_embedder  # noqa: E402
 from retrieval.store.index import CreatorIndex  # noqa: E402
 from retrieval.tiers import DEFAULT_SCHEME  # noqa: E402
@@ -49,6 +50,7 @@ def requests() -> list[tuple[str, RecommendRequest]]:
 
 
 def answers(model_dir: Path) -> dict[str, Any]:
+    use_one_blas_thread()  # as the service does before it ranks
     embedder = build_embedder("local", model_dir, None, "unused")
     with (
         tempfile.TemporaryDirectory() as folder,

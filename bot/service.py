@@ -26,6 +26,7 @@ from retrieval.roster.creator import Creator, normalize_handle
 from retrieval.roster.export import write_roster
 from retrieval.roster.load import LoadReport
 from retrieval.roster.stream import RosterStream
+from retrieval.store.blas import use_one_blas_thread
 from retrieval.store.catalog import CreatorFilter
 from retrieval.store.chroma import HANDOVER_WAIT
 from retrieval.store.embeddings import build_embedder
@@ -195,6 +196,7 @@ class StoryfitService:
     @property
     def recommender(self) -> Recommender:
         if self._recommender is None:
+            use_one_blas_thread()
             self._recommender = Recommender(self.index, self.settings.tiers, self.embedder)
         return self._recommender
 
