@@ -376,6 +376,7 @@ def run(
         "shortfalls_per_brief": shortfalls / briefs,
         "picks": picked,
         "call_ms": samples,
+        "call_cpu_ms": cpu_samples,
     }
 
 
