@@ -352,11 +352,10 @@ def test_vectors_are_read_locally_and_are_the_ones_chroma_holds(
     for path in store.data_dir.glob("catalog*.sqlite3*"):
         path.unlink()
 
-    with store.open() as index:
-        with monkeypatch.context() as patched:
-            if not index.is_server:  # a server's catalog is rebuilt without the vectors
-                patched.setattr(Collection, "get", chroma_get)
-            rebuilt = index.vectors(KEYS)
+    with store.open() as index, monkeypatch.context() as patched:
+        if not index.is_server:  # a server's catalog is rebuilt without the vectors
+            patched.setattr(Collection, "get", chroma_get)
+        rebuilt = index.vectors(KEYS)
 
     assert sorted(written) == sorted(rebuilt) == sorted(KEYS)
     assert all(np.array_equal(written[key], rebuilt[key]) for key in KEYS)
