@@ -5,9 +5,9 @@ lookups Chroma is slow or unable to answer (handles, tier counts, BM25 over bios
 vectors) and remembers the collection revision it mirrors, so a stale or missing catalog is
 noticed and rebuilt.
 
-A creator's vector is kept with the embed hash of the record it was written with and is read
-only while the creator's row has that hash, so a vector never outlives its bio; a creator
-without one (a catalog rebuilt from a Chroma server, which sends no vectors) is read from Chroma.
+A creator's vector (kept for the embedded store, see ``index.py``) is stored with the embed hash
+of the record it was written with and is read only while the creator's row has that hash, so a
+vector never outlives its bio; a creator without one is read from Chroma.
 """
 
 from __future__ import annotations

@@ -3,10 +3,11 @@
 Chroma (embedded in the data dir, or a ``chroma run`` server) is the source of truth. Each record
 holds the creator's vector, bio, filterable metadata and full JSON. The catalog (``catalog.py``)
 mirrors the records for handle lookups, tier counts and BM25; it follows the collection's
-``storyfit_revision`` and is rebuilt from Chroma whenever the two disagree. It keeps the vectors
-this process wrote and (embedded store) those of a rebuild, so ranking reads candidates' vectors
-locally: a ``get`` of 120 vectors from embedded Chroma took ~24 ms of a recommendation at
-100,000 creators (bench/bench_recommend.py); a vector the catalog lacks is read from Chroma.
+``storyfit_revision`` and is rebuilt from Chroma whenever the two disagree. With the embedded
+store it keeps every creator's vector too, as Chroma returns it, so ranking reads candidates'
+vectors locally: a ``get`` of 120 vectors from embedded Chroma took ~24 ms of a recommendation at
+100,000 creators (bench/bench_recommend.py). A server's vectors stay there (a vector the catalog
+lacks is read from Chroma).
 
 The embedded store is not process-safe (chroma #7040), so its owner holds an exclusive lock on the
 data dir and a second process fails at once with ``StoreBusyError`` instead of hanging.
@@ -407,8 +408,11 @@ class CreatorIndex:
                         documents=[entry.creator.bio for entry in batch],
                     )
         # Read back: Chroma may round a vector (it renormalises some by an ulp), and ranking
-        # must see the vectors a read from Chroma would give.
-        stored = None if vectors is None else self._chroma_vectors([e.creator.key for e in entries])
+        # must see the vectors a read from Chroma would give. Not from a server: ~20x the
+        # bytes of the write again, and its catalog is rebuilt without vectors anyway.
+        stored = None
+        if vectors is not None and not self.is_server:
+            stored = self._chroma_vectors([entry.creator.key for entry in entries])
         self._catalog.put(entries, stored)
 
     @contextmanager
