@@ -49,7 +49,7 @@ get_many 15 -> 12), _way_forward 14 -> 13, select 6 -> 4, explain_pick 4 -> 3, s
 First call: roster table 5-15 s and calibration sample (2,000 vectors) 5-8 s, once per roster
 revision; model loads 1-6 s.
 
-Measured 2026-12-01 evening, five rounds, each the code before (d087736, with this file's
+Measured 2026-12-01 evening, six rounds, each the code before (d087736, with this file's
 ``--json``) then this branch minutes apart, same cached roster, ``nice -n 10`` beside the other
 helpers' jobs; load average at the start and end of each run; picks identical in all 200 calls of
 every round (``--compare-picks``) and in all 80 answers of ``bench/check_picks.py``:
@@ -66,12 +66,14 @@ every round (``--compare-picks``) and in all 80 answers of ``bench/check_picks.p
 | 4: after (de861f1, a + b + c) | 4.6-4.2 | 61 | 121 | 161 | 54 / 99 | 6.6 s |
 | 5: before | 2.6-6.7 | 236 | 431 | 574 | 133 / 203 | 11.6 s |
 | 5: after (de861f1, a + b + c) | 7.1-7.9 | 96 | 272 | 451 | 51 / 100 | 13.6 s |
+| 6: before | 4.3-4.3 | 117 | 207 | 293 | 146 / 252 | 6.3 s |
+| 6: after (64fe177, a + b + c) | 4.1-3.9 | 55 | 114 | 149 | 54 / 103 | 7.2 s |
 
 a: candidates' vectors from the catalog, BM25 beside the brief's embedding; b: the roster counted
 once per revision, BM25 ranking its matches before the join; c: numpy's BLAS on one thread.
-After / before, rounds 3-5: CPU p50 0.39-0.43, CPU p95 0.45-0.52; wall p50 0.41-0.47, wall p95
-0.47-0.63. Round 4 (load 4.2-4.9, the quietest pair) is the first run under 150 ms p95; an idle
-machine was never available to check it. Where it went (round 4, ms per call, mean): vectors
+After / before, rounds 3-6: CPU p50 0.37-0.43, CPU p95 0.41-0.52; wall p50 0.41-0.47, wall p95
+0.47-0.63. Rounds 4 and 6 (load about 4, the quietest pairs) are under 150 ms p95 (121, 114);
+an idle machine was never available to check it. Where it went (round 4, ms per call, mean): vectors
 19 -> 2 (the catalog keeps each creator's vector as Chroma returns it), count 1.6 -> 0 (once per
 roster revision), _way_forward 5.9 -> 1.3 (it reuses the brief's BM25 hits), build_query 52 ->
 36 and dense_search 22 -> 14 (OpenBLAS's second thread spun beside every small product and took
