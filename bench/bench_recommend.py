@@ -93,6 +93,11 @@ the second ``get`` (top 150: 5 -> 13 ms, top 600: 10 -> 75 ms, top 3,000: 89 -> 
 them saves little: embedding cost follows tokens, not texts (32 sentences as 32 / 16 / 8 / 4
 texts: MiniLM 280 / 250 / 248 / 265 ms CPU, USE 56 / 55 / 53 / 54 ms), and dropping sentences
 would drop what the brief says; a 4,000-character brief still costs ~300 ms of embedding.
+MiniLM on one intra-op thread instead of two: the same bits and the same CPU per brief (p50
+20.8 / 20.6 ms over the 40 dev briefs at load 15), so two stay for an idle machine's wall time;
+a brief's sentences already go to ONNX as one batch, and a shorter token limit would change the
+vectors of long sentences. Fetching fewer neighbours for filtered briefs (the p95 calls) was not
+tried: Chroma's top k is not always a prefix of its top 2k, so picks could change.
 """
 
 from __future__ import annotations
