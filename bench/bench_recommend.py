@@ -97,7 +97,7 @@ MiniLM on one intra-op thread instead of two: the same bits and the same CPU per
 20.8 / 20.6 ms over the 40 dev briefs at load 15), so two stay for an idle machine's wall time;
 a brief's sentences already go to ONNX as one batch, and a shorter token limit would change the
 vectors of long sentences. Fetching fewer neighbours for filtered briefs (the p95 calls) was not
-tried: Chroma's top k is not always a prefix of its top 2k, so picks could change.
+tried: Chroma's approximate top k need not be a prefix of its top 2k, so picks could change.
 """
 
 from __future__ import annotations
