@@ -1,7 +1,7 @@
 """Latency of ``Recommender.recommend`` without an LLM, in process, on a large synthetic roster.
 
     python bench/bench_recommend.py [--size 100000] [--briefs 200] [--shared-dir ../shared]
-                                    [--distinct 20000] [--json]
+                                    [--distinct 20000] [--json] [--compare-picks EARLIER.json]
 
 The embedder is the product's local one (``build_embedder("local", ...)``): MiniLM (384-d,
 ONNX) and multilingual USE v3 (512-d, numpy) fused into one 896-d vector per creator. The roster
@@ -18,7 +18,11 @@ Reported: p50 / p95 / p99 / mean of the whole call after a warm-up (target p95 <
 process CPU time per call (p50 / p95: what the call costs whatever else runs on the machine), the
 first call's time (model loads, roster table, calibration sample) and where the time goes: each
 stage's inclusive ms per call, on average and over the slowest tenth of the calls (stages nest:
-``build_query`` holds the two encoders, ``gather`` the index calls).
+``build_query`` holds the two encoders, ``gather`` the index calls; since 86f9ed8 the BM25
+``lexical_search`` runs in a thread beside ``build_query``, so the two overlap). ``--json`` also
+keeps every call's picks, wall and CPU ms; ``--compare-picks`` checks that a speed change left
+every call's picks as an earlier run's (``bench/check_picks.py`` does the same for the whole
+answers on the dev briefs over the sample roster).
 
 Measured 2026-12-01 on this 2-core machine while other jobs kept its load average at 9-11
 (so wall times are 3-5x what an idle machine gives; CPU time per call is the steadier figure),
@@ -45,12 +49,55 @@ get_many 15 -> 12), _way_forward 14 -> 13, select 6 -> 4, explain_pick 4 -> 3, s
 First call: roster table 5-15 s and calibration sample (2,000 vectors) 5-8 s, once per roster
 revision; model loads 1-6 s.
 
+Measured 2026-12-01 evening, six rounds, each the code before (d087736, with this file's
+``--json``) then this branch minutes apart, same cached roster, ``nice -n 10`` beside the other
+helpers' jobs; load average at the start and end of each run; picks identical in all 200 calls of
+every round (``--compare-picks``) and in all 80 answers of ``bench/check_picks.py``:
+
+| round: code | load | p50 | p95 | p99 | CPU p50 / p95 | first call |
+|---|---:|---:|---:|---:|---:|---:|
+| 1: before | 10.8-10.3 | 406 | 674 | 762 | 140 / 200 | 25.0 s |
+| 1: after (0bd9098, a) | 11.6-11.4 | 375 | 773 | 904 | 120 / 181 | 21.0 s |
+| 2: before | 7.8-13.3 | 554 | 1121 | 1434 | 123 / 177 | 27.6 s |
+| 2: after (00d58ba, a + b) | 13.6-11.5 | 415 | 994 | 1789 | 105 / 169 | 46.7 s |
+| 3: before | 11.5-10.2 | 331 | 553 | 661 | 136 / 215 | 22.1 s |
+| 3: after (de861f1, a + b + c) | 9.4-9.0 | 155 | 330 | 457 | 58 / 112 | 15.9 s |
+| 4: before | 4.5-4.9 | 129 | 256 | 308 | 133 / 221 | 7.8 s |
+| 4: after (de861f1, a + b + c) | 4.6-4.2 | 61 | 121 | 161 | 54 / 99 | 6.6 s |
+| 5: before | 2.6-6.7 | 236 | 431 | 574 | 133 / 203 | 11.6 s |
+| 5: after (de861f1, a + b + c) | 7.1-7.9 | 96 | 272 | 451 | 51 / 100 | 13.6 s |
+| 6: before | 4.3-4.3 | 117 | 207 | 293 | 146 / 252 | 6.3 s |
+| 6: after (64fe177, a + b + c) | 4.1-3.9 | 55 | 114 | 149 | 54 / 103 | 7.2 s |
+
+a: candidates' vectors from the catalog, BM25 beside the brief's embedding; b: the roster counted
+once per revision, BM25 ranking its matches before the join; c: numpy's BLAS on one thread.
+After / before, rounds 3-6: CPU p50 0.37-0.43, CPU p95 0.41-0.52; wall p50 0.41-0.47, wall p95
+0.47-0.63. Rounds 4 and 6 (load about 4, the quietest pairs) are under 150 ms p95 (121, 114);
+an idle machine was never available to check it. Where it went (round 4, ms per call, mean): vectors
+19 -> 2 (the catalog keeps each creator's vector as Chroma returns it), count 1.6 -> 0 (once per
+roster revision), _way_forward 5.9 -> 1.3 (it reuses the brief's BM25 hits), build_query 52 ->
+36 and dense_search 22 -> 14 (OpenBLAS's second thread spun beside every small product and took
+CPU from everything else: the calibration products alone took 20 ms of CPU on two threads, 2 ms
+on one, same bits; CPU p50 105 -> 58 from round 2 to 3), BM25 ~40% less CPU (matches ranked
+before the join) and off the critical path. Per filter of the cycle (round 4, after), median
+wall / CPU: no filter 46-68 / 47-66 ms, one filter 50-67 / 45-59 ms, country DE + language de
+97 / 84 ms: its sides need ~2,400 unfiltered neighbours (from the table's counts; Chroma: top
+150 3 ms CPU, top 2,400 29 ms), the calls that make the p95. First call: the calibration
+sample's 2,000 vectors now come from the catalog (6-10 s -> 0.1-0.3 s), so Chroma loads its index
+on the first dense query instead (3-18 s there); an embedded catalog built before this change is
+rebuilt once with the vectors (~4 min at 100,000 creators on the loaded machine; 87 -> 497 MB).
+
 Measured and left out: Chroma returning the candidates' vectors with the query costs more than
 the second ``get`` (top 150: 5 -> 13 ms, top 600: 10 -> 75 ms, top 3,000: 89 -> 601 ms, against
 ``get`` of 60 / 120 / 180 ids: 7 / 21 / 35 ms). Capping a long brief's sentences by joining
 them saves little: embedding cost follows tokens, not texts (32 sentences as 32 / 16 / 8 / 4
 texts: MiniLM 280 / 250 / 248 / 265 ms CPU, USE 56 / 55 / 53 / 54 ms), and dropping sentences
 would drop what the brief says; a 4,000-character brief still costs ~300 ms of embedding.
+MiniLM on one intra-op thread instead of two: the same bits and the same CPU per brief (p50
+20.8 / 20.6 ms over the 40 dev briefs at load 15), so two stay for an idle machine's wall time;
+a brief's sentences already go to ONNX as one batch, and a shorter token limit would change the
+vectors of long sentences. Fetching fewer neighbours for filtered briefs (the p95 calls) was not
+tried: Chroma's approximate top k need not be a prefix of its top 2k, so picks could change.
 """
 
 from __future__ import annotations
@@ -79,6 +126,7 @@ from retrieval.engine.ranking import sentences  # noqa: E402
 from retrieval.engine.recommender import Recommender  # noqa: E402
 from retrieval.ports import Embedder, FloatMatrix, FloatVector  # noqa: E402
 from retrieval.roster.creator import Creator, normalize_language  # noqa: E402
+from retrieval.store.blas import use_one_blas_thread  # noqa: E402
 from retrieval.store.embeddings import LocalMiniLMEmbedder  # noqa: E402
 from retrieval.store.index import CreatorIndex  # noqa: E402
 from retrieval.store.multilingual import FusedEmbedder, MultilingualEmbedder  # noqa: E402
@@ -319,6 +367,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 def run(
     shared_dir: Path, size: int, briefs: int, distinct: int, recent_briefs: int = 0
 ) -> dict[str, Any]:
+    use_one_blas_thread()  # as the service does before it ranks
     embedder, minilm, multilingual = fused_embedder(shared_dir)
     with open_store(shared_dir, size, distinct, embedder) as index:
         load_before = os.getloadavg()
@@ -334,6 +383,7 @@ def run(
         samples: list[float] = []
         cpu_samples: list[float] = []
         per_call: list[dict[str, float]] = []
+        picked: list[list[str]] = []
         picks = shortfalls = 0
         for request in batch:
             stages: dict[str, float] = {}
@@ -345,6 +395,7 @@ def run(
             per_call.append({**stages, "query texts": float(sum(texts))})
             picks += len(result.picks)
             shortfalls += len(result.shortfall)
+            picked.append([pick.key for pick in result.picks])
         load_after = os.getloadavg()
         costs = sentence_costs(minilm, multilingual)
     slow = sorted(range(len(samples)), key=samples.__getitem__)[-max(1, len(samples) // 10) :]
@@ -370,6 +421,9 @@ def run(
         "embed_ms_by_sentences": costs,
         "picks_per_brief": picks / briefs,
         "shortfalls_per_brief": shortfalls / briefs,
+        "picks": picked,
+        "call_ms": samples,
+        "call_cpu_ms": cpu_samples,
     }
 
 
@@ -424,13 +478,31 @@ def main() -> None:
         "as a new brief does; the product keeps 64, so a repeated brief skips embedding)",
     )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--compare-picks",
+        type=Path,
+        help="the --json output of another run (e.g. the code before a speed change): say "
+        "which calls' picks differ from it, and fail when any does",
+    )
     args = parser.parse_args()
     result = run(args.shared_dir, args.size, args.briefs, args.distinct, args.recent_briefs)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         print_report(result)
-    if result["p95_ms"] >= TARGET_P95_MS:
+    differing = []
+    if args.compare_picks is not None:
+        earlier = json.loads(args.compare_picks.read_text(encoding="utf-8"))["picks"]
+        differing = [
+            n for n, (a, b) in enumerate(zip(earlier, result["picks"], strict=False)) if a != b
+        ]
+        compared = min(len(earlier), len(result["picks"]))
+        print(
+            f"picks differ from {args.compare_picks} in {len(differing)} of {compared} calls"
+            + (f": {differing}" if differing else ""),
+            file=sys.stderr,
+        )
+    if result["p95_ms"] >= TARGET_P95_MS or differing:
         raise SystemExit(1)
 
 

@@ -28,6 +28,7 @@ from retrieval.roster.creator import Creator, normalize_handle
 from retrieval.roster.export import write_roster
 from retrieval.roster.load import LoadReport
 from retrieval.roster.stream import RosterStream
+from retrieval.store.blas import use_one_blas_thread
 from retrieval.store.catalog import CreatorFilter
 from retrieval.store.chroma import HANDOVER_WAIT
 from retrieval.store.embeddings import build_embedder
@@ -231,6 +232,7 @@ class StoryfitService:
     def recommender(self) -> Recommender:
         with self._opening:
             if self._recommender is None:
+                use_one_blas_thread()
                 self._recommender = Recommender(self.index, self.settings.tiers, self.embedder)
             return self._recommender
 

@@ -107,9 +107,13 @@ class Query:
 
     @property
     def lexical_text(self) -> str:
-        """The BM25 query: the story's content words, within the catalog's query-word limit."""
-        words = dict.fromkeys(term.surface.casefold() for term in self.terms)
-        return " ".join(list(words)[:LEXICAL_QUERY_WORDS])
+        return lexical_text(self.terms)
+
+
+def lexical_text(story_terms: Iterable[Term]) -> str:
+    """The BM25 query: the story's content words, within the catalog's query-word limit."""
+    words = dict.fromkeys(term.surface.casefold() for term in story_terms)
+    return " ".join(list(words)[:LEXICAL_QUERY_WORDS])
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
@@ -209,13 +213,15 @@ def gather(
     sides: Sequence[SidePlan],
     constraints: Constraints,
     table: RosterTable,
+    lexical_hits: Sequence[Hit] | None = None,
 ) -> list[Candidate]:
     """The best admissible creators the searches found, each on the side its followers put it.
 
     The unfiltered fetch is sized from the table so that each side can expect enough admissible
     hits; a side that would need more than ``WIDE_FETCH`` gets one more query with its most
     selective filter in Chroma's ``where``, when that filter matches few enough creators to be
-    cheap there.
+    cheap there. ``lexical_hits``: the BM25 search for ``query.lexical_text`` (``LEXICAL_FETCH``
+    hits), when the caller has run it already; else it runs here.
     """
     # Long: the retrieval steps (dense, pushdown, lexical, admission) in the order they
     # run; each is a helper, what remains is how their hits are combined.
@@ -233,7 +239,8 @@ def gather(
     dense_hits = _dense_hits(index, query, fetch)
     if short_sides:
         dense_hits.extend(_pushed_down(index, query, constraints, table))
-    lexical_hits = index.lexical_search(query.lexical_text, LEXICAL_FETCH)
+    if lexical_hits is None:
+        lexical_hits = index.lexical_search(query.lexical_text, LEXICAL_FETCH)
     keys = _shortlist(_ranked_keys(dense_hits), lexical_hits, sides, constraints, table)
     creators = index.get_many(keys)
     placed = _place(creators.values(), sides, constraints)

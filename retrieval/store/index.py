@@ -3,7 +3,11 @@
 Chroma (embedded in the data dir, or a ``chroma run`` server) is the source of truth. Each record
 holds the creator's vector, bio, filterable metadata and full JSON. The catalog (``catalog.py``)
 mirrors the records for handle lookups, tier counts and BM25; it follows the collection's
-``storyfit_revision`` and is rebuilt from Chroma whenever the two disagree.
+``storyfit_revision`` and is rebuilt from Chroma whenever the two disagree. With the embedded
+store it keeps every creator's vector too, as Chroma returns it, so ranking reads candidates'
+vectors locally: a ``get`` of 120 vectors from embedded Chroma took ~24 ms of a recommendation at
+100,000 creators (bench/bench_recommend.py). A server's vectors stay there (a vector the catalog
+lacks is read from Chroma).
 
 The embedded store is not process-safe (chroma #7040), so its owner holds an exclusive lock on the
 data dir and a second process fails at once with ``StoreBusyError`` instead of hanging.
@@ -27,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 from chromadb.api.client import Client as ChromaClient
 from chromadb.api.models.Collection import Collection
+from chromadb.api.types import GetResult
 from pydantic import BaseModel, ValidationError
 from rapidfuzz import fuzz, process, utils
 
@@ -402,7 +407,14 @@ class CreatorIndex:
                         metadatas=metadatas,
                         documents=[entry.creator.bio for entry in batch],
                     )
-        self._catalog.put(entries)
+        # Read back: Chroma may round a vector (it renormalises some by an ulp), and ranking
+        # must see the vectors a read from Chroma would give (~30 ms of CPU per 512 creators,
+        # whose embedding takes seconds). Not from a server: ~20x the bytes of the write again,
+        # and its catalog is rebuilt without vectors anyway.
+        stored = None
+        if vectors is not None and not self.is_server:
+            stored = self._chroma_vectors([entry.creator.key for entry in entries])
+        self._catalog.put(entries, stored)
 
     @contextmanager
     def _writing(self, **collection_metadata: str) -> Iterator[None]:
@@ -515,13 +527,16 @@ class CreatorIndex:
         self._catalog_stale = False
 
     def _stored_pages(self) -> Iterator[StoredPage]:
-        """Every record, a page at a time; one the catalog cannot hold is skipped, not fatal."""
+        """Every record, a page at a time; one the catalog cannot hold is skipped, not fatal.
+        The embedded store sends the vectors too (a server would send ~20x the bytes per record,
+        and a server's catalog is rebuilt whenever any machine writes)."""
+        include: Any = ["metadatas"] if self.is_server else ["metadatas", "embeddings"]
         offset = 0
         while True:
-            page = self._collection.get(include=["metadatas"], limit=REBUILD_PAGE, offset=offset)
+            page = self._collection.get(include=include, limit=REBUILD_PAGE, offset=offset)
             if not page["ids"]:
                 return
-            stored = StoredPage(entries=[], skipped=[])
+            stored = StoredPage(entries=[], skipped=[], vectors=_by_key(page))
             for key, metadata in zip(page["ids"], page["metadatas"] or [], strict=True):
                 try:
                     stored.entries.append(_catalog_entry(key, metadata))
@@ -633,7 +648,13 @@ class CreatorIndex:
         return self._catalog.by_followers(where, limit)
 
     def vectors(self, keys: Sequence[str]) -> dict[str, FloatVector]:
-        """The stored vector of each known key."""
+        """The stored vector of each known key: from the catalog, else from Chroma."""
+        self._sync()
+        found: dict[str, FloatVector] = dict(self._catalog.vectors(keys))
+        found.update(self._chroma_vectors([key for key in keys if key not in found]))
+        return found
+
+    def _chroma_vectors(self, keys: Sequence[str]) -> dict[str, FloatVector]:
         unique = list(dict.fromkeys(keys))
         found: dict[str, FloatVector] = {}
         with reaching(self._server_url):
@@ -641,11 +662,7 @@ class CreatorIndex:
                 got = self._collection.get(
                     ids=unique[start : start + self._max_batch], include=["embeddings"]
                 )
-                embeddings = got["embeddings"]
-                if embeddings is None:
-                    continue
-                for key, vector in zip(got["ids"], embeddings, strict=True):
-                    found[key] = np.asarray(vector, dtype=np.float32)
+                found.update(_by_key(got))
         return found
 
     def dense_search(
@@ -696,6 +713,17 @@ def suggest(handle: str, handles: Sequence[str], limit: int) -> list[str]:
         score_cutoff=SUGGESTION_CUTOFF,
     )
     return [match for match, _, _ in matches]
+
+
+def _by_key(got: GetResult) -> dict[str, FloatVector]:
+    """The vectors of a ``get`` result by key (none when it was asked for none)."""
+    embeddings = got["embeddings"]
+    if embeddings is None:
+        return {}
+    return {
+        key: np.asarray(vector, dtype=np.float32)
+        for key, vector in zip(got["ids"], embeddings, strict=True)
+    }
 
 
 def _chroma_metadata(entry: CatalogEntry) -> dict[str, str | int | float | bool]:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 from chromadb.api.fastapi import FastAPI
+from chromadb.api.models.Collection import Collection
 
 import retrieval.store.index
 from retrieval.ports import FloatMatrix, FloatVector
@@ -334,6 +335,31 @@ def test_missing_catalog_is_rebuilt_from_chroma(store: Store) -> None:
         assert [c.key for c in index.find_handle("trailmatt")] == ["youtube:trailmatt"]
         assert index.lexical_search("tokyo", 3)[0].key == "instagram:lenslaura"
         assert index.upsert(ROSTER).embedded == 0
+
+
+def test_vectors_are_read_locally_and_are_the_ones_chroma_holds(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def chroma_get(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("read from Chroma")
+
+    with store.open() as index:
+        index.upsert(ROSTER)
+        index.upsert(changed("tiktok:cryptocarla", bio="Now all about sourdough and rye."))
+        with monkeypatch.context() as patched:
+            if not index.is_server:  # a server keeps its vectors
+                patched.setattr(Collection, "get", chroma_get)
+            written = index.vectors(KEYS)
+    for path in store.data_dir.glob("catalog*.sqlite3*"):
+        path.unlink()
+
+    with store.open() as index, monkeypatch.context() as patched:
+        if not index.is_server:
+            patched.setattr(Collection, "get", chroma_get)
+        rebuilt = index.vectors(KEYS)
+
+    assert sorted(written) == sorted(rebuilt) == sorted(KEYS)
+    assert all(np.array_equal(written[key], rebuilt[key]) for key in KEYS)
 
 
 def test_server_changes_from_another_machine_reach_this_catalog(

@@ -6,7 +6,7 @@ import itertools
 import json
 import random
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -15,6 +15,7 @@ from retrieval.engine.bio_checks import unpickable_reason
 from retrieval.engine.mix import DEFAULT_SLOTS
 from retrieval.engine.recommender import NotAPickError, Recommender, UnknownCreatorError
 from retrieval.errors import EmptyRosterError, FilterError
+from retrieval.ports import Embedder, RosterIndex
 from retrieval.roster.creator import Creator
 from retrieval.store.embeddings import LocalMiniLMEmbedder
 from retrieval.store.index import CreatorIndex
@@ -190,6 +191,46 @@ def test_a_country_with_few_creators_gets_a_shortfall(recommender: Recommender) 
     macro = next(s for s in result.shortfall if s.tier == "macro")
     assert micro.found <= 1 and macro.found == 0
     assert "no macro-side creator" in macro.reason and "country GH" in macro.reason
+
+
+class CallCounter:
+    """An index that records its calls to ``counted`` methods (everything else as is)."""
+
+    def __init__(self, index: CreatorIndex, *counted: str) -> None:
+        self.index = index
+        self.counted = counted
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.index, name)
+        if name not in self.counted:
+            return method
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            return method(*args, **kwargs)
+
+        return counting
+
+
+def test_a_filtered_brief_and_its_count_without_the_filter_search_bm25_once(
+    sample_index: CreatorIndex, embedder: Embedder
+) -> None:
+    counter = CallCounter(sample_index, "lexical_search")
+    engine = Recommender(cast(RosterIndex, counter), DEFAULT_SCHEME, embedder)
+    result = engine.recommend(RecommendRequest(brief=COFFEE, country=["DE"]))
+    assert any("without the country filter(s) there are" in s.reason for s in result.shortfall)
+    assert counter.calls == ["lexical_search"]
+
+
+def test_the_roster_is_counted_only_when_it_has_changed(
+    sample_index: CreatorIndex, embedder: Embedder
+) -> None:
+    counter = CallCounter(sample_index, "count")
+    engine = Recommender(cast(RosterIndex, counter), DEFAULT_SCHEME, embedder)
+    engine.recommend(RecommendRequest(brief=COFFEE))
+    engine.recommend(RecommendRequest(brief=SOURDOUGH, country=["DE"]))
+    assert counter.calls == ["count"]
 
 
 def test_unknown_excluded_handles_are_noticed(recommender: Recommender) -> None:
