@@ -1,9 +1,11 @@
 """Chroma clients: the embedded store in a data dir (held under an exclusive lock, since it is
-not process-safe, chroma #7040) or a ``chroma run`` server (checked by a heartbeat first)."""
+not process-safe, chroma #7040) or a Chroma server (``chroma run`` or Chroma Cloud, checked by a
+heartbeat first), with Chroma's own token auth, tenant and database (``ServerAccess``)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shlex
 import sys
@@ -13,21 +15,63 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit
 
 import chromadb
 import httpx
+from chromadb.api import AdminAPI
 from chromadb.api.client import Client as ChromaClient
+from chromadb.auth.token_authn import TokenTransportHeader
+from chromadb.config import DEFAULT_DATABASE, DEFAULT_TENANT
 from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import NotFoundError
+from chromadb.errors import ChromaError, NotFoundError
 from filelock import FileLock, Timeout
 
 from retrieval.errors import StoryfitError
 
 #: Seconds to wait for a Chroma server's heartbeat before calling it unavailable.
 HEARTBEAT_TIMEOUT = 3.0
+#: Chroma's token auth: the token goes in this header, as Chroma Cloud expects it.
+TOKEN_HEADER = TokenTransportHeader.X_CHROMA_TOKEN.value
+_TOKEN_PROVIDER = "chromadb.auth.token_authn.TokenAuthClientProvider"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServerAccess:
+    """How to use a Chroma server beyond its URL: Chroma's own token auth (sent in
+    ``TOKEN_HEADER`` with every request, the heartbeat included), the tenant and the database
+    (Chroma's defaults when ``None``)."""
+
+    token: str | None = None
+    tenant: str | None = None
+    database: str | None = None
+
+    @property
+    def tenant_name(self) -> str:
+        return self.tenant or DEFAULT_TENANT
+
+    @property
+    def database_name(self) -> str:
+        return self.database or DEFAULT_DATABASE
+
+    def headers(self) -> dict[str, str]:
+        return {TOKEN_HEADER: self.token} if self.token else {}
+
+    def client_settings(self, host: str, port: int, ssl: bool) -> ChromaSettings:
+        settings = _chroma_settings()
+        if self.token:
+            settings.chroma_client_auth_provider = _TOKEN_PROVIDER
+            settings.chroma_client_auth_credentials = self.token
+            settings.chroma_auth_token_transport_header = TOKEN_HEADER
+        settings.chroma_api_impl = "chromadb.api.fastapi.FastAPI"
+        settings.chroma_server_host = host
+        settings.chroma_server_http_port = port
+        settings.chroma_server_ssl_enabled = ssl
+        return settings
 
 
 class StoreBusyError(StoryfitError):
@@ -52,18 +96,90 @@ def embedded_client(data_dir: Path) -> ChromaClient:
     return cast(ChromaClient, client)
 
 
-def server_client(url: str) -> ChromaClient:
-    """A client for the server at ``url``, after a quick heartbeat proves it is up."""
+def server_client(url: str, access: ServerAccess | None = None) -> ChromaClient:
+    """A client for the server at ``url`` (its tenant and database, with its token), after a
+    quick heartbeat proves it is up; a database the server lacks is created, and said so."""
+    access = access or ServerAccess()
     host, port, ssl = _server_address(url)
     web_host = f"[{host}]" if ":" in host else host
-    heartbeat = f"{'https' if ssl else 'http'}://{web_host}:{port}/api/v2/heartbeat"
+    heartbeat = urllib.request.Request(
+        f"{'https' if ssl else 'http'}://{web_host}:{port}/api/v2/heartbeat",
+        headers=access.headers(),
+    )
     try:
         with urllib.request.urlopen(heartbeat, timeout=HEARTBEAT_TIMEOUT) as response:
             json.load(response)
-        client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=_chroma_settings())
-        return cast(ChromaClient, client)
+    except urllib.error.HTTPError as error:
+        if error.code in (401, 403):
+            raise ChromaUnavailableError(_refused_message(url, error.code, access)) from error
+        raise ChromaUnavailableError(_unavailable_message(url, error)) from error
     except (OSError, ValueError) as error:
         raise ChromaUnavailableError(_unavailable_message(url, error)) from error
+    settings = access.client_settings(host, port, ssl)
+    try:
+        _ensure_database(chromadb.AdminClient(settings), url, access)
+        client = chromadb.HttpClient(
+            host=host,
+            port=port,
+            ssl=ssl,
+            settings=settings,
+            tenant=access.tenant_name,
+            database=access.database_name,
+        )
+    except httpx.TransportError as error:
+        raise ChromaUnavailableError(_unavailable_message(url, error)) from error
+    return cast(ChromaClient, client)
+
+
+def _ensure_database(admin: AdminAPI, url: str, access: ServerAccess) -> None:
+    """Create the configured database when the server lacks it; a missing tenant (or a
+    database the server will not let us create) stops with what to do."""
+    tenant, database = access.tenant_name, access.database_name
+    try:
+        admin.get_tenant(tenant)
+    except NotFoundError:
+        raise ChromaUnavailableError(
+            f"The Chroma server at {url} has no tenant {tenant!r}. Set STORYFIT_CHROMA_TENANT to "
+            "a tenant it has (on Chroma Cloud: your team's tenant id), or unset it to use "
+            f"{DEFAULT_TENANT!r}."
+        ) from None
+    except ChromaError as error:
+        if error.code() in (401, 403):
+            raise ChromaUnavailableError(_refused_message(url, error.code(), access)) from error
+        raise ChromaUnavailableError(_unavailable_message(url, error)) from error
+    try:
+        admin.get_database(database, tenant=tenant)
+        return
+    except NotFoundError:
+        pass
+    try:
+        admin.create_database(database, tenant=tenant)
+    except ChromaError as error:
+        raise ChromaUnavailableError(
+            f"The Chroma server at {url} has no database {database!r} in tenant {tenant!r}, and "
+            f"it refused to create one ({_first_line(error)}). Create it (on Chroma Cloud: "
+            f"`chroma db create {database}` or the dashboard), or unset STORYFIT_CHROMA_DATABASE "
+            f"to use {DEFAULT_DATABASE!r}."
+        ) from error
+    log.warning(
+        "The Chroma server at %s had no database %r in tenant %r; Storyfit created it.",
+        url,
+        database,
+        tenant,
+    )
+
+
+def _refused_message(url: str, status: int, access: ServerAccess) -> str:
+    problem = "refused the token in STORYFIT_CHROMA_TOKEN" if access.token else "wants a token"
+    return (
+        f"The Chroma server at {url} {problem} (HTTP {status}). Set STORYFIT_CHROMA_TOKEN to the "
+        "token the server was given (Chroma Cloud: an API key of that database)."
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _server_address(url: str) -> tuple[str, int, bool]:
@@ -88,7 +204,7 @@ def _unavailable_message(url: str, error: BaseException) -> str:
     elif isinstance(error, urllib.error.URLError):
         reason = str(error.reason)
     else:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        reason = _first_line(error)
     return (
         f"Cannot reach the Chroma server at {url} ({reason}). Start it (for example "
         "`chroma run --host 0.0.0.0 --port 8000 --path /var/lib/storyfit/chroma`), or unset "
@@ -207,13 +323,17 @@ _SIDE_SUFFIX_ROOM = 20
 
 
 def connect(
-    data_dir: Path, chroma_url: str | None, *, wait: float = 0.0
+    data_dir: Path,
+    chroma_url: str | None,
+    *,
+    wait: float = 0.0,
+    access: ServerAccess | None = None,
 ) -> tuple[ChromaClient, StoreLock | None]:
     """A Chroma client: the embedded store (holding the data dir's lock, waiting up to ``wait``
-    seconds for an import that shares it) or the server."""
+    seconds for an import that shares it) or the server (used with ``access``)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     if chroma_url is not None:
-        return server_client(chroma_url), None
+        return server_client(chroma_url, access), None
     lock = StoreLock(data_dir, wait=wait)
     try:
         return embedded_client(data_dir), lock

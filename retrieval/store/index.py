@@ -42,6 +42,7 @@ from retrieval.store.catalog import (
     StoredPage,
 )
 from retrieval.store.chroma import (
+    ServerAccess,
     StoreLock,
     connect,
     drop_collection,
@@ -148,11 +149,13 @@ class CreatorIndex:
         collection: str = DEFAULT_COLLECTION,
         *,
         wait: float = 0.0,
+        access: ServerAccess | None = None,
     ) -> CreatorIndex:
         """Open (creating if needed) the index. ``wait``: seconds to wait for an import that
-        shares the embedded store (see ``share_with_readers``) to hand it over."""
+        shares the embedded store (see ``share_with_readers``) to hand it over; ``access``: a
+        server's token, tenant and database."""
         _check_collection_name(collection)
-        client, lock = connect(data_dir, chroma_url, wait=wait)
+        client, lock = connect(data_dir, chroma_url, wait=wait, access=access)
         return cls._open_on(client, lock, data_dir, embedder, tiers, chroma_url, collection)
 
     @classmethod
@@ -165,6 +168,8 @@ class CreatorIndex:
         chroma_url: str | None = None,
         collection: str = DEFAULT_COLLECTION,
         progress: Callable[[int, int], None] | None = None,
+        *,
+        access: ServerAccess | None = None,
     ) -> tuple[CreatorIndex, UpsertReport]:
         """Index ``creators`` alone with ``embedder``, in a new collection built beside the current
         one, and switch to it once complete; return the opened index and what the build did.
@@ -173,7 +178,7 @@ class CreatorIndex:
         build (raised as ``KeyboardInterrupt``) drops the partial build and changes nothing else.
         """
         _check_collection_name(collection)
-        client, lock = connect(data_dir, chroma_url)
+        client, lock = connect(data_dir, chroma_url, access=access)
         try:
             with reaching(chroma_url):
                 restore_interrupted_switch(client, collection)
