@@ -22,6 +22,12 @@ FloatMatrix = npt.NDArray[np.float32]
 FloatVector = npt.NDArray[np.float32]
 Progress = Callable[[int], None]
 
+#: A dense search returns at most this many hits, however many are asked for: Chroma Cloud
+#: answers no query with more than 300 results ("Maximum number of results returned", 300, at
+#: https://docs.trychroma.com/cloud/quotas-limits), and the same limit holds for every store so
+#: that one code path runs embedded, on a ``chroma run`` server and on Chroma Cloud.
+MAX_SEARCH_RESULTS = 300
+
 
 class Embedder(Protocol):
     """Turns texts into unit-length vectors."""
@@ -66,7 +72,9 @@ class SearchIndex(Protocol):
         vector: npt.NDArray[np.floating[Any]],
         n: int,
         where: Mapping[str, Any] | None = None,
-    ) -> list[Hit]: ...
+    ) -> list[Hit]:
+        """The ``n`` nearest creators, at most ``MAX_SEARCH_RESULTS`` of them."""
+        ...
 
     def lexical_search(self, query: str, n: int) -> list[Hit]: ...
 

@@ -33,18 +33,19 @@ from retrieval.engine.calibration import Background, Baselines, part_cosines, we
 from retrieval.engine.mix import SidePlan
 from retrieval.engine.stuffing import stuffing_penalty
 from retrieval.engine.table import RosterTable
-from retrieval.ports import Embedder, FloatVector, Grade, Hit, SearchIndex
+from retrieval.ports import MAX_SEARCH_RESULTS, Embedder, FloatVector, Grade, Hit, SearchIndex
 from retrieval.roster.creator import Creator
 from retrieval.terms import Term, content_stems, terms, without_frame_words
 
 #: Nearest neighbours fetched unfiltered for the story (at least).
 DENSE_FETCH = 150
-#: The unfiltered fetch grows (up to WIDE_FETCH) until each side can expect this many
-#: admissible hits: CANDIDATES_PER_SLOT per slot, at least MIN_CANDIDATES, with a margin.
+#: The unfiltered fetch grows (up to WIDE_FETCH, the most one query may return: Chroma Cloud's
+#: limit) until each side can expect this many admissible hits: CANDIDATES_PER_SLOT per slot, at
+#: least MIN_CANDIDATES, with a margin.
 CANDIDATES_PER_SLOT = 3
 MIN_CANDIDATES = 16
 OVERFETCH_SAFETY = 1.5
-WIDE_FETCH = 3_000
+WIDE_FETCH = MAX_SEARCH_RESULTS
 #: Admissible dense hits loaded per side (best first); lexical hits are loaded as well.
 KEEP_PER_SIDE = 60
 #: BM25 hits fetched (unfiltered: the catalog's FTS5 index takes no metadata filter).
@@ -229,6 +230,7 @@ def gather(
         if needed <= WIDE_FETCH:
             fetch = max(fetch, needed)
         else:
+            fetch = WIDE_FETCH
             short_sides.append(plan.side)
     dense_hits = _dense_hits(index, query, fetch)
     if short_sides:

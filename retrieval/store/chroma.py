@@ -31,6 +31,17 @@ from chromadb.errors import ChromaError, NotFoundError
 from filelock import FileLock, Timeout
 
 from retrieval.errors import StoryfitError
+from retrieval.ports import MAX_SEARCH_RESULTS
+
+# Chroma Cloud's quotas (https://docs.trychroma.com/cloud/quotas-limits), kept by every store so
+# that one code path runs embedded, on a `chroma run` server and on Cloud. Results per query or
+# get: ``retrieval.ports.MAX_SEARCH_RESULTS`` (300).
+#: "Maximum number of records per write": 300.
+MAX_WRITE_RECORDS = 300
+#: "Maximum record metadata value size bytes": 4,096 (a value must stay below it).
+MAX_METADATA_VALUE_BYTES = 4_096
+#: "Maximum number of record metadata keys": 32.
+MAX_METADATA_KEYS = 32
 
 #: Seconds to wait for a Chroma server's heartbeat before calling it unavailable.
 HEARTBEAT_TIMEOUT = 3.0
@@ -352,15 +363,23 @@ def side_collection_name(collection: str, role: str) -> str:
     return f"{_side_prefix(collection, role)}{uuid.uuid4().hex[:12]}"
 
 
+def _collection_names(client: ChromaClient) -> Iterator[str]:
+    """Every collection's name, a page of at most ``MAX_SEARCH_RESULTS`` at a time."""
+    offset = 0
+    while page := client.list_collections(limit=MAX_SEARCH_RESULTS, offset=offset):
+        yield from (collection.name for collection in page)
+        offset += len(page)
+
+
 def _side_collections(client: ChromaClient, collection: str, role: str) -> list[str]:
     prefix = _side_prefix(collection, role)
-    return [c.name for c in client.list_collections() if c.name.startswith(prefix)]
+    return [name for name in _collection_names(client) if name.startswith(prefix)]
 
 
 def restore_interrupted_switch(client: ChromaClient, collection: str) -> None:
     """Put the old collection back when a re-index stopped between its two renames."""
     retired = _side_collections(client, collection, "old")
-    if retired and collection not in {c.name for c in client.list_collections()}:
+    if retired and collection not in set(_collection_names(client)):
         client.get_collection(retired[0], embedding_function=None).modify(name=collection)
 
 
