@@ -19,6 +19,7 @@ from retrieval.store.embeddings import LocalMiniLMEmbedder
 from retrieval.store.index import CreatorIndex
 from retrieval.tiers import DEFAULT_SCHEME
 from tests.support.chroma_server import chroma_server  # noqa: F401 (a pytest fixture)
+from tests.support.nginx_gate import nginx_gate
 from tests.support.token_proxy import token_gate
 
 pytestmark = pytest.mark.server
@@ -148,3 +149,31 @@ def test_a_missing_tenant_is_explained(
     message = str(missing.value)
     assert f"The Chroma server at {chroma_server} has no tenant 'no-such-tenant'" in message
     assert "STORYFIT_CHROMA_TENANT" in message
+
+
+def test_the_compose_token_gate_lets_only_the_token_through(
+    chroma_server: str,  # noqa: F811
+    tmp_path: Path,
+    embedder: LocalMiniLMEmbedder,
+) -> None:
+    """deploy/chroma-gate.conf.template, run by nginx as docker-compose.yml runs it."""
+    with nginx_gate(tmp_path / "nginx", chroma_server, TOKEN) as url:
+        with CreatorIndex.open(
+            tmp_path / "data",
+            embedder,
+            DEFAULT_SCHEME,
+            chroma_url=url,
+            collection=_collection(),
+            access=ServerAccess(token=TOKEN),
+        ) as index:
+            index.upsert([CREATOR])
+            assert index.count() == 1
+        for wrong in ("wrong-token", None):
+            with pytest.raises(ChromaUnavailableError, match="STORYFIT_CHROMA_TOKEN"):
+                CreatorIndex.open(
+                    tmp_path / "other",
+                    embedder,
+                    DEFAULT_SCHEME,
+                    chroma_url=url,
+                    access=ServerAccess(token=wrong),
+                )
