@@ -18,7 +18,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import chromadb
 import httpx
@@ -27,7 +27,7 @@ from chromadb.api.client import Client as ChromaClient
 from chromadb.auth.token_authn import TokenTransportHeader
 from chromadb.config import DEFAULT_DATABASE, DEFAULT_TENANT
 from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import ChromaError, NotFoundError
+from chromadb.errors import NotFoundError
 from filelock import FileLock, Timeout
 
 from retrieval.errors import StoryfitError
@@ -113,59 +113,55 @@ def server_client(url: str, access: ServerAccess | None = None) -> ChromaClient:
     access = access or ServerAccess()
     host, port, ssl = _server_address(url)
     web_host = f"[{host}]" if ":" in host else host
-    heartbeat = urllib.request.Request(
-        f"{'https' if ssl else 'http'}://{web_host}:{port}/api/v2/heartbeat",
-        headers=access.headers(),
-    )
-    try:
-        with urllib.request.urlopen(heartbeat, timeout=HEARTBEAT_TIMEOUT) as response:
-            json.load(response)
-    except urllib.error.HTTPError as error:
-        if error.code in (401, 403):
-            raise ChromaUnavailableError(_refused_message(url, error.code, access)) from error
-        raise ChromaUnavailableError(_unavailable_message(url, error)) from error
-    except (OSError, ValueError) as error:
-        raise ChromaUnavailableError(_unavailable_message(url, error)) from error
+    api = f"{'https' if ssl else 'http'}://{web_host}:{port}/api/v2"
+    tenant, database = access.tenant_name, access.database_name
+    _answer(url, f"{api}/heartbeat", access)
+    if _answer(url, f"{api}/tenants/{quote(tenant, safe='')}", access) == 404:
+        raise ChromaUnavailableError(
+            f"The Chroma server at {url} has no tenant {tenant!r}. Set STORYFIT_CHROMA_TENANT to "
+            "a tenant it has (on Chroma Cloud: your team's tenant id), or unset it to use "
+            f"{DEFAULT_TENANT!r}."
+        )
     settings = access.client_settings(host, port, ssl)
+    database_path = f"{api}/tenants/{quote(tenant, safe='')}/databases/{quote(database, safe='')}"
     try:
-        _ensure_database(chromadb.AdminClient(settings), url, access)
+        if _answer(url, database_path, access) == 404:
+            _create_database(chromadb.AdminClient(settings), url, access)
         client = chromadb.HttpClient(
-            host=host,
-            port=port,
-            ssl=ssl,
-            settings=settings,
-            tenant=access.tenant_name,
-            database=access.database_name,
+            host=host, port=port, ssl=ssl, settings=settings, tenant=tenant, database=database
         )
     except httpx.TransportError as error:
         raise ChromaUnavailableError(_unavailable_message(url, error)) from error
     return cast(ChromaClient, client)
 
 
-def _ensure_database(admin: AdminAPI, url: str, access: ServerAccess) -> None:
-    """Create the configured database when the server lacks it; a missing tenant (or a
-    database the server will not let us create) stops with what to do."""
+def _answer(url: str, address: str, access: ServerAccess) -> int:
+    """GET ``address`` with the token: 200, or 404 for something the server lacks; any other
+    answer (a refused token, no server) raises ``ChromaUnavailableError`` saying what to do."""
+    request = urllib.request.Request(address, headers=access.headers())
+    try:
+        with urllib.request.urlopen(request, timeout=HEARTBEAT_TIMEOUT) as response:
+            json.load(response)
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        if error.code == 404 and not address.endswith("/heartbeat"):
+            return 404
+        if error.code in (401, 403):
+            raise ChromaUnavailableError(_refused_message(url, error.code, access)) from error
+        raise ChromaUnavailableError(_unavailable_message(url, error)) from error
+    except (OSError, ValueError) as error:
+        raise ChromaUnavailableError(_unavailable_message(url, error)) from error
+
+
+def _create_database(admin: AdminAPI, url: str, access: ServerAccess) -> None:
+    """Create the configured database, and say so; a server that refuses stops with what to
+    do."""
     tenant, database = access.tenant_name, access.database_name
     try:
-        admin.get_tenant(tenant)
-    except NotFoundError:
-        raise ChromaUnavailableError(
-            f"The Chroma server at {url} has no tenant {tenant!r}. Set STORYFIT_CHROMA_TENANT to "
-            "a tenant it has (on Chroma Cloud: your team's tenant id), or unset it to use "
-            f"{DEFAULT_TENANT!r}."
-        ) from None
-    except ChromaError as error:
-        if error.code() in (401, 403):
-            raise ChromaUnavailableError(_refused_message(url, error.code(), access)) from error
-        raise ChromaUnavailableError(_unavailable_message(url, error)) from error
-    try:
-        admin.get_database(database, tenant=tenant)
-        return
-    except NotFoundError:
-        pass
-    try:
         admin.create_database(database, tenant=tenant)
-    except ChromaError as error:
+    except httpx.TransportError:
+        raise
+    except Exception as error:  # chromadb raises a bare Exception for answers it cannot map
         raise ChromaUnavailableError(
             f"The Chroma server at {url} has no database {database!r} in tenant {tenant!r}, and "
             f"it refused to create one ({_first_line(error)}). Create it (on Chroma Cloud: "

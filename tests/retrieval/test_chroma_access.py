@@ -91,6 +91,24 @@ def test_a_wrong_or_missing_token_is_explained(
     assert "wrong-token" not in message
 
 
+def test_a_token_refused_after_an_open_heartbeat_is_explained(
+    chroma_server: str,  # noqa: F811
+    tmp_path: Path,
+    embedder: LocalMiniLMEmbedder,
+) -> None:
+    open_heartbeat = frozenset({"/api/v2/heartbeat"})
+    with (
+        token_gate(chroma_server, TOKEN, open_paths=open_heartbeat) as gate,
+        pytest.raises(ChromaUnavailableError) as refused,
+    ):
+        CreatorIndex.open(
+            tmp_path, embedder, DEFAULT_SCHEME, chroma_url=gate.url, access=ServerAccess("wrong")
+        )
+    assert str(refused.value).startswith(
+        f"The Chroma server at {gate.url} refused the token in STORYFIT_CHROMA_TOKEN (HTTP 403)."
+    )
+
+
 def test_a_missing_database_is_created_and_keeps_its_records_apart(
     chroma_server: str,  # noqa: F811
     tmp_path: Path,

@@ -37,7 +37,9 @@ class TokenGate:
     seen: list[SeenRequest] = field(default_factory=list)
 
 
-def _handler(upstream: str, token: str, gate: TokenGate) -> type[BaseHTTPRequestHandler]:
+def _handler(
+    upstream: str, token: str, gate: TokenGate, open_paths: frozenset[str]
+) -> type[BaseHTTPRequestHandler]:
     target = urlsplit(upstream)
 
     class Gate(BaseHTTPRequestHandler):
@@ -51,7 +53,7 @@ def _handler(upstream: str, token: str, gate: TokenGate) -> type[BaseHTTPRequest
             gate.seen.append(SeenRequest(self.command, self.path, given))
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
-            if given != token:
+            if given != token and self.path not in open_paths:
                 self._answer(401 if given is None else 403, b'{"error":"unauthorized"}', {})
                 return
             connection = http.client.HTTPConnection(target.hostname or "", target.port, timeout=60)
@@ -91,10 +93,14 @@ def _handler(upstream: str, token: str, gate: TokenGate) -> type[BaseHTTPRequest
 
 
 @contextmanager
-def token_gate(upstream: str, token: str) -> Iterator[TokenGate]:
-    """Serve a token gate in front of ``upstream`` on a free loopback port for the block."""
+def token_gate(
+    upstream: str, token: str, *, open_paths: frozenset[str] = frozenset()
+) -> Iterator[TokenGate]:
+    """Serve a token gate in front of ``upstream`` on a free loopback port for the block;
+    ``open_paths`` pass without a token (as Chroma's Python server let the heartbeat pass)."""
     gate = TokenGate(url="")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(upstream, token, gate))
+    handler = _handler(upstream, token, gate, open_paths)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     gate.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, name="token-gate", daemon=True)
     thread.start()
