@@ -42,26 +42,24 @@ def test_read_under_their_names_and_the_token_kept_secret(monkeypatch: pytest.Mo
     assert (settings.chroma_tenant, settings.chroma_database) == ("acme-tenant", "storyfit")
 
 
-@pytest.mark.parametrize(
-    ("variable", "value", "problem"),
-    [
-        ("STORYFIT_CHROMA_TOKEN", "two words", "ASCII letters, digits and punctuation only"),
-        ("STORYFIT_CHROMA_TOKEN", "jeton-façade", "ASCII letters, digits and punctuation only"),
-        ("STORYFIT_CHROMA_DATABASE", "db", "is not a Chroma tenant or database name"),
-        ("STORYFIT_CHROMA_TENANT", "my tenant", "is not a Chroma tenant or database name"),
-    ],
-)
-def test_invalid_values_name_the_variable(
-    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, problem: str
+@pytest.mark.parametrize("token", ["two words", "jeton-façade"])
+def test_a_token_chroma_cannot_send_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, token: str
 ) -> None:
-    monkeypatch.setenv(variable, value)
+    monkeypatch.setenv("STORYFIT_CHROMA_TOKEN", token)
     with pytest.raises(SettingsError) as caught:
         load_settings()
     message = str(caught.value)
-    assert message.startswith(f"Invalid setting {variable}:")
-    assert problem in message
-    if variable == "STORYFIT_CHROMA_TOKEN":
-        assert value not in message
+    assert message == (
+        "Invalid setting STORYFIT_CHROMA_TOKEN: must be ASCII letters, digits and punctuation "
+        "only (no spaces)"
+    )
+
+
+def test_tenant_and_database_names_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STORYFIT_CHROMA_DATABASE", "db")
+    with pytest.raises(SettingsError, match="'db' is not a Chroma tenant or database name"):
+        load_settings()
 
 
 @pytest.mark.server

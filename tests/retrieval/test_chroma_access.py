@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,21 +38,40 @@ def _collection() -> str:
     return f"access-{uuid.uuid4().hex[:12]}"
 
 
+OpenIndex = Callable[..., CreatorIndex]
+
+
+@pytest.fixture
+def open_index(tmp_path: Path, embedder: LocalMiniLMEmbedder) -> OpenIndex:
+    """``open_index(url, access, folder=..., collection=...)``: the index on the server at
+    ``url``, its catalog in its own folder of ``tmp_path``."""
+
+    def opened(
+        url: str,
+        access: ServerAccess | None = None,
+        *,
+        folder: str = "data",
+        collection: str | None = None,
+    ) -> CreatorIndex:
+        return CreatorIndex.open(
+            tmp_path / folder,
+            embedder,
+            DEFAULT_SCHEME,
+            chroma_url=url,
+            collection=collection or _collection(),
+            access=access,
+        )
+
+    return opened
+
+
 def test_the_token_reaches_the_server_on_every_request(
     chroma_server: str,  # noqa: F811 (the fixture)
-    tmp_path: Path,
-    embedder: LocalMiniLMEmbedder,
+    open_index: OpenIndex,
 ) -> None:
     with (
         token_gate(chroma_server, TOKEN) as gate,
-        CreatorIndex.open(
-            tmp_path,
-            embedder,
-            DEFAULT_SCHEME,
-            chroma_url=gate.url,
-            collection=_collection(),
-            access=ServerAccess(token=TOKEN),
-        ) as index,
+        open_index(gate.url, ServerAccess(token=TOKEN)) as index,
     ):
         index.upsert([CREATOR])
         vector = index.vectors([CREATOR.key])[CREATOR.key]
@@ -72,19 +92,12 @@ def test_the_token_reaches_the_server_on_every_request(
 )
 def test_a_wrong_or_missing_token_is_explained(
     chroma_server: str,  # noqa: F811
-    tmp_path: Path,
-    embedder: LocalMiniLMEmbedder,
+    open_index: OpenIndex,
     token: str | None,
     problem: str,
 ) -> None:
     with token_gate(chroma_server, TOKEN) as gate, pytest.raises(ChromaUnavailableError) as refused:
-        CreatorIndex.open(
-            tmp_path,
-            embedder,
-            DEFAULT_SCHEME,
-            chroma_url=gate.url,
-            access=ServerAccess(token=token),
-        )
+        open_index(gate.url, ServerAccess(token=token))
     message = str(refused.value)
     assert f"The Chroma server at {gate.url} {problem}" in message
     assert "Set STORYFIT_CHROMA_TOKEN" in message
@@ -93,17 +106,14 @@ def test_a_wrong_or_missing_token_is_explained(
 
 def test_a_token_refused_after_an_open_heartbeat_is_explained(
     chroma_server: str,  # noqa: F811
-    tmp_path: Path,
-    embedder: LocalMiniLMEmbedder,
+    open_index: OpenIndex,
 ) -> None:
     open_heartbeat = frozenset({"/api/v2/heartbeat"})
     with (
         token_gate(chroma_server, TOKEN, open_paths=open_heartbeat) as gate,
         pytest.raises(ChromaUnavailableError) as refused,
     ):
-        CreatorIndex.open(
-            tmp_path, embedder, DEFAULT_SCHEME, chroma_url=gate.url, access=ServerAccess("wrong")
-        )
+        open_index(gate.url, ServerAccess(token="wrong"))
     assert str(refused.value).startswith(
         f"The Chroma server at {gate.url} refused the token in STORYFIT_CHROMA_TOKEN (HTTP 403)."
     )
@@ -111,59 +121,30 @@ def test_a_token_refused_after_an_open_heartbeat_is_explained(
 
 def test_a_missing_database_is_created_and_keeps_its_records_apart(
     chroma_server: str,  # noqa: F811
-    tmp_path: Path,
-    embedder: LocalMiniLMEmbedder,
+    open_index: OpenIndex,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    database = f"team-{uuid.uuid4().hex[:8]}"
+    team = ServerAccess(database=f"team-{uuid.uuid4().hex[:8]}")
     collection = _collection()
     with (
         caplog.at_level(logging.WARNING, logger="retrieval.store.chroma"),
-        CreatorIndex.open(
-            tmp_path / "team",
-            embedder,
-            DEFAULT_SCHEME,
-            chroma_url=chroma_server,
-            collection=collection,
-            access=ServerAccess(database=database),
-        ) as index,
+        open_index(chroma_server, team, folder="team", collection=collection) as index,
     ):
         index.upsert([CREATOR])
-    assert f"had no database '{database}' in tenant 'default_tenant'; Storyfit created it" in (
-        caplog.text
-    )
-    with CreatorIndex.open(
-        tmp_path / "default",
-        embedder,
-        DEFAULT_SCHEME,
-        chroma_url=chroma_server,
-        collection=collection,
-    ) as default_database:
+    created = f"had no database '{team.database}' in tenant 'default_tenant'; Storyfit created it"
+    assert created in caplog.text
+    with open_index(chroma_server, folder="default", collection=collection) as default_database:
         assert default_database.count() == 0
-    with CreatorIndex.open(
-        tmp_path / "again",
-        embedder,
-        DEFAULT_SCHEME,
-        chroma_url=chroma_server,
-        collection=collection,
-        access=ServerAccess(database=database),
-    ) as index:
+    with open_index(chroma_server, team, folder="again", collection=collection) as index:
         assert index.count() == 1
 
 
 def test_a_missing_tenant_is_explained(
     chroma_server: str,  # noqa: F811
-    tmp_path: Path,
-    embedder: LocalMiniLMEmbedder,
+    open_index: OpenIndex,
 ) -> None:
     with pytest.raises(ChromaUnavailableError) as missing:
-        CreatorIndex.open(
-            tmp_path,
-            embedder,
-            DEFAULT_SCHEME,
-            chroma_url=chroma_server,
-            access=ServerAccess(tenant="no-such-tenant"),
-        )
+        open_index(chroma_server, ServerAccess(tenant="no-such-tenant"))
     message = str(missing.value)
     assert f"The Chroma server at {chroma_server} has no tenant 'no-such-tenant'" in message
     assert "STORYFIT_CHROMA_TENANT" in message
@@ -172,26 +153,13 @@ def test_a_missing_tenant_is_explained(
 def test_the_compose_token_gate_lets_only_the_token_through(
     chroma_server: str,  # noqa: F811
     tmp_path: Path,
-    embedder: LocalMiniLMEmbedder,
+    open_index: OpenIndex,
 ) -> None:
     """deploy/chroma-gate.conf.template, run by nginx as docker-compose.yml runs it."""
     with nginx_gate(tmp_path / "nginx", chroma_server, TOKEN) as url:
-        with CreatorIndex.open(
-            tmp_path / "data",
-            embedder,
-            DEFAULT_SCHEME,
-            chroma_url=url,
-            collection=_collection(),
-            access=ServerAccess(token=TOKEN),
-        ) as index:
+        with open_index(url, ServerAccess(token=TOKEN)) as index:
             index.upsert([CREATOR])
             assert index.count() == 1
         for wrong in ("wrong-token", None):
             with pytest.raises(ChromaUnavailableError, match="STORYFIT_CHROMA_TOKEN"):
-                CreatorIndex.open(
-                    tmp_path / "other",
-                    embedder,
-                    DEFAULT_SCHEME,
-                    chroma_url=url,
-                    access=ServerAccess(token=wrong),
-                )
+                open_index(url, ServerAccess(token=wrong), folder="other")

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, free_port
+from tests.support.processes import stop
 
 TEMPLATE = REPO / "deploy" / "chroma-gate.conf.template"
 STARTUP_TIMEOUT = 15.0
@@ -68,12 +69,7 @@ def nginx_gate(folder: Path, upstream: str, token: str) -> Iterator[str]:
         _wait_until_up(server, url)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
 
 
 def _wait_until_up(server: subprocess.Popen[bytes], url: str) -> None:
