@@ -6,16 +6,19 @@ names bot/settings.py reads."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import chromadb
+import pytest
 import yaml
 from pydantic import AliasChoices
 
 from bot.settings import Settings
-from tests.conftest import REPO
+from tests.conftest import REPO, free_port
+from tests.support.chroma_server import chroma_server  # noqa: F401 (a pytest fixture)
 
 DOCKERFILE = (REPO / "Dockerfile").read_text(encoding="utf-8")
 COMPOSE: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
@@ -156,3 +159,19 @@ def test_the_chroma_server_is_reachable_only_through_the_gate() -> None:
     assert COMPOSE["networks"]["chroma-internal"] == {"internal": True}
     assert "chroma-internal" in SERVICES["chroma-gate"]["networks"]
     assert "networks" not in SERVICES["storyfit"]  # the default network only
+
+
+@pytest.mark.server
+def test_the_chroma_health_check_passes_on_a_live_server_only(
+    chroma_server: str,  # noqa: F811 (the fixture)
+) -> None:
+    """The chroma service's check, run here (bash, as in the image) against `chroma run`."""
+    command = SERVICES["chroma"]["healthcheck"]["test"]
+    assert command[:2] == ["CMD", "/bin/bash"] and "/dev/tcp/127.0.0.1/8000" in command[-1]
+
+    def check(port: int) -> int:
+        probe = [part.replace("/8000", f"/{port}") for part in command[1:]]
+        return subprocess.run(probe, capture_output=True, timeout=10).returncode
+
+    assert check(int(chroma_server.rsplit(":", 1)[1])) == 0
+    assert check(free_port()) != 0
