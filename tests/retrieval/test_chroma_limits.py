@@ -21,8 +21,11 @@ import pytest
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 
-from retrieval.contract import RecommendRequest
+from retrieval.contract import Filters, RecommendRequest
+from retrieval.engine.mix import plan_slots
+from retrieval.engine.ranking import Constraints, build_query, gather
 from retrieval.engine.recommender import Recommender
+from retrieval.engine.table import RosterTable
 from retrieval.ports import MAX_SEARCH_RESULTS, FloatMatrix, FloatVector, Progress
 from retrieval.roster.creator import Creator
 from retrieval.store.chroma import MAX_METADATA_KEYS, MAX_METADATA_VALUE_BYTES, MAX_WRITE_RECORDS
@@ -260,3 +263,52 @@ def test_a_record_too_big_for_the_store_is_refused_before_anything_is_written(
     message = str(refused.value)
     assert message.startswith("tiktok:overflow: its bio and other fields take 200,")
     assert "shorten its bio" in message and message.endswith("nothing was written")
+
+
+class TopicEmbedder(HashEmbedder):
+    """``HashEmbedder`` leaning towards one axis by how often a text says "ultra": a brief of
+    four "ultra"s is nearest to bios saying it four times, then once, then never."""
+
+    identity = "test:topic-384"
+
+    def embed_query(self, text: str) -> FloatVector:
+        axis = np.zeros(DIMENSIONS, dtype=np.float32)
+        axis[0] = text.count("ultra")
+        vector = 0.2 * super().embed_query(text) + axis
+        return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+
+def test_a_rare_filtered_side_beyond_the_300_nearest_is_scored_exactly(
+    tmp_path: Path, calls: ChromaCalls
+) -> None:
+    clones = [
+        Creator(
+            handle=f"clone{n}", followers=2_000, country="US", bio=f"ultra ultra ultra ultra {n}"
+        )
+        for n in range(400)
+    ]
+    others = [
+        Creator(handle=f"maker{n}", followers=3_000, country="US", bio=f"Woodwork {n}")
+        for n in range(300)
+    ]
+    german = [
+        Creator(handle=f"alpine{n}", followers=300_000, country="DE", bio=f"Alpine views {n}")
+        for n in range(39)
+    ]
+    best = Creator(handle="trailbest", followers=250_000, country="DE", bio="An ultra trail runner")
+    roster = [*clones, *others, *german, best]
+    embedder = TopicEmbedder()
+    scheme = DEFAULT_SCHEME
+    with CreatorIndex.open(tmp_path, embedder, scheme) as index:
+        index.upsert(roster)
+        table = RosterTable.build(index.iter_creators(), scheme)
+        query = build_query("ultra ultra ultra ultra", embedder)
+        # The 400 clones are nearer than any German creator: all 300 results are clones.
+        nearest = index.dense_search(query.vector, MAX_SEARCH_RESULTS)
+        assert {hit.key.rstrip("0123456789") for hit in nearest} == {"unknown:clone"}
+        calls.n_results.clear()
+        constraints = Constraints(filters=Filters(country=["DE"]))
+        candidates = gather(index, query, plan_slots("balanced", scheme).sides, constraints, table)
+    assert best.key in {c.key for c in candidates}
+    assert {c.creator.country for c in candidates} == {"DE"}
+    assert max(calls.n_results) <= MAX_SEARCH_RESULTS
