@@ -30,7 +30,7 @@ from retrieval.roster.load import LoadReport
 from retrieval.roster.stream import RosterStream
 from retrieval.store.blas import use_one_blas_thread
 from retrieval.store.catalog import CreatorFilter
-from retrieval.store.chroma import HANDOVER_WAIT
+from retrieval.store.chroma import HANDOVER_WAIT, ServerAccess
 from retrieval.store.embeddings import build_embedder
 from retrieval.store.index import DEFAULT_COLLECTION, CreatorIndex, UpsertReport
 
@@ -207,8 +207,19 @@ class StoryfitService:
                     chroma_url=self.settings.chroma_url,
                     collection=self._collection,
                     wait=self._store_wait,
+                    access=self._server_access,
                 )
             return self._index
+
+    @property
+    def _server_access(self) -> ServerAccess:
+        """A Chroma server's token, tenant and database, from the settings."""
+        token = self.settings.chroma_token
+        return ServerAccess(
+            token=token.get_secret_value() if token is not None else None,
+            tenant=self.settings.chroma_tenant,
+            database=self.settings.chroma_database,
+        )
 
     @property
     def history(self) -> History:
@@ -357,6 +368,7 @@ class StoryfitService:
             chroma_url=self.settings.chroma_url,
             collection=self._collection,
             progress=report,
+            access=self._server_access,
         )
         return upsert
 

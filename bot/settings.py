@@ -5,6 +5,8 @@ Build ``Settings`` once at an entry point and pass it down; no other module read
 
 from __future__ import annotations
 
+import re
+import string
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +20,9 @@ from retrieval.tiers import DEFAULT_SCHEME, TierScheme, parse_tier_scheme
 
 #: STORYFIT_STATE_SECRET signs the OAuth state parameter: shorter secrets are guessable.
 MIN_STATE_SECRET_CHARS = 32
+#: What Chroma's token auth accepts in a token (chromadb.auth.token_authn).
+_TOKEN_CHARACTERS = frozenset(string.ascii_letters + string.digits + string.punctuation)
+_CHROMA_NAME = re.compile(r"[A-Za-z0-9._-]{3,128}")
 
 
 def _env(name: str) -> AliasChoices:
@@ -36,6 +41,13 @@ class Settings(BaseSettings):
         validation_alias=_env("STORYFIT_DATA_DIR"),
     )
     chroma_url: str | None = Field(default=None, validation_alias=_env("STORYFIT_CHROMA_URL"))
+    chroma_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("STORYFIT_CHROMA_TOKEN")
+    )
+    chroma_tenant: str | None = Field(default=None, validation_alias=_env("STORYFIT_CHROMA_TENANT"))
+    chroma_database: str | None = Field(
+        default=None, validation_alias=_env("STORYFIT_CHROMA_DATABASE")
+    )
     embedding: Literal["local", "openai"] = Field(
         default="local", validation_alias=_env("STORYFIT_EMBEDDING")
     )
@@ -124,6 +136,29 @@ class Settings(BaseSettings):
                 'the output of: python -c "import secrets; print(secrets.token_urlsafe(32))"'
             )
         return value
+
+    @field_validator("chroma_token")
+    @classmethod
+    def _chroma_token(cls, value: SecretStr | None) -> SecretStr | None:
+        token = value.get_secret_value().strip() if value is not None else ""
+        if not token:
+            return None
+        if not all(character in _TOKEN_CHARACTERS for character in token):
+            raise ValueError("must be ASCII letters, digits and punctuation only (no spaces)")
+        return SecretStr(token)
+
+    @field_validator("chroma_tenant", "chroma_database")
+    @classmethod
+    def _chroma_name(cls, value: str | None) -> str | None:
+        name = (value or "").strip()
+        if not name:
+            return None
+        if not _CHROMA_NAME.fullmatch(name):
+            raise ValueError(
+                f"{name!r} is not a Chroma tenant or database name: use 3-128 letters, digits, "
+                "'.', '_' or '-'"
+            )
+        return name
 
     @field_validator("digest_cron")
     @classmethod

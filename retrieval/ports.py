@@ -25,6 +25,12 @@ Progress = Callable[[int], None]
 #: counts tokens (its metrics) without the library knowing about them.
 UsageListener = Callable[[str, int, int], None]
 
+#: A dense search returns at most this many hits, however many are asked for: Chroma Cloud
+#: answers no query with more than 300 results ("Maximum number of results returned", 300, at
+#: https://docs.trychroma.com/cloud/quotas-limits), and the same limit holds for every store so
+#: that one code path runs embedded, on a ``chroma run`` server and on Chroma Cloud.
+MAX_SEARCH_RESULTS = 300
+
 
 class Embedder(Protocol):
     """Turns texts into unit-length vectors."""
@@ -84,7 +90,9 @@ class SearchIndex(Protocol):
         vector: npt.NDArray[np.floating[Any]],
         n: int,
         where: Mapping[str, Any] | None = None,
-    ) -> list[Hit]: ...
+    ) -> list[Hit]:
+        """The ``n`` nearest creators, at most ``MAX_SEARCH_RESULTS`` of them."""
+        ...
 
     def lexical_search(self, query: str, n: int) -> list[Hit]: ...
 

@@ -1,9 +1,11 @@
 """Candidates per side of the mix, and their ranking: fit first, then engagement and diversity.
 
 Retrieval: the story's vector against Chroma, unfiltered and over-fetched as far as the roster
-table says each side needs, with the hard filters applied here; a side too rare for that gets one
-query with its most selective filter in Chroma's ``where`` (cheap only when it is selective,
-chroma #7092). BM25 over the local catalog adds creators whose bios share the brief's words.
+table says each side needs (at most 300 results, Chroma Cloud's limit), with the hard filters
+applied here; a side too rare for that has its few creators scored exactly from their stored
+vectors, or (too many to score) one query with its most selective filter in Chroma's ``where``
+(cheap only when it is selective, chroma #7092). BM25 over the local catalog adds creators whose
+bios share the brief's words.
 
 The story is embedded without the trade's own words ("creators", "brand", "campaign": they match
 every "content creator" bio) and weighted sentence by sentence by specificity
@@ -33,18 +35,19 @@ from retrieval.engine.calibration import Background, Baselines, part_cosines, we
 from retrieval.engine.mix import SidePlan
 from retrieval.engine.stuffing import stuffing_penalty
 from retrieval.engine.table import RosterTable
-from retrieval.ports import Embedder, FloatVector, Grade, Hit, SearchIndex
+from retrieval.ports import MAX_SEARCH_RESULTS, Embedder, FloatVector, Grade, Hit, SearchIndex
 from retrieval.roster.creator import Creator
 from retrieval.terms import Term, content_stems, terms, without_frame_words
 
 #: Nearest neighbours fetched unfiltered for the story (at least).
 DENSE_FETCH = 150
-#: The unfiltered fetch grows (up to WIDE_FETCH) until each side can expect this many
-#: admissible hits: CANDIDATES_PER_SLOT per slot, at least MIN_CANDIDATES, with a margin.
+#: The unfiltered fetch grows (up to WIDE_FETCH, the most one query may return: Chroma Cloud's
+#: limit) until each side can expect this many admissible hits: CANDIDATES_PER_SLOT per slot, at
+#: least MIN_CANDIDATES, with a margin.
 CANDIDATES_PER_SLOT = 3
 MIN_CANDIDATES = 16
 OVERFETCH_SAFETY = 1.5
-WIDE_FETCH = 3_000
+WIDE_FETCH = MAX_SEARCH_RESULTS
 #: Admissible dense hits loaded per side (best first); lexical hits are loaded as well.
 KEEP_PER_SIDE = 60
 #: BM25 hits fetched (unfiltered: the catalog's FTS5 index takes no metadata filter).
@@ -55,6 +58,9 @@ LEXICAL_FETCH = 60
 #: on a follower range or a 33% field 1.5-3 s (chroma #7092), so ranges are never pushed down.
 SELECTIVE_SHARE = 0.05
 PUSHDOWN_FETCH = 80
+#: A side too rare for WIDE_FETCH with at most EXACT_SCAN creators passing the filters has every
+#: one of them scored from its stored vector (reads of MAX_SEARCH_RESULTS ids each), instead.
+EXACT_SCAN = 1_200
 #: Words in a BM25 query: each OR-ed word's postings cost FTS5 time on a large roster, and the
 #: eval set ranks the same with 24 words as with the catalog's limit of 64.
 LEXICAL_QUERY_WORDS = 32
@@ -218,25 +224,32 @@ def gather(
     """The best admissible creators the searches found, each on the side its followers put it.
 
     The unfiltered fetch is sized from the table so that each side can expect enough admissible
-    hits; a side that would need more than ``WIDE_FETCH`` gets one more query with its most
-    selective filter in Chroma's ``where``, when that filter matches few enough creators to be
-    cheap there. ``lexical_hits``: the BM25 search for ``query.lexical_text`` (``LEXICAL_FETCH``
-    hits), when the caller has run it already; else it runs here.
+    hits; a side that would need more than ``WIDE_FETCH`` has every admissible creator scored
+    (at most ``EXACT_SCAN``), or else gets one more query with its most selective filter in
+    Chroma's ``where``, when that filter matches few enough creators to be cheap there.
+    ``lexical_hits``: the BM25 search for ``query.lexical_text`` (``LEXICAL_FETCH`` hits), when
+    the caller has run it already; else it runs here.
     """
     # Long: the retrieval steps (dense, pushdown, lexical, admission) in the order they
     # run; each is a helper, what remains is how their hits are combined.
     counts = table.side_counts(constraints.filters, sides)
     fetch = DENSE_FETCH
     short_sides: list[Side] = []
+    scanned: list[SidePlan] = []
     for plan in sides:
         if not plan.slots or not counts[plan.side]:
             continue
         needed = math.ceil(_wanted(plan) * table.size / counts[plan.side] * OVERFETCH_SAFETY)
         if needed <= WIDE_FETCH:
             fetch = max(fetch, needed)
+        elif counts[plan.side] <= EXACT_SCAN:
+            scanned.append(plan)
         else:
+            fetch = WIDE_FETCH
             short_sides.append(plan.side)
     dense_hits = _dense_hits(index, query, fetch)
+    if scanned:
+        dense_hits.extend(_scanned(index, query, constraints, table, scanned))
     if short_sides:
         dense_hits.extend(_pushed_down(index, query, constraints, table))
     if lexical_hits is None:
@@ -277,6 +290,24 @@ def _pushed_down(
         return []
     name, values, _ = selective
     return index.dense_search(query.vector, PUSHDOWN_FETCH, where={name: {"$in": values}})
+
+
+def _scanned(
+    index: SearchIndex,
+    query: Query,
+    constraints: Constraints,
+    table: RosterTable,
+    plans: Sequence[SidePlan],
+) -> list[Hit]:
+    """Every creator the filters leave on ``plans``' sides, scored by cosine to the story."""
+    keys = [key for plan in plans for key in table.side_keys(constraints.filters, plan)]
+    vectors = index.vectors(keys)
+    if not vectors:
+        return []
+    matrix = np.stack(list(vectors.values()))
+    norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(query.vector))
+    cosines = matrix @ query.vector / np.maximum(norms, 1e-12)
+    return [Hit(key, float(cosine)) for key, cosine in zip(vectors, cosines, strict=True)]
 
 
 def _shortlist(

@@ -40,6 +40,7 @@ class RosterTable:
         self, rows: Mapping[str, Row], tier_medians: Mapping[str, float], scheme: TierScheme
     ) -> None:
         self._rows = dict(rows)
+        self._keys = list(self._rows)
         #: Keys of an even sample of the creators with a bio (the calibration background).
         self.sample: list[str] = []
         self._position = {key: position for position, key in enumerate(self._rows)}
@@ -93,6 +94,11 @@ class RosterTable:
         for plan in sides:
             counts[plan.side] = int((passing & self._in_bands(self._followers, plan)).sum())
         return counts
+
+    def side_keys(self, filters: Filters, plan: SidePlan) -> list[str]:
+        """Every creator that passes ``filters`` on ``plan``'s side (exclusions aside)."""
+        inside = self._passing(filters) & self._in_bands(self._followers, plan)
+        return [self._keys[position] for position in np.flatnonzero(inside)]
 
     @staticmethod
     def _in_bands(followers: npt.NDArray[np.int64], plan: SidePlan) -> npt.NDArray[np.bool_]:

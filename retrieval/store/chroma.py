@@ -1,9 +1,11 @@
 """Chroma clients: the embedded store in a data dir (held under an exclusive lock, since it is
-not process-safe, chroma #7040) or a ``chroma run`` server (checked by a heartbeat first)."""
+not process-safe, chroma #7040) or a Chroma server (``chroma run`` or Chroma Cloud, checked by a
+heartbeat first), with Chroma's own token auth, tenant and database (``ServerAccess``)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shlex
 import sys
@@ -13,21 +15,74 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import chromadb
 import httpx
+from chromadb.api import AdminAPI
 from chromadb.api.client import Client as ChromaClient
+from chromadb.auth.token_authn import TokenTransportHeader
+from chromadb.config import DEFAULT_DATABASE, DEFAULT_TENANT
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 from filelock import FileLock, Timeout
 
 from retrieval.errors import StoryfitError
+from retrieval.ports import MAX_SEARCH_RESULTS
+
+# Chroma Cloud's quotas (https://docs.trychroma.com/cloud/quotas-limits), kept by every store so
+# that one code path runs embedded, on a `chroma run` server and on Cloud. Results per query or
+# get: ``retrieval.ports.MAX_SEARCH_RESULTS`` (300).
+#: "Maximum number of records per write": 300.
+MAX_WRITE_RECORDS = 300
+#: "Maximum record metadata value size bytes": 4,096 (a value must stay below it).
+MAX_METADATA_VALUE_BYTES = 4_096
+#: "Maximum number of record metadata keys": 32.
+MAX_METADATA_KEYS = 32
 
 #: Seconds to wait for a Chroma server's heartbeat before calling it unavailable.
 HEARTBEAT_TIMEOUT = 3.0
+#: Chroma's token auth: the token goes in this header, as Chroma Cloud expects it.
+TOKEN_HEADER = TokenTransportHeader.X_CHROMA_TOKEN.value
+_TOKEN_PROVIDER = "chromadb.auth.token_authn.TokenAuthClientProvider"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServerAccess:
+    """How to use a Chroma server beyond its URL: Chroma's own token auth (sent in
+    ``TOKEN_HEADER`` with every request, the heartbeat included), the tenant and the database
+    (Chroma's defaults when ``None``)."""
+
+    token: str | None = None
+    tenant: str | None = None
+    database: str | None = None
+
+    @property
+    def tenant_name(self) -> str:
+        return self.tenant or DEFAULT_TENANT
+
+    @property
+    def database_name(self) -> str:
+        return self.database or DEFAULT_DATABASE
+
+    def headers(self) -> dict[str, str]:
+        return {TOKEN_HEADER: self.token} if self.token else {}
+
+    def client_settings(self, host: str, port: int, ssl: bool) -> ChromaSettings:
+        settings = _chroma_settings()
+        if self.token:
+            settings.chroma_client_auth_provider = _TOKEN_PROVIDER
+            settings.chroma_client_auth_credentials = self.token
+            settings.chroma_auth_token_transport_header = TOKEN_HEADER
+        settings.chroma_api_impl = "chromadb.api.fastapi.FastAPI"
+        settings.chroma_server_host = host
+        settings.chroma_server_http_port = port
+        settings.chroma_server_ssl_enabled = ssl
+        return settings
 
 
 class StoreBusyError(StoryfitError):
@@ -52,18 +107,86 @@ def embedded_client(data_dir: Path) -> ChromaClient:
     return cast(ChromaClient, client)
 
 
-def server_client(url: str) -> ChromaClient:
-    """A client for the server at ``url``, after a quick heartbeat proves it is up."""
+def server_client(url: str, access: ServerAccess | None = None) -> ChromaClient:
+    """A client for the server at ``url`` (its tenant and database, with its token), after a
+    quick heartbeat proves it is up; a database the server lacks is created, and said so."""
+    access = access or ServerAccess()
     host, port, ssl = _server_address(url)
     web_host = f"[{host}]" if ":" in host else host
-    heartbeat = f"{'https' if ssl else 'http'}://{web_host}:{port}/api/v2/heartbeat"
+    api = f"{'https' if ssl else 'http'}://{web_host}:{port}/api/v2"
+    tenant, database = access.tenant_name, access.database_name
+    _answer(url, f"{api}/heartbeat", access)
+    if _answer(url, f"{api}/tenants/{quote(tenant, safe='')}", access) == 404:
+        raise ChromaUnavailableError(
+            f"The Chroma server at {url} has no tenant {tenant!r}. Set STORYFIT_CHROMA_TENANT to "
+            "a tenant it has (on Chroma Cloud: your team's tenant id), or unset it to use "
+            f"{DEFAULT_TENANT!r}."
+        )
+    settings = access.client_settings(host, port, ssl)
+    database_path = f"{api}/tenants/{quote(tenant, safe='')}/databases/{quote(database, safe='')}"
     try:
-        with urllib.request.urlopen(heartbeat, timeout=HEARTBEAT_TIMEOUT) as response:
+        if _answer(url, database_path, access) == 404:
+            _create_database(chromadb.AdminClient(settings), url, access)
+        client = chromadb.HttpClient(
+            host=host, port=port, ssl=ssl, settings=settings, tenant=tenant, database=database
+        )
+    except httpx.TransportError as error:
+        raise ChromaUnavailableError(_unavailable_message(url, error)) from error
+    return cast(ChromaClient, client)
+
+
+def _answer(url: str, address: str, access: ServerAccess) -> int:
+    """GET ``address`` with the token: 200, or 404 for something the server lacks; any other
+    answer (a refused token, no server) raises ``ChromaUnavailableError`` saying what to do."""
+    request = urllib.request.Request(address, headers=access.headers())
+    try:
+        with urllib.request.urlopen(request, timeout=HEARTBEAT_TIMEOUT) as response:
             json.load(response)
-        client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=_chroma_settings())
-        return cast(ChromaClient, client)
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        if error.code == 404 and not address.endswith("/heartbeat"):
+            return 404
+        if error.code in (401, 403):
+            raise ChromaUnavailableError(_refused_message(url, error.code, access)) from error
+        raise ChromaUnavailableError(_unavailable_message(url, error)) from error
     except (OSError, ValueError) as error:
         raise ChromaUnavailableError(_unavailable_message(url, error)) from error
+
+
+def _create_database(admin: AdminAPI, url: str, access: ServerAccess) -> None:
+    """Create the configured database, and say so; a server that refuses stops with what to
+    do."""
+    tenant, database = access.tenant_name, access.database_name
+    try:
+        admin.create_database(database, tenant=tenant)
+    except httpx.TransportError:
+        raise
+    except Exception as error:  # chromadb raises a bare Exception for answers it cannot map
+        raise ChromaUnavailableError(
+            f"The Chroma server at {url} has no database {database!r} in tenant {tenant!r}, and "
+            f"it refused to create one ({_first_line(error)}). Create it (on Chroma Cloud: "
+            f"`chroma db create {database}` or the dashboard), or unset STORYFIT_CHROMA_DATABASE "
+            f"to use {DEFAULT_DATABASE!r}."
+        ) from error
+    log.warning(
+        "The Chroma server at %s had no database %r in tenant %r; Storyfit created it.",
+        url,
+        database,
+        tenant,
+    )
+
+
+def _refused_message(url: str, status: int, access: ServerAccess) -> str:
+    problem = "refused the token in STORYFIT_CHROMA_TOKEN" if access.token else "wants a token"
+    return (
+        f"The Chroma server at {url} {problem} (HTTP {status}). Set STORYFIT_CHROMA_TOKEN to the "
+        "token the server was given (Chroma Cloud: an API key of that database)."
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _server_address(url: str) -> tuple[str, int, bool]:
@@ -88,7 +211,7 @@ def _unavailable_message(url: str, error: BaseException) -> str:
     elif isinstance(error, urllib.error.URLError):
         reason = str(error.reason)
     else:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        reason = _first_line(error)
     return (
         f"Cannot reach the Chroma server at {url} ({reason}). Start it (for example "
         "`chroma run --host 0.0.0.0 --port 8000 --path /var/lib/storyfit/chroma`), or unset "
@@ -207,13 +330,17 @@ _SIDE_SUFFIX_ROOM = 20
 
 
 def connect(
-    data_dir: Path, chroma_url: str | None, *, wait: float = 0.0
+    data_dir: Path,
+    chroma_url: str | None,
+    *,
+    wait: float = 0.0,
+    access: ServerAccess | None = None,
 ) -> tuple[ChromaClient, StoreLock | None]:
     """A Chroma client: the embedded store (holding the data dir's lock, waiting up to ``wait``
-    seconds for an import that shares it) or the server."""
+    seconds for an import that shares it) or the server (used with ``access``)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     if chroma_url is not None:
-        return server_client(chroma_url), None
+        return server_client(chroma_url, access), None
     lock = StoreLock(data_dir, wait=wait)
     try:
         return embedded_client(data_dir), lock
@@ -232,15 +359,23 @@ def side_collection_name(collection: str, role: str) -> str:
     return f"{_side_prefix(collection, role)}{uuid.uuid4().hex[:12]}"
 
 
+def _collection_names(client: ChromaClient) -> Iterator[str]:
+    """Every collection's name, a page of at most ``MAX_SEARCH_RESULTS`` at a time."""
+    offset = 0
+    while page := client.list_collections(limit=MAX_SEARCH_RESULTS, offset=offset):
+        yield from (collection.name for collection in page)
+        offset += len(page)
+
+
 def _side_collections(client: ChromaClient, collection: str, role: str) -> list[str]:
     prefix = _side_prefix(collection, role)
-    return [c.name for c in client.list_collections() if c.name.startswith(prefix)]
+    return [name for name in _collection_names(client) if name.startswith(prefix)]
 
 
 def restore_interrupted_switch(client: ChromaClient, collection: str) -> None:
     """Put the old collection back when a re-index stopped between its two renames."""
     retired = _side_collections(client, collection, "old")
-    if retired and collection not in {c.name for c in client.list_collections()}:
+    if retired and collection not in set(_collection_names(client)):
         client.get_collection(retired[0], embedding_function=None).modify(name=collection)
 
 

@@ -200,22 +200,19 @@ def default_model_dir() -> Path:
 
 
 def _download_default_model() -> Path:
-    """Fetch the model into chromadb's cache with chromadb's own checksum-verified downloader."""
-    import tarfile
-
-    import httpx
-    from chromadb.utils.embedding_functions.onnx_mini_lm_l6_v2 import ONNXMiniLM_L6_V2
+    """Fetch the checked model files into chromadb's cache folder (``model_files``)."""
+    from retrieval.store.model_files import fetch_minilm
 
     folder = default_model_dir()
     if all((folder / name).is_file() for name in LOCAL_MODEL_FILES):
         return folder
-    download_path = Path(ONNXMiniLM_L6_V2.DOWNLOAD_PATH)
     try:
-        download_path.parent.mkdir(parents=True, exist_ok=True)
-        # Two Storyfit processes starting at once must not extract over each other.
-        with FileLock(f"{download_path}.lock"):
-            ONNXMiniLM_L6_V2()._download_model_if_not_exists()
-    except (OSError, ValueError, tarfile.TarError, httpx.HTTPError) as error:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        # Two Storyfit processes starting at once must not fetch over each other.
+        with FileLock(f"{folder}.lock"):
+            if not all((folder / name).is_file() for name in LOCAL_MODEL_FILES):
+                fetch_minilm(folder)
+    except (OSError, EmbeddingModelError) as error:
         raise EmbeddingModelError(
             f"The embedding model is not in {folder} and could not be downloaded "
             f"({_first_line(error)}); set {MODEL_DIR_SETTING} to a folder holding the "

@@ -1,13 +1,15 @@
 """The creator index: one Chroma record per creator, mirrored by a local SQLite catalog.
 
-Chroma (embedded in the data dir, or a ``chroma run`` server) is the source of truth. Each record
-holds the creator's vector, bio, filterable metadata and full JSON. The catalog (``catalog.py``)
-mirrors the records for handle lookups, tier counts and BM25; it follows the collection's
-``storyfit_revision`` and is rebuilt from Chroma whenever the two disagree. With the embedded
-store it keeps every creator's vector too, as Chroma returns it, so ranking reads candidates'
-vectors locally: a ``get`` of 120 vectors from embedded Chroma took ~24 ms of a recommendation at
-100,000 creators (bench/bench_recommend.py). A server's vectors stay there (a vector the catalog
-lacks is read from Chroma).
+Chroma (embedded in the data dir, a ``chroma run`` server or Chroma Cloud) is the source of truth.
+Each record holds the creator's vector, bio, filterable metadata and full JSON, the JSON split over
+metadata values below Chroma Cloud's 4 KiB (``record``, ``record_1``, ...). Every read and write
+keeps within Cloud's limits (``retrieval.store.chroma``), whatever the store. The catalog
+(``catalog.py``) mirrors the records for handle lookups, tier counts and BM25; it follows the
+collection's ``storyfit_revision`` and is rebuilt from Chroma whenever the two disagree. With the
+embedded store it keeps every creator's vector too, as Chroma returns it, so ranking reads
+candidates' vectors locally: a ``get`` of 120 vectors from embedded Chroma took ~24 ms of a
+recommendation at 100,000 creators (bench/bench_recommend.py). A server's vectors stay there (a
+vector the catalog lacks is read from Chroma).
 
 The embedded store is not process-safe (chroma #7040), so its owner holds an exclusive lock on the
 data dir and a second process fails at once with ``StoreBusyError`` instead of hanging.
@@ -36,7 +38,7 @@ from pydantic import BaseModel, ValidationError
 from rapidfuzz import fuzz, process, utils
 
 from retrieval.errors import StoryfitError, UpsertInterrupted
-from retrieval.ports import Embedder, FloatVector, Hit
+from retrieval.ports import MAX_SEARCH_RESULTS, Embedder, FloatVector, Hit
 from retrieval.roster.creator import Creator, is_thin_bio
 from retrieval.store.catalog import (
     MAX_FOLLOWERS,
@@ -47,6 +49,10 @@ from retrieval.store.catalog import (
     StoredPage,
 )
 from retrieval.store.chroma import (
+    MAX_METADATA_KEYS,
+    MAX_METADATA_VALUE_BYTES,
+    MAX_WRITE_RECORDS,
+    ServerAccess,
     StoreLock,
     connect,
     drop_collection,
@@ -61,8 +67,17 @@ from retrieval.tiers import TierScheme
 DEFAULT_COLLECTION = "storyfit-creators"
 #: Creators embedded and written per step: bounds memory; an interruption keeps finished chunks.
 UPSERT_CHUNK = 512
-#: Records per ``get`` when the catalog is rebuilt from Chroma.
-REBUILD_PAGE = 1000
+#: Records per ``get`` when the catalog is rebuilt from Chroma (Cloud returns at most 300).
+REBUILD_PAGE = MAX_SEARCH_RESULTS
+#: A record's JSON is stored in parts of at most this many UTF-8 bytes, each a metadata value
+#: below Chroma Cloud's 4 KiB; the parts beyond the first go under ``record_1``, ``record_2``...
+RECORD_PART_BYTES = MAX_METADATA_VALUE_BYTES - 96
+RECORD_KEY = "record"
+RECORD_PARTS_KEY = "record_parts"
+#: Metadata keys every record has besides its JSON's parts (``_chroma_metadata``).
+_FIXED_METADATA_KEYS = 12
+#: The parts a record's JSON may take: the keys Chroma Cloud allows beside the fixed ones.
+MAX_RECORD_PARTS = MAX_METADATA_KEYS - _FIXED_METADATA_KEYS
 #: Minimum rapidfuzz ratio (0-100) for a handle to be offered as "did you mean".
 SUGGESTION_CUTOFF = 75.0
 #: Server mode: the background refresher never checks more often than this (seconds).
@@ -135,7 +150,10 @@ class CreatorIndex:
         self._tiers = tiers
         self._lock = lock
         self._server_url = server_url
-        self._max_batch = max(1, client.get_max_batch_size())
+        # Records per write and per read by ids: within Chroma Cloud's 300 for both.
+        self._max_batch = max(
+            1, min(client.get_max_batch_size(), MAX_WRITE_RECORDS, MAX_SEARCH_RESULTS)
+        )
         self._catalog_stale = True
         self._closed = False
         # Held by writes and catalog rebuilds; readers never wait for it (see ``_sync``).
@@ -153,11 +171,13 @@ class CreatorIndex:
         collection: str = DEFAULT_COLLECTION,
         *,
         wait: float = 0.0,
+        access: ServerAccess | None = None,
     ) -> CreatorIndex:
         """Open (creating if needed) the index. ``wait``: seconds to wait for an import that
-        shares the embedded store (see ``share_with_readers``) to hand it over."""
+        shares the embedded store (see ``share_with_readers``) to hand it over; ``access``: a
+        server's token, tenant and database."""
         _check_collection_name(collection)
-        client, lock = connect(data_dir, chroma_url, wait=wait)
+        client, lock = connect(data_dir, chroma_url, wait=wait, access=access)
         return cls._open_on(client, lock, data_dir, embedder, tiers, chroma_url, collection)
 
     @classmethod
@@ -170,6 +190,8 @@ class CreatorIndex:
         chroma_url: str | None = None,
         collection: str = DEFAULT_COLLECTION,
         progress: Callable[[int, int], None] | None = None,
+        *,
+        access: ServerAccess | None = None,
     ) -> tuple[CreatorIndex, UpsertReport]:
         """Index ``creators`` alone with ``embedder``, in a new collection built beside the current
         one, and switch to it once complete; return the opened index and what the build did.
@@ -178,7 +200,7 @@ class CreatorIndex:
         build (raised as ``KeyboardInterrupt``) drops the partial build and changes nothing else.
         """
         _check_collection_name(collection)
-        client, lock = connect(data_dir, chroma_url)
+        client, lock = connect(data_dir, chroma_url, access=access)
         try:
             with reaching(chroma_url):
                 restore_interrupted_switch(client, collection)
@@ -300,12 +322,13 @@ class CreatorIndex:
         ``UpsertInterrupted``, saying how many creators were kept.
         """
         latest = {creator.key: creator for creator in creators}
-        too_big = [key for key, creator in latest.items() if creator.followers > MAX_FOLLOWERS]
+        too_big = [
+            f"{key}: {problem}"
+            for key, creator in latest.items()
+            if (problem := _too_big_to_store(creator)) is not None
+        ]
         if too_big:
-            raise ValueError(
-                f"{', '.join(too_big)}: more followers than the index can hold "
-                f"(at most {MAX_FOLLOWERS:,}); nothing was written"
-            )
+            raise ValueError(f"{'; '.join(too_big)}; nothing was written")
         with self._mutex:
             return self._upsert(latest, progress)
 
@@ -360,7 +383,11 @@ class CreatorIndex:
         with self._mutex:
             self._sync(force=True)
             with reaching(self._server_url):
-                held = self._collection.get(ids=unique, include=[])["ids"] if unique else []
+                held = [
+                    key
+                    for batch in _chunks(unique, self._max_batch)
+                    for key in self._collection.get(ids=list(batch), include=[])["ids"]
+                ]
             if not held and not self._catalog.hashes(unique):
                 return RemovedRecords(index=[], catalog=[])
             with self._writing():
@@ -668,7 +695,8 @@ class CreatorIndex:
     def dense_search(
         self, vector: npt.NDArray[np.floating[Any]], n: int, where: Mapping[str, Any] | None = None
     ) -> list[Hit]:
-        """The ``n`` nearest creators by cosine similarity, optionally filtered by metadata.
+        """The ``n`` nearest creators by cosine similarity, optionally filtered by metadata; at
+        most ``MAX_SEARCH_RESULTS`` (Chroma Cloud's limit) however large ``n`` is.
 
         Keep ``where`` selective: broad filters are slow in local Chroma (chroma #7092).
         """
@@ -683,7 +711,7 @@ class CreatorIndex:
         with reaching(self._server_url):
             result = self._collection.query(
                 query_embeddings=[query.tolist()],
-                n_results=n,
+                n_results=min(n, MAX_SEARCH_RESULTS),
                 where=cast(Any, dict(where)) if where else None,
                 include=["distances"],
             )
@@ -728,7 +756,10 @@ def _by_key(got: GetResult) -> dict[str, FloatVector]:
 
 def _chroma_metadata(entry: CatalogEntry) -> dict[str, str | int | float | bool]:
     creator = entry.creator
+    parts = _record_parts(creator.model_dump_json())
     return {
+        **dict(zip(_part_keys(len(parts)), parts, strict=True)),
+        RECORD_PARTS_KEY: len(parts),
         "platform": creator.platform,
         "handle": creator.handle,
         "country": creator.country or "",
@@ -738,22 +769,73 @@ def _chroma_metadata(entry: CatalogEntry) -> dict[str, str | int | float | bool]
         "engagement_rate": -1.0 if creator.engagement_rate is None else creator.engagement_rate,
         "thin": is_thin_bio(creator.bio),
         "kind": creator.kind,
-        "record": creator.model_dump_json(),
         "record_hash": entry.record_hash,
         "embed_hash": entry.embed_hash,
     }
+
+
+def _record_parts(record: str) -> list[str]:
+    """``record`` cut into parts of at most ``RECORD_PART_BYTES`` UTF-8 bytes, never inside a
+    character."""
+    encoded = record.encode("utf-8")
+    parts: list[str] = []
+    start = 0
+    while start < len(encoded) or not parts:
+        end = min(start + RECORD_PART_BYTES, len(encoded))
+        while end < len(encoded) and encoded[end] & 0xC0 == 0x80:  # a continuation byte
+            end -= 1
+        parts.append(encoded[start:end].decode("utf-8"))
+        start = end
+    return parts
+
+
+def _part_keys(count: int) -> list[str]:
+    return [RECORD_KEY, *(f"{RECORD_KEY}_{number}" for number in range(1, count))]
+
+
+def _too_big_to_store(creator: Creator) -> str | None:
+    """Why ``creator`` cannot be stored within the index's limits, or ``None``."""
+    if creator.followers > MAX_FOLLOWERS:
+        return f"more followers than the index can hold (at most {MAX_FOLLOWERS:,})"
+    for name, value in (("handle", creator.handle), ("platform", creator.platform)):
+        if len(value.encode("utf-8")) >= MAX_METADATA_VALUE_BYTES:
+            return (
+                f"its {name} is longer than the index can hold ({MAX_METADATA_VALUE_BYTES:,} bytes)"
+            )
+    record = creator.model_dump_json()
+    if len(_record_parts(record)) > MAX_RECORD_PARTS:
+        return (
+            f"its bio and other fields take {len(record.encode('utf-8')):,} bytes, more than the "
+            f"index can hold (about {MAX_RECORD_PARTS * RECORD_PART_BYTES:,}); shorten its bio "
+            "or leave out extra columns"
+        )
+    return None
+
+
+def _stored_record(metadata: Mapping[str, Any]) -> str:
+    """The record's JSON, joined from its parts (a store written before records were split
+    holds it whole under ``record``)."""
+    count = metadata.get(RECORD_PARTS_KEY, 1)
+    if not isinstance(count, int) or not 1 <= count <= MAX_RECORD_PARTS:
+        raise ValueError(f"its record has an invalid {RECORD_PARTS_KEY} ({count!r})")
+    keys = _part_keys(count)
+    parts = [metadata.get(key) for key in keys]
+    missing = [key for key, part in zip(keys, parts, strict=True) if not isinstance(part, str)]
+    if missing:
+        raise ValueError(f"its record lacks {', '.join(missing)} (not written by Storyfit?)")
+    return "".join(cast(list[str], parts))
 
 
 def _catalog_entry(key: str, metadata: Mapping[str, Any] | None) -> CatalogEntry:
     """The catalog row of the record ``key``; ``ValueError`` saying why when it cannot be one."""
     missing = [
         field
-        for field in ("record", "tier", "record_hash", "embed_hash")
+        for field in (RECORD_KEY, "tier", "record_hash", "embed_hash")
         if not isinstance((metadata or {}).get(field), str)
     ]
     if metadata is None or missing:
         raise ValueError(f"its record lacks {', '.join(missing)} (not written by Storyfit?)")
-    creator = Creator.model_validate_json(metadata["record"])
+    creator = Creator.model_validate_json(_stored_record(metadata))
     if creator.key != key:
         raise ValueError(f"its record describes another creator, {creator.key}")
     if creator.followers > MAX_FOLLOWERS:

@@ -65,6 +65,9 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("STORYFIT_CHROMA_URL", "localhost:8000"),
         ("STORYFIT_DIGEST_CRON", "every monday"),
         ("STORYFIT_TIMEZONE", "Mars/Olympus"),
+        ("STORYFIT_CHROMA_TOKEN", "two words"),
+        ("STORYFIT_CHROMA_TENANT", "my tenant"),
+        ("STORYFIT_CHROMA_DATABASE", "db"),
     ],
 )
 def test_invalid_values_name_the_variable_in_one_line(

@@ -23,6 +23,7 @@ import openai
 import pytest
 from chromadb.utils.embedding_functions.onnx_mini_lm_l6_v2 import ONNXMiniLM_L6_V2
 
+from retrieval.store import model_files
 from retrieval.store.embeddings import (
     MODEL_DIR_SETTING,
     OPENAI_BLANK_TEXT,
@@ -227,7 +228,7 @@ def test_explicit_folder_without_model_fails_clearly_and_never_downloads(
     file_server: FileServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(ONNXMiniLM_L6_V2, "MODEL_DOWNLOAD_URL", file_server.url)
+    monkeypatch.setattr(model_files, "MINILM_ARCHIVE_URL", file_server.url)
     empty = tmp_path / "empty"
     empty.mkdir()
 
@@ -259,7 +260,7 @@ def test_corrupt_model_file_is_named(tmp_path: Path, model_dir: Path, broken: st
     assert MODEL_DIR_SETTING in str(raised.value)
 
 
-def test_default_folder_downloads_with_chromadbs_verified_downloader(
+def test_default_folder_downloads_the_checked_model_files(
     tmp_path: Path,
     model_dir: Path,
     isolated_chromadb_cache: Path,
@@ -270,8 +271,8 @@ def test_default_folder_downloads_with_chromadbs_verified_downloader(
     with tarfile.open(archive, "w:gz", compresslevel=0) as tar:
         tar.add(model_dir, arcname="onnx")
     file_server.body = archive.read_bytes()
-    monkeypatch.setattr(ONNXMiniLM_L6_V2, "MODEL_DOWNLOAD_URL", file_server.url)
-    monkeypatch.setattr(ONNXMiniLM_L6_V2, "_MODEL_SHA256", sha256(file_server.body).hexdigest())
+    monkeypatch.setattr(model_files, "MINILM_ARCHIVE_URL", file_server.url)
+    monkeypatch.setattr(model_files, "MINILM_ARCHIVE_SHA256", sha256(file_server.body).hexdigest())
 
     downloaded = LocalMiniLMEmbedder().embed(["Vegan recipes for busy parents"])
 
@@ -288,7 +289,7 @@ def test_default_folder_without_network_fails_clearly(
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     monkeypatch.setattr(
-        ONNXMiniLM_L6_V2, "MODEL_DOWNLOAD_URL", f"http://127.0.0.1:{closed_port}/onnx.tar.gz"
+        model_files, "MINILM_ARCHIVE_URL", f"http://127.0.0.1:{closed_port}/onnx.tar.gz"
     )
 
     with pytest.raises(EmbeddingModelError) as raised:

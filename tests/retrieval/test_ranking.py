@@ -10,6 +10,7 @@ import numpy.typing as npt
 import pytest
 
 from retrieval.contract import Filters
+from retrieval.engine import ranking
 from retrieval.engine.calibration import Baselines
 from retrieval.engine.mix import plan_slots
 from retrieval.engine.ranking import (
@@ -77,9 +78,17 @@ class RecordingIndex:
         return getattr(self.index, name)
 
 
-def test_a_rare_filter_is_pushed_down_and_never_violated(
-    sample_index: CreatorIndex, embedder: LocalMiniLMEmbedder, table: RosterTable
+@pytest.mark.parametrize("exact_scan", [ranking.EXACT_SCAN, 0])
+def test_a_rare_filter_is_scanned_or_pushed_down_and_never_violated(
+    sample_index: CreatorIndex,
+    embedder: LocalMiniLMEmbedder,
+    table: RosterTable,
+    monkeypatch: pytest.MonkeyPatch,
+    exact_scan: int,
 ) -> None:
+    """A side the wide fetch cannot cover: its few creators scored exactly, or (too many to
+    scan) a query with the filter in Chroma's ``where``."""
+    monkeypatch.setattr(ranking, "EXACT_SCAN", exact_scan)
     query = build_query("Cocoa farming and chocolate from the farm.", embedder)
     plan = plan_slots("balanced", DEFAULT_SCHEME)
     constraints = Constraints(filters=Filters(country=["GH"]))
@@ -87,7 +96,8 @@ def test_a_rare_filter_is_pushed_down_and_never_violated(
     candidates = gather(index, query, plan.sides, constraints, table)
     assert [c.key for c in candidates] == ["tiktok:cocoa_and_consent"]
     assert candidates[0].side == "micro" and candidates[0].tier == "micro"
-    assert {"country": {"$in": ["GH"]}} in index.wheres  # the filtered query was made
+    pushed_down = {"country": {"$in": ["GH"]}} in index.wheres
+    assert pushed_down == (exact_scan == 0)
 
 
 def test_gathering_respects_exclusions_and_sides(

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
+from tests.support.processes import stop
 
 #: Seconds to wait for the server's first heartbeat (it takes about 1.5 s on 2 cores).
 STARTUP_TIMEOUT = 30.0
@@ -51,12 +52,7 @@ def running_chroma(folder: Path) -> Iterator[str]:
         _wait_until_up(server, url, log_path)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
 
 
 @pytest.fixture(scope="session")
