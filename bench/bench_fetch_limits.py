@@ -7,17 +7,19 @@ too rare for the unfiltered fetch.
     python bench/bench_fetch_limits.py [--country US --country CH ...]
 
 Measured 2026-12-01 on 2 shared cores (nDCG over the judged creators; picks per brief of 7 asked;
-ms p50 per brief, under load from other processes):
+ms p50 per brief, under varying load from other processes, so only roughly comparable):
 
 | variant | unfiltered nDCG | US nDCG / picks | CH | ZA | MA | answers as the old fetch |
 |---|---:|---:|---:|---:|---:|---:|
-| old 3,000 | 0.691 | 0.256 / 5.97 | 0.092 / 5.94 | 0.196 / 6.28 | 0.075 / 4.25 | 160 of 160 |
-| cap 300 | 0.691 | 0.209 / 5.00 | 0.087 / 4.62 | 0.180 / 4.94 | 0.076 / 3.38 | 77 of 160 |
-| cap 300 + scan | 0.691 | 0.256 / 6.12 | 0.092 / 5.97 | 0.200 / 6.34 | 0.075 / 4.25 | 150 of 160 |
+| old 3,000 | 0.690 | 0.256 / 6.09 | 0.092 / 5.94 | 0.196 / 6.28 | 0.075 / 4.25 | 160 of 160 |
+| cap 300 | 0.690 | 0.209 / 5.12 | 0.087 / 4.62 | 0.180 / 4.97 | 0.067 / 3.34 | 77 of 160 |
+| cap 300 + scan | 0.690 | 0.256 / 6.12 | 0.092 / 5.97 | 0.200 / 6.34 | 0.075 / 4.25 | 153 of 160 |
 
-ms p50 (unfiltered / US / CH / ZA / MA): old 307 / 214 / 224 / 229 / 252; cap 239 / 87 / 110 /
-120 / 146; cap + scan 281 / 303 / 336 / 265 / 273. Unfiltered briefs ask for 150 results in every
-variant, so they are unchanged; the scan reads each rare side's vectors (300 ids per read).
+ms p50 (unfiltered / US / CH / ZA / MA): old 623 / 523 / 527 / 264 / 169; cap 204 / 39 / 51 / 44 /
+101; cap + scan 122 / 121 / 131 / 197 / 135 (an earlier run under other load: old 214-252 and
+cap + scan 265-336 on the filtered briefs). Unfiltered briefs ask for 150 results in every
+variant, so their answers are the same; the scan reads each rare side's vectors (300 ids per
+read).
 """
 
 from __future__ import annotations
