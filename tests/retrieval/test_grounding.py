@@ -53,6 +53,17 @@ def engine(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iter
         ("Ropa deportiva para mujeres.", ["mujeres"]),
         ("Plastic-free shampoo bars; glutenfreie Backmischung.", ["Plastic-free", "glutenfreie"]),
         ("A donation for every bag sold, for our launch, for years.", []),
+        # Durations: a count, then a unit of time.
+        ("A meditation app for ten minutes a day, for a few weeks.", []),
+        ("Un défi pour trois semaines; una sfida per 30 secondi; Kurse für zwei Wochen.", []),
+        # Purposes: an infinitive after para/pour/per (object pronouns may come first).
+        ("Una app para comprar entradas de espectáculos de humor.", []),
+        ("Une tisane pour se détendre, pour les mères.", ["les mères"]),
+        ("Integratori per imparare a correre, per infermiere.", ["infermiere"]),
+        ("Ropa para mujer, para cuidarse.", ["mujer"]),
+        # "look for" takes what is sought as its object; German "um ... zu" ends the phrase.
+        ("We are looking for creators into retro gaming.", []),
+        ("Eine App für Mütter, um fit zu werden.", ["Mütter"]),
     ],
 )
 def test_the_qualifiers_a_brief_stresses_are_read_in_any_niche(
@@ -62,6 +73,17 @@ def test_the_qualifiers_a_brief_stresses_are_read_in_any_niche(
     not (modifier candidates, e.g. "fitness" of "app", are checked against the picks)."""
     found = [q.text for q in stressed_qualifiers(story) if q.head is None]
     assert found == stressed
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        "Merch for @bigstar lovers and for moms over 40.",
+        "Tees for bigstar.shop.com lovers; mail bigstar@example.org; https://bigstar.io/x-free",
+    ],
+)
+def test_handles_addresses_and_emails_are_never_read_as_qualifiers(story: str) -> None:
+    assert all("bigstar" not in q.text.lower() for q in stressed_qualifiers(story))
 
 
 def micro_picks(engine: Recommender, brief: str, micro: int) -> Recommendation:
@@ -75,6 +97,28 @@ def test_a_qualifier_no_creator_has_is_said_unmet(engine: Recommender) -> None:
     assert unmet.found == 0 and unmet.picks == len(answer.picks)
     assert unmet.reason.startswith("No pick's bio mentions “gluten-free” or says it in other")
     assert all("gluten-free" not in pick.carries for pick in answer.picks)
+
+
+def notice_text(answer: Recommendation) -> str:
+    """Everything the answer says about qualifiers: the unmet notices and the picks' carries."""
+    said = [f"{u.qualifier} {u.reason}" for u in answer.unmet]
+    return " ".join([*said, *(c for pick in answer.picks for c in pick.carries)]).lower()
+
+
+@pytest.mark.parametrize(
+    ("brief", "never"),
+    [
+        ("A bread-baking course for ten minutes a day. We want people who bake.", "minute"),
+        ("Una app para comprar entradas de pan. Buscamos panaderos.", "comprar"),
+        ("Sourdough starter kits for @sourdoughsue fans and lovers. We want bakers.", "sue"),
+    ],
+)
+def test_durations_purposes_and_handles_get_no_notice(
+    engine: Recommender, brief: str, never: str
+) -> None:
+    answer = micro_picks(engine, brief, 2)
+    assert answer.picks
+    assert never not in notice_text(answer)
 
 
 def test_a_qualifier_a_pick_carries_gets_no_notice(engine: Recommender) -> None:
