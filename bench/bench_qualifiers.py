@@ -131,18 +131,25 @@ def quoted_by_meaning(answer: Recommendation, bios: dict[str, str]) -> dict[str,
     return {"picks": len(answer.picks), "by_meaning": len(by_meaning), "not_opening": moved}
 
 
+def carriers_of(brief: dict[str, Any]) -> set[str]:
+    """The handles judged to carry the qualifier ("handle (why)" or "handle")."""
+    return {carrier.split()[0] for carrier in brief.get("carriers", [])}
+
+
 def judge(briefs: Sequence[dict[str, Any]], answers: dict[str, Recommendation]) -> dict[str, Any]:
-    tp = fp = fn = tn = 0
+    """The notice against two truths: the roster's (``met``: some creator fitting the subject
+    carries it) and the picks' (no pick is a judged carrier: the notice is true of the answer)."""
+    counts = {truth: {"tp": 0, "fp": 0, "fn": 0, "tn": 0} for truth in ("roster", "picks")}
     rows = []
     for brief in briefs:
         wanted = stems(brief["qualifier"])
-        entries = unmet_rows(answers[brief["id"]])
+        answer = answers[brief["id"]]
+        entries = unmet_rows(answer)
         said = any(e["found"] == 0 and stems(e["qualifier"]) & wanted for e in entries)
-        unmet = not brief["met"]
-        tp += said and unmet
-        fp += said and not unmet
-        fn += unmet and not said
-        tn += not unmet and not said
+        picked_carriers = sorted(carriers_of(brief) & {p.handle for p in answer.picks})
+        for truth, unmet in (("roster", not brief["met"]), ("picks", not picked_carriers)):
+            key = ("t" if said == unmet else "f") + ("p" if said else "n")
+            counts[truth][key] += 1
         others = [e for e in entries if not stems(e["qualifier"]) & wanted]
         rows.append(
             {
@@ -150,26 +157,28 @@ def judge(briefs: Sequence[dict[str, Any]], answers: dict[str, Recommendation]) 
                 "half": brief.get("half", "heldout"),
                 "qualifier": brief["qualifier"],
                 "judged_met": brief["met"],
+                "picked_carriers": picked_carriers,
                 "notice": said,
                 "entries": entries,
                 "other_alarms": sum(e["found"] == 0 for e in others),
                 "carried_by": [
-                    p.handle
-                    for p in answers[brief["id"]].picks
-                    if any(stems(c) & wanted for c in p.carries)
+                    p.handle for p in answer.picks if any(stems(c) & wanted for c in p.carries)
                 ],
+                "picks": [p.handle for p in answer.picks],
             }
         )
     return {
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "tn": tn,
-        "precision": tp / (tp + fp) if tp + fp else float("nan"),
-        "recall": tp / (tp + fn) if tp + fn else float("nan"),
-        "other_alarms": sum(row["other_alarms"] for row in rows),
-        "rows": rows,
-    }
+        truth: counted
+        | {
+            "precision": counted["tp"] / (counted["tp"] + counted["fp"])
+            if counted["tp"] + counted["fp"]
+            else float("nan"),
+            "recall": counted["tp"] / (counted["tp"] + counted["fn"])
+            if counted["tp"] + counted["fn"]
+            else float("nan"),
+        }
+        for truth, counted in counts.items()
+    } | {"other_alarms": sum(row["other_alarms"] for row in rows), "rows": rows}
 
 
 def run(judged: str, half: str | None, sets: Sequence[str]) -> dict[str, Any]:
@@ -236,23 +245,34 @@ def print_report(report: dict[str, Any]) -> None:
         mark = "ok " if row["notice"] != row["judged_met"] else "ERR"
         print(
             f"{mark} {row['id']} {row['qualifier']!r} met={row['judged_met']} "
-            f"notice={row['notice']} carried_by={row['carried_by']}"
+            f"notice={row['notice']} carried_by={row['carried_by']} "
+            f"judged carriers picked={row['picked_carriers']}"
         )
         for entry in row["entries"]:
             print(f"      {entry['found']}/{entry['picks']} {entry['qualifier']!r}")
+    truths = {"roster": "no fitting creator carries it", "picks": "no pick is a judged carrier"}
+    for truth, meaning in truths.items():
+        c = judged[truth]
+        print(
+            f"\nnotice vs the {truth} (unmet: {meaning}): "
+            f"precision {c['precision']:.2f} recall {c['recall']:.2f} "
+            f"(tp {c['tp']} fp {c['fp']} fn {c['fn']} tn {c['tn']})"
+        )
     print(
-        f"\nunmet notice on the judged qualifier: precision {judged['precision']:.2f} "
-        f"recall {judged['recall']:.2f} (tp {judged['tp']} fp {judged['fp']} fn {judged['fn']} "
-        f"tn {judged['tn']}); other qualifiers said unmet on these briefs: "
-        f"{judged['other_alarms']}; on the controls: {report['control_alarms']}"
+        f"other qualifiers said unmet on these briefs: {judged['other_alarms']}; "
+        f"on the controls: {report['control_alarms']}"
     )
     for half in ("tune", "heldout"):
         rows = [row for row in judged["rows"] if row["half"] == half]
-        tp = sum(row["notice"] and not row["judged_met"] for row in rows)
         said = sum(row["notice"] for row in rows)
-        unmet = sum(not row["judged_met"] for row in rows)
-        if rows:
-            print(f"  {half}: notice right {tp} of {said} times; {tp} of {unmet} unmet noticed")
+        for truth, unmet_key in (("roster", "judged_met"), ("picks", "picked_carriers")):
+            tp = sum(row["notice"] and not row[unmet_key] for row in rows)
+            unmet = sum(not row[unmet_key] for row in rows)
+            if rows:
+                print(
+                    f"  {half} vs the {truth}: notice right {tp} of {said} times; "
+                    f"{tp} of {unmet} unmet noticed"
+                )
     for row in report["controls"]:
         print(f"  control {row['id']}: {[(e['qualifier'], e['found']) for e in row['entries']]}")
     for name, rows in report.items():
