@@ -5,7 +5,7 @@ never with text that is not in its bio."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pytest
@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 
 from retrieval.contract import Recommendation, RecommendRequest
 from retrieval.engine.explain import explain_pick
-from retrieval.engine.grounding import SegmentVectors, ground
+from retrieval.engine.grounding import MAX_TEXTS, SegmentVectors, ground
 from retrieval.engine.mix import plan_slots
 from retrieval.engine.qualifiers import stressed_qualifiers
 from retrieval.engine.ranking import Candidate, build_query
 from retrieval.engine.recommender import Recommender
-from retrieval.ports import Embedder
+from retrieval.ports import Embedder, FloatMatrix, FloatVector, PartEmbedder, Progress
 from retrieval.roster.creator import Creator
 from retrieval.tiers import DEFAULT_SCHEME
 from tests.support.small_roster import engine_over
@@ -141,6 +141,56 @@ def test_evidence_for_a_pick_sharing_no_word_is_the_segment_that_fits(
     assert pick.evidence == ["Amateur potter, wheel-thrown stoneware"]
     assert "closest to it" in pick.why
     assert all(quote in POTTER for quote in pick.evidence)
+
+
+class CountingEmbedder:
+    """The product's embedder, counting the texts embedded part by part (segments, qualifiers)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        assert isinstance(embedder, PartEmbedder)
+        self._embedder = embedder
+        self.texts: list[str] = []
+        self.identity = embedder.identity
+        self.dimensions = embedder.dimensions
+        self.parts = embedder.parts
+        self.light_part = embedder.light_part
+
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> FloatMatrix:
+        return self._embedder.embed(texts, progress)
+
+    def embed_query(self, text: str) -> FloatVector:
+        return self._embedder.embed_query(text)
+
+    def embed_part(self, texts: Sequence[str], part: int) -> FloatMatrix:
+        self.texts.extend(texts)
+        return self._embedder.embed_part(texts, part)
+
+
+def test_an_answer_embeds_a_bounded_number_of_segments(embedder: Embedder) -> None:
+    """Seven long bios sharing no word with the brief and not carrying its qualifier: before,
+    every segment of every pick was embedded (28 texts, ~2 ms each); now the first segments of
+    the first picks, within the per-answer budget, and the rest are read by their bio vector."""
+    story = "A ceramics studio for left-handed people. We sell kilns."
+    counting = CountingEmbedder(embedder)
+    bios = [
+        f"Mum of {n} | Amateur potter, wheel-thrown stoneware | Sunday markets | Glaze tests"
+        for n in ("two", "three", "four", "five", "six", "seven", "eight")
+    ]
+    picks = [
+        Candidate(
+            creator=Creator(handle=f"c{n}", platform="instagram", followers=2_000, bio=bio),
+            side="micro",
+            tier="micro",
+            vector=np.asarray(embedder.embed([bio])[0]),
+        )
+        for n, bio in enumerate(bios)
+    ]
+    qualifiers = stressed_qualifiers(story)
+    grounding = ground(picks, build_query(story, embedder), qualifiers, SegmentVectors(counting))
+    segments = [text for text in counting.texts if text not in {q.text for q in qualifiers}]
+    assert 0 < len(segments) <= MAX_TEXTS
+    assert grounding.fitting
+    assert all(any(fit in bio for bio in bios) for fit in grounding.fitting.values())
 
 
 segment_pieces = st.sampled_from(
