@@ -9,8 +9,9 @@ embeddings per answer, not per candidate:
   three | Amateur potter, wheel-thrown stoneware" for a ceramics brief quotes the pottery).
 - *Unmet qualifiers* (``retrieval.engine.qualifiers``): a pick carries a qualifier when its bio
   has all the qualifier's words, or its stored vector or one of its segments is within
-  ``CARRY_COSINE`` of the qualifier's vector. A modifier ("sustainable" in "sustainable fashion") is only a qualifier
-  when at least half of the picks' bios have its head word and none carries the modifier.
+  ``CARRY_COSINE`` of the qualifier's vector. A modifier ("sustainable" in "sustainable
+  fashion") is only a qualifier when at least half of the picks' bios have its head word and
+  none carries the modifier.
 
 Cost: the multilingual encoder takes ~2 ms a text on an idle core, so a pick's stored bio vector
 decides first (it carries a qualifier when it is within the bar), only the first
@@ -147,7 +148,13 @@ def ground(
         for pick in picks
         for q in semantic
     }
-    unsure = [p for p in picks if any(not decided[p.key, q.text] for q in semantic)]
+    # The undecided picks closest to a bar first: their segments are likeliest to carry it.
+    gaps = {
+        p.key: max(float(whole[p.key] @ found[q.text]) - _bar(q, p) for q in semantic)
+        for p in picks
+        if any(not decided[p.key, q.text] for q in semantic)
+    }
+    unsure = sorted((p for p in picks if p.key in gaps), key=lambda p: -gaps[p.key])
     placed = [p for p in picks if not p.quote and not evidence(p.creator.bio, query)[0]]
     read = _segments_to_read([*unsure, *placed], segments)
     found |= vectors.of([text for key in read for text in segments[key]])

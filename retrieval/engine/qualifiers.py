@@ -66,9 +66,12 @@ com quando onde che en of maar die wie waar wanneer om te
 """
 _PHRASE_END = frozenset(_PHRASE_END_WORDS.split())
 # Words after "for" that begin a purpose or the brand itself, not an audience: distributive and
-# possessive determiners ("for every bag sold", "for our launch"), "for example".
+# possessive determiners ("for every bag sold", "for our launch"), "for example", and English
+# auxiliaries and copulas, which follow a "for" stranded at the end of a relative clause ("the
+# families we build for have children"): no noun phrase begins with one.
 _NOT_AUDIENCE_WORDS = """
 every each all any our your my its their his her this that these those example instance
+have has had is are was were be been do does did can could will would should must may might
 now ever good free sale jeder jede jedes unsere unser cada nuestro nuestra nuestros nuestras
 ejemplo chaque notre nos exemple nosso nossa ogni nostro nostra esempio
 """

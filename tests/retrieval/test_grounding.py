@@ -64,6 +64,8 @@ def engine(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iter
         # "look for" takes what is sought as its object; German "um ... zu" ends the phrase.
         ("We are looking for creators into retro gaming.", []),
         ("Eine App für Mütter, um fit zu werden.", ["Mütter"]),
+        # A "for" stranded at the end of a relative clause is followed by its verb.
+        ("The families we build for have children who need quiet.", []),
     ],
 )
 def test_the_qualifiers_a_brief_stresses_are_read_in_any_niche(
