@@ -8,11 +8,17 @@ embeddings per answer, not per candidate:
   is quoted with its segment closest to the brief's search vector, not its opening one ("Mum of
   three | Amateur potter, wheel-thrown stoneware" for a ceramics brief quotes the pottery).
 - *Unmet qualifiers* (``retrieval.engine.qualifiers``): a pick carries a qualifier when its bio
-  has all the qualifier's words, or one of its segments is within ``CARRY_COSINE`` of the
-  qualifier's vector. A modifier ("sustainable" in "sustainable fashion") is only a qualifier
-  when at least half of the picks' bios have its head word and none carries the modifier.
+  has all the qualifier's words, or its stored vector or one of its segments is within
+  ``CARRY_COSINE`` of the qualifier's vector. A modifier ("sustainable" in "sustainable
+  fashion") is only a qualifier when at least half of the picks' bios have its head word and
+  none carries the modifier.
 
-Segment vectors are kept (``SegmentVectors``): the same creators come back brief after brief.
+Cost: the multilingual encoder takes ~2 ms a text on an idle core, so a pick's stored bio vector
+decides first (it carries a qualifier when it is within the bar), only the first
+``MAX_SEGMENTS`` segments of a bio are read, at most ``MAX_TEXTS`` segment texts are embedded
+per answer (the picks whose carrying is undecided before those quoted by meaning), nothing is
+embedded for a pick with a grader's quote, and segment vectors are kept (``SegmentVectors``):
+the same creators come back brief after brief.
 """
 
 from __future__ import annotations
@@ -47,6 +53,12 @@ CARRY_COSINE_WORDED = 0.30
 #: brief stressing more is better read by a person.
 MAX_CHECKED = 6
 MAX_UNMET = 3
+#: Segments read per bio (its first telling ones) and segment texts embedded per answer, at
+#: most: the multilingual encoder takes ~2 ms a text on an idle core (5+ on a loaded one), and
+#: the bio's stored vector decides a qualifier first. Past the budget, a pick is quoted by how
+#: its bio opens and judged by its stored vector alone.
+MAX_SEGMENTS = 3
+MAX_TEXTS = 6
 #: Segment vectors kept, least recently used dropped first (a 5,000-creator roster's picks
 #: across many briefs; ~3.5 KB each with the local embedder).
 SEGMENT_CACHE = 4_096
@@ -126,39 +138,68 @@ def ground(
         if not any(lexical[p.key, q.text] for p in picks)
         or (q.head is None and not all(lexical[p.key, q.text] for p in picks))
     ]
-    unsure = [p for p in picks if any(not lexical[p.key, q.text] for q in semantic)]
-    placed = [p for p in picks if not evidence(p.creator.bio, query)[0]]
-    # Bios of one segment are read by their stored vector: only longer ones are embedded.
-    texts = [
-        *(q.text for q in semantic),
-        *(
-            text
-            for pick in {p.key: p for p in [*placed, *unsure]}.values()
-            if len(segments[pick.key]) > 1
-            for text in segments[pick.key]
-        ),
-    ]
-    found = vectors.of(texts)
+    found = vectors.of([q.text for q in semantic])
+    # The stored bio vector decides first (it costs nothing); a bio's segments are read only
+    # when it falls short, for at most ``MAX_TEXTS`` segment texts per answer.
+    whole = {pick.key: vectors.project(pick.vector) for pick in picks}
+    decided = {
+        (pick.key, q.text): lexical[pick.key, q.text]
+        or float(whole[pick.key] @ found[q.text]) >= _bar(q, pick)
+        for pick in picks
+        for q in semantic
+    }
+    # The undecided picks closest to a bar first: their segments are likeliest to carry it.
+    gaps = {
+        p.key: max(float(whole[p.key] @ found[q.text]) - _bar(q, p) for q in semantic)
+        for p in picks
+        if any(not decided[p.key, q.text] for q in semantic)
+    }
+    unsure = sorted((p for p in picks if p.key in gaps), key=lambda p: -gaps[p.key])
+    placed = [p for p in picks if not p.quote and not evidence(p.creator.bio, query)[0]]
+    read = _segments_to_read([*unsure, *placed], segments)
+    found |= vectors.of([text for key in read for text in segments[key]])
     brief = vectors.project(query.vector)
     fitting = {
         pick.key: max(segments[pick.key], key=lambda text: float(found[text] @ brief))
         for pick in placed
-        if len(segments[pick.key]) > 1
+        if pick.key in read
     }
     carries: dict[str, list[str]] = {pick.key: [] for pick in picks}
     for q in wanted:
         for pick in picks:
             if lexical[pick.key, q.text] or (
-                q in semantic and _close(found, q, segments[pick.key], vectors, pick)
+                q in semantic
+                and (
+                    decided[pick.key, q.text]
+                    or (pick.key in read and _close(found, q, segments[pick.key], pick))
+                )
             ):
                 carries[pick.key].append(q.text)
     return Grounding(fitting, carries, _unmet(wanted, picks, carries))
 
 
 def _telling_segments(bio: str) -> list[str]:
-    """The bio's segments with a content word: "she/her" or "Sort of." tell nothing, and a
-    short segment sits close to many short qualifiers ("she/her" to "mothers": 0.4)."""
-    return [segment.text for segment in bio_segments(bio) if any(terms(segment.text))]
+    """The bio's first ``MAX_SEGMENTS`` segments with a content word: "she/her" or "Sort of."
+    tell nothing, and a short segment sits close to many short qualifiers ("she/her" to
+    "mothers": 0.4)."""
+    telling = [segment.text for segment in bio_segments(bio) if any(terms(segment.text))]
+    return telling[:MAX_SEGMENTS]
+
+
+def _segments_to_read(picks: Sequence[Candidate], segments: dict[str, list[str]]) -> set[str]:
+    """The picks (by key, first come first) whose segments are embedded: bios of one segment
+    are read by their stored vector, and at most ``MAX_TEXTS`` segment texts are embedded per
+    answer, counted whether kept or not, so that an answer does not depend on what was asked
+    before."""
+    read: set[str] = set()
+    budget = MAX_TEXTS
+    for pick in picks:
+        texts = segments[pick.key]
+        if pick.key in read or len(texts) < 2 or len(texts) > budget:
+            continue
+        read.add(pick.key)
+        budget -= len(texts)
+    return read
 
 
 def _active(qualifiers: Sequence[Qualifier], picks: Sequence[Candidate]) -> list[Qualifier]:
@@ -179,24 +220,19 @@ def _active(qualifiers: Sequence[Qualifier], picks: Sequence[Candidate]) -> list
     return active[:MAX_CHECKED]
 
 
+def _bar(qualifier: Qualifier, pick: Candidate) -> float:
+    """``CARRY_COSINE``, or ``CARRY_COSINE_WORDED`` when the pick's bio has some of the
+    qualifier's words."""
+    return CARRY_COSINE_WORDED if qualifier.partly_worded_in(pick.creator.bio) else CARRY_COSINE
+
+
 def _close(
-    found: dict[str, FloatVector],
-    qualifier: Qualifier,
-    segments: Sequence[str],
-    vectors: SegmentVectors,
-    pick: Candidate,
+    found: dict[str, FloatVector], qualifier: Qualifier, segments: Sequence[str], pick: Candidate
 ) -> bool:
-    """A segment of the pick's bio (its whole bio vector when it has one segment or none) is
-    within ``CARRY_COSINE`` of ``qualifier`` (``CARRY_COSINE_WORDED`` when the bio has some of
-    its words)."""
-    wanted = found.get(qualifier.text)
-    if wanted is None:
-        return False
-    bar = CARRY_COSINE_WORDED if qualifier.partly_worded_in(pick.creator.bio) else CARRY_COSINE
-    rows = (
-        [found[text] for text in segments] if len(segments) > 1 else [vectors.project(pick.vector)]
+    """A segment of the pick's bio is within the qualifier's bar (``_bar``)."""
+    return max(float(found[text] @ found[qualifier.text]) for text in segments) >= _bar(
+        qualifier, pick
     )
-    return max(float(row @ wanted) for row in rows) >= bar
 
 
 def _unmet(
