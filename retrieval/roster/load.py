@@ -41,6 +41,7 @@ from retrieval.roster.kind import detect_kind
 from retrieval.roster.sheets import SheetRows, is_workbook, read_sheet
 from retrieval.roster.untrusted_json import JsonTooDeepError, json_loads, json_text
 from retrieval.roster.urls import platform_name, profile_link
+from retrieval.store.limits import record_problem
 
 # --- Loading ----------------------------------------------------------------------------------
 
@@ -746,7 +747,13 @@ def _creator_or_rejections(
         return rejections
     values["kind"] = values["kind"] or detect_kind(values["bio"], values["name"])
     # Every value is already normalised and checked: skip validating it a second time.
-    return Creator.model_construct(**values)
+    creator = Creator.model_construct(**values)
+    too_big = record_problem(creator)
+    if too_big is not None:
+        field, reason = too_big
+        shown = _shown(fields.get(field, extra.get(field)))
+        return [RejectedRow(row=record.row, field=field, value=shown, reason=reason)]
+    return creator
 
 
 def _read_profile_link(fields: dict[str, object]) -> str | None:

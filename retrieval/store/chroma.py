@@ -32,16 +32,7 @@ from filelock import FileLock, Timeout
 
 from retrieval.errors import StoryfitError
 from retrieval.ports import MAX_SEARCH_RESULTS
-
-# Chroma Cloud's quotas (https://docs.trychroma.com/cloud/quotas-limits), kept by every store so
-# that one code path runs embedded, on a `chroma run` server and on Cloud. Results per query or
-# get: ``retrieval.ports.MAX_SEARCH_RESULTS`` (300).
-#: "Maximum number of records per write": 300.
-MAX_WRITE_RECORDS = 300
-#: "Maximum record metadata value size bytes": 4,096 (a value must stay below it).
-MAX_METADATA_VALUE_BYTES = 4_096
-#: "Maximum number of record metadata keys": 32.
-MAX_METADATA_KEYS = 32
+from retrieval.store.limits import MAX_COLLECTION_NAME_BYTES
 
 #: Seconds to wait for a Chroma server's heartbeat before calling it unavailable.
 HEARTBEAT_TIMEOUT = 3.0
@@ -351,7 +342,7 @@ def connect(
 
 def _side_prefix(collection: str, role: str) -> str:
     """The name prefix of ``collection``'s side collections (``build`` and ``old``)."""
-    return f"{collection[: 512 - _SIDE_SUFFIX_ROOM]}.{role}-"
+    return f"{collection[: MAX_COLLECTION_NAME_BYTES - _SIDE_SUFFIX_ROOM]}.{role}-"
 
 
 def side_collection_name(collection: str, role: str) -> str:

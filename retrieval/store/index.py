@@ -3,7 +3,7 @@
 Chroma (embedded in the data dir, a ``chroma run`` server or Chroma Cloud) is the source of truth.
 Each record holds the creator's vector, bio, filterable metadata and full JSON, the JSON split over
 metadata values below Chroma Cloud's 4 KiB (``record``, ``record_1``, ...). Every read and write
-keeps within Cloud's limits (``retrieval.store.chroma``), whatever the store. The catalog
+keeps within Cloud's limits (``retrieval.store.limits``), whatever the store. The catalog
 (``catalog.py``) mirrors the records for handle lookups, tier counts and BM25; it follows the
 collection's ``storyfit_revision`` and is rebuilt from Chroma whenever the two disagree. With the
 embedded store it keeps every creator's vector too, as Chroma returns it, so ranking reads
@@ -49,9 +49,6 @@ from retrieval.store.catalog import (
     StoredPage,
 )
 from retrieval.store.chroma import (
-    MAX_METADATA_KEYS,
-    MAX_METADATA_VALUE_BYTES,
-    MAX_WRITE_RECORDS,
     ServerAccess,
     StoreLock,
     connect,
@@ -62,6 +59,13 @@ from retrieval.store.chroma import (
     side_collection_name,
     switch_collection,
 )
+from retrieval.store.limits import (
+    MAX_COLLECTION_NAME_BYTES,
+    MAX_RECORD_PARTS,
+    MAX_WRITE_RECORDS,
+    record_parts,
+    record_problem,
+)
 from retrieval.tiers import TierScheme
 
 DEFAULT_COLLECTION = "storyfit-creators"
@@ -69,15 +73,8 @@ DEFAULT_COLLECTION = "storyfit-creators"
 UPSERT_CHUNK = 512
 #: Records per ``get`` when the catalog is rebuilt from Chroma (Cloud returns at most 300).
 REBUILD_PAGE = MAX_SEARCH_RESULTS
-#: A record's JSON is stored in parts of at most this many UTF-8 bytes, each a metadata value
-#: below Chroma Cloud's 4 KiB; the parts beyond the first go under ``record_1``, ``record_2``...
-RECORD_PART_BYTES = MAX_METADATA_VALUE_BYTES - 96
 RECORD_KEY = "record"
 RECORD_PARTS_KEY = "record_parts"
-#: Metadata keys every record has besides its JSON's parts (``_chroma_metadata``).
-_FIXED_METADATA_KEYS = 12
-#: The parts a record's JSON may take: the keys Chroma Cloud allows beside the fixed ones.
-MAX_RECORD_PARTS = MAX_METADATA_KEYS - _FIXED_METADATA_KEYS
 #: Minimum rapidfuzz ratio (0-100) for a handle to be offered as "did you mean".
 SUGGESTION_CUTOFF = 75.0
 #: Server mode: the background refresher never checks more often than this (seconds).
@@ -89,7 +86,9 @@ EMBEDDER_KEY = "storyfit_embedder"
 REVISION_KEY = "storyfit_revision"
 TIERS_KEY = "storyfit_tiers"
 
-_COLLECTION_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{1,510})[a-zA-Z0-9]$")
+_COLLECTION_NAME = re.compile(
+    rf"^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{{1,{MAX_COLLECTION_NAME_BYTES - 2}}})[a-zA-Z0-9]$"
+)
 _T = TypeVar("_T")
 log = logging.getLogger(__name__)
 
@@ -756,7 +755,7 @@ def _by_key(got: GetResult) -> dict[str, FloatVector]:
 
 def _chroma_metadata(entry: CatalogEntry) -> dict[str, str | int | float | bool]:
     creator = entry.creator
-    parts = _record_parts(creator.model_dump_json())
+    parts = record_parts(creator.model_dump_json())
     return {
         **dict(zip(_part_keys(len(parts)), parts, strict=True)),
         RECORD_PARTS_KEY: len(parts),
@@ -774,42 +773,17 @@ def _chroma_metadata(entry: CatalogEntry) -> dict[str, str | int | float | bool]
     }
 
 
-def _record_parts(record: str) -> list[str]:
-    """``record`` cut into parts of at most ``RECORD_PART_BYTES`` UTF-8 bytes, never inside a
-    character."""
-    encoded = record.encode("utf-8")
-    parts: list[str] = []
-    start = 0
-    while start < len(encoded) or not parts:
-        end = min(start + RECORD_PART_BYTES, len(encoded))
-        while end < len(encoded) and encoded[end] & 0xC0 == 0x80:  # a continuation byte
-            end -= 1
-        parts.append(encoded[start:end].decode("utf-8"))
-        start = end
-    return parts
-
-
 def _part_keys(count: int) -> list[str]:
     return [RECORD_KEY, *(f"{RECORD_KEY}_{number}" for number in range(1, count))]
 
 
 def _too_big_to_store(creator: Creator) -> str | None:
-    """Why ``creator`` cannot be stored within the index's limits, or ``None``."""
+    """Why ``creator`` cannot be stored within the index's limits, or ``None``. The roster
+    loader rejects such rows already (``record_problem``): this is the store's last guard."""
     if creator.followers > MAX_FOLLOWERS:
         return f"more followers than the index can hold (at most {MAX_FOLLOWERS:,})"
-    for name, value in (("handle", creator.handle), ("platform", creator.platform)):
-        if len(value.encode("utf-8")) >= MAX_METADATA_VALUE_BYTES:
-            return (
-                f"its {name} is longer than the index can hold ({MAX_METADATA_VALUE_BYTES:,} bytes)"
-            )
-    record = creator.model_dump_json()
-    if len(_record_parts(record)) > MAX_RECORD_PARTS:
-        return (
-            f"its bio and other fields take {len(record.encode('utf-8')):,} bytes, more than the "
-            f"index can hold (about {MAX_RECORD_PARTS * RECORD_PART_BYTES:,}); shorten its bio "
-            "or leave out extra columns"
-        )
-    return None
+    problem = record_problem(creator)
+    return None if problem is None else problem[1]
 
 
 def _stored_record(metadata: Mapping[str, Any]) -> str:
@@ -881,8 +855,9 @@ def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
 def _check_collection_name(collection: str) -> None:
     if not _COLLECTION_NAME.match(collection):
         raise ValueError(
-            f"invalid Chroma collection name {collection!r}: use 3-512 letters, digits, '.', "
-            "'_' or '-', starting and ending with a letter or digit"
+            f"invalid Chroma collection name {collection!r}: use 3-"
+            f"{MAX_COLLECTION_NAME_BYTES} letters, digits, '.', '_' or '-' (Chroma Cloud's "
+            "limit), starting and ending with a letter or digit"
         )
 
 

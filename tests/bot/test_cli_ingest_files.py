@@ -112,3 +112,33 @@ def test_a_workbook_sheet_is_chosen_by_name_and_a_wrong_name_lists_them(
     assert "(spreadsheet, sheet 'Creators')" in out
     code, out, _ = storyfit(runner, data, "tier", "@runwithtess", "--json")
     assert code == 0 and '"platform": "youtube"' in out and '"followers": 12300' in out
+
+
+def test_rows_too_big_for_the_store_are_rejected_alone_and_fail_strict(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "handle,platform,followers,bio,notes\n"
+        "trailtess,tiktok,12300,Trail runs at dawn,\n"
+        f"{'jane' * 40},tiktok,900,Knitting,\n"
+        f"wanderer,tiktok,3000,{'Slow travel by train. ' * 800},\n"
+        "beanbea,tiktok,5000,Coffee roasting,\n"
+        f"hoarder,tiktok,50,Collects everything,{'n' * 100_000}\n"
+        "dora,tiktok,700,Garden tours,\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "data"
+    code, out, err = storyfit(runner, data, "ingest", str(roster), "--strict")
+    assert code == 1 and "--strict: 3 row(s) rejected, so nothing was imported" in err
+    assert storyfit(runner, data, "tier", "@trailtess")[0] == 1
+
+    code, out, err = storyfit(runner, data, "ingest", str(roster))
+    assert code == 0, err
+    assert "6 row(s): 3 creator(s) to import, 3 rejected, 0 repeated." in out
+    assert "Rejected row 3, field handle: handle 'janejane" in out
+    assert "would take 167 bytes, more than the index's 128;" in out
+    assert "Rejected row 4, field bio: bio is 17,599 bytes long" in out
+    assert "Rejected row 6, field notes: this creator's values take 100," in out
+    for handle in ("trailtess", "beanbea", "dora"):
+        assert storyfit(runner, data, "tier", f"@{handle}")[0] == 0

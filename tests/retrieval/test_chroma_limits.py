@@ -28,8 +28,8 @@ from retrieval.engine.recommender import Recommender
 from retrieval.engine.table import RosterTable
 from retrieval.ports import MAX_SEARCH_RESULTS, FloatMatrix, FloatVector, Progress
 from retrieval.roster.creator import Creator
-from retrieval.store.chroma import MAX_METADATA_KEYS, MAX_METADATA_VALUE_BYTES, MAX_WRITE_RECORDS
 from retrieval.store.index import DEFAULT_COLLECTION, CreatorIndex
+from retrieval.store.limits import MAX_METADATA_KEYS, MAX_METADATA_VALUE_BYTES, MAX_WRITE_RECORDS
 from retrieval.tiers import DEFAULT_SCHEME
 
 DIMENSIONS = 384
@@ -209,8 +209,8 @@ def test_a_long_record_is_split_below_4_kib_and_read_back_whole(
         handle="storyteller",
         platform="youtube",
         followers=52_000,
-        bio="Tales of the sea, told slowly. " * 900 + "Ünïcödé ✓ " * 300,
-        extra={f"note{number}": "x" * 500 for number in range(20)},
+        bio="Tales of the sea, told slowly. " * 350 + "Ünïcödé ✓ " * 300,
+        extra={f"note{number}": "x" * 2_000 for number in range(20)},
     )
     assert len(long.model_dump_json().encode()) > 10 * MAX_METADATA_VALUE_BYTES
     with CreatorIndex.open(tmp_path, HashEmbedder(), DEFAULT_SCHEME) as index:
@@ -255,14 +255,19 @@ def test_a_record_stored_whole_by_an_older_storyfit_is_still_read(tmp_path: Path
 def test_a_record_too_big_for_the_store_is_refused_before_anything_is_written(
     tmp_path: Path,
 ) -> None:
-    huge = Creator(handle="overflow", platform="tiktok", followers=5, bio="word " * 40_000)
+    huge = Creator(
+        handle="overflow", platform="tiktok", followers=5, extra={"notes": "word " * 40_000}
+    )
+    long_id = Creator(handle="x" * 130, platform="tiktok", followers=5)
     with CreatorIndex.open(tmp_path, HashEmbedder(), DEFAULT_SCHEME) as index:
         with pytest.raises(ValueError) as refused:
-            index.upsert([*roster(2, rare=0), huge])
+            index.upsert([*roster(2, rare=0), huge, long_id])
         assert index.count() == 0
     message = str(refused.value)
-    assert message.startswith("tiktok:overflow: its bio and other fields take 200,")
-    assert "shorten its bio" in message and message.endswith("nothing was written")
+    assert message.startswith("tiktok:overflow: this creator's values take 200,")
+    assert "notes is the largest (200,000 characters)" in message
+    assert "would take 137 bytes, more than the index's 128;" in message
+    assert message.endswith("nothing was written")
 
 
 class TopicEmbedder(HashEmbedder):

@@ -525,6 +525,16 @@ def test_invalid_collection_name_is_refused(tmp_path: Path, embedder: LocalMiniL
         CreatorIndex.open(tmp_path, embedder, DEFAULT_SCHEME, collection="x!")
 
 
+def test_a_collection_name_is_held_to_chroma_clouds_128_bytes(
+    tmp_path: Path, embedder: LocalMiniLMEmbedder
+) -> None:
+    longest = "c" * 128
+    with CreatorIndex.open(tmp_path, embedder, DEFAULT_SCHEME, collection=longest) as index:
+        assert index.count() == 0
+    with pytest.raises(ValueError, match=r"use 3-128 letters, digits, '\.', '_' or '-'"):
+        CreatorIndex.open(tmp_path, embedder, DEFAULT_SCHEME, collection=longest + "c")
+
+
 # -- reads --------------------------------------------------------------------------------------
 
 

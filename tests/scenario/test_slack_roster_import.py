@@ -33,6 +33,7 @@ ROSTER = (
     "janecooks,instagram,8400,Home cook sharing weeknight family recipes\n"
     "trailbob,tiktok,lots,Trail runner\n"
     "beanbea,tiktok,120k,Coffee roaster and latte art teacher\n"
+    f"{'jane' * 40},tiktok,900,Knitting patterns\n"  # an id longer than Chroma Cloud's 128 bytes
 )
 
 
@@ -76,8 +77,10 @@ def test_an_admin_previews_confirms_and_sees_the_import_complete(
     preview = slack.mock.wait_for("chat.postMessage", timeout=60)[0]
     assert preview.body["thread_ts"] == ts
     text = blocks_text(preview)
-    assert "3 rows read · 2 creators to import · 1 rejected" in text
+    assert "4 rows read · 2 creators to import · 2 rejected" in text
     assert "Row 3, followers" in text
+    assert "Row 5, handle: handle 'janejane" in text
+    assert "more than the index's 128; check that the cell holds only the handle" in text
     download = slack.mock.calls("download")[0]
     assert download.status == 200, "the file is fetched with the bot token"
     assert importing_app[1].index.count() == 0, "nothing is written before the confirmation"
@@ -93,7 +96,7 @@ def test_an_admin_previews_confirms_and_sees_the_import_complete(
     summary = slack.mock.wait_for(
         "chat.update", where=lambda call: "Imported:" in call.body.get("text", ""), timeout=120
     )[0]
-    assert "2 added" in summary.body["text"] and "1 rejected" in summary.body["text"]
+    assert "2 added" in summary.body["text"] and "2 rejected" in summary.body["text"]
     progress = slack.mock.wait_for("chat.postMessage", 2)[1]
     assert "Importing:" in progress.body["text"] and progress.body["thread_ts"] == ts
     assert importing_app[1].find_creator("beanbea").followers == 120_000
