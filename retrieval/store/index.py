@@ -433,13 +433,21 @@ class CreatorIndex:
                         metadatas=metadatas,
                         documents=[entry.creator.bio for entry in batch],
                     )
-        # Read back: Chroma may round a vector (it renormalises some by an ulp), and ranking
-        # must see the vectors a read from Chroma would give (~30 ms of CPU per 512 creators,
-        # whose embedding takes seconds). Not from a server: ~20x the bytes of the write again,
-        # and its catalog is rebuilt without vectors anyway.
+        # Embedded: read back, as Chroma may round a vector (it renormalises some by an ulp) and
+        # ranking must see the vectors a read from Chroma would give (~30 ms of CPU per 512
+        # creators, whose embedding takes seconds). A server: keep the vectors as sent (a read
+        # back is ~20x the bytes of the write again), so ranking does not fetch 150+ vectors as
+        # JSON over HTTP per brief (60-85 ms at 100,000-250,000 creators, bench/SCALE.md); an ulp
+        # apart at most from Chroma's copy. A catalog rebuilt from a server has no vectors: those
+        # are read from Chroma.
         stored = None
-        if vectors is not None and not self.is_server:
-            stored = self._chroma_vectors([entry.creator.key for entry in entries])
+        if vectors is not None:
+            keys = [entry.creator.key for entry in entries]
+            stored = (
+                dict(zip(keys, vectors, strict=True))
+                if self.is_server
+                else self._chroma_vectors(keys)
+            )
         self._catalog.put(entries, stored)
 
     @contextmanager
