@@ -29,16 +29,22 @@ first, no bio hygiene); ``product`` is ``Recommender.recommend`` as users get it
 ablations of the product (one component off each). Intervals are 95% paired bootstrap intervals
 over briefs of the difference to ``dense``.
 
-Measured 2026-12-01 (real-bio set re-pooled with the new product's picks; tuned on the tune
-halves only):
+Measured 2026-12-01 18:40 UTC on d7835b9 (the integration code as shipped; real-bio set
+re-pooled with the new product's picks; tuned on the tune halves only), load average 1.8-3.4 on
+2 shared cores, nice 5:
 
-| held-out set | dense | product | product - dense [95% CI] |
-|---|---:|---:|---|
-| dev-heldout (18 briefs) | 0.728 | 0.868 | +0.139 [+0.058, +0.238] |
-| real-heldout (16 briefs) | 0.419 | 0.702 | +0.283 [+0.156, +0.404] |
+| held-out set | system | nDCG | macro | micro | on-topic | shortfall | - dense [95% CI] |
+|---|---|---:|---:|---:|---:|---:|---|
+| dev-heldout (18 briefs) | dense | 0.728 | 0.857 | 0.592 | 0.37 | 0.00 | |
+| | product | 0.868 | 0.975 | 0.759 | 0.48 | 1.00 | +0.139 [+0.058, +0.238] |
+| real-heldout (16 briefs) | dense | 0.419 | 0.513 | 0.324 | 0.23 | 0.00 | |
+| | product | 0.698 | 0.856 | 0.540 | 0.41 | 0.31 | +0.279 [+0.154, +0.396] |
 
+Every dev-heldout answer has a shortfall because every one shows a weak fit in some slot (all
+slots are filled). Three ``--variant product`` runs: dev-heldout 0.868 each time, real-heldout
+0.698, 0.694, 0.694 (rB11's micro picks differ between index builds: +0.275 [+0.149, +0.395]).
 Ablations (dev-heldout / real-heldout nDCG): without the multilingual encoder 0.714 / 0.474;
-without sentence weighting 0.883 / 0.705; without frame words stripped from briefs 0.882 / 0.693.
+without sentence weighting 0.883 / 0.698; without frame words stripped from briefs 0.882 / 0.689.
 The unmet-qualifier notice and evidence by meaning (``retrieval.engine.grounding``) read only
 the final picks and leave the ranking as it was: ``--variant product`` on the held-out halves
 before and after them, dev-heldout 0.868 and 0.868 (every brief the same), real-heldout 0.699
