@@ -87,6 +87,14 @@ sample's 2,000 vectors now come from the catalog (6-10 s -> 0.1-0.3 s), so Chrom
 on the first dense query instead (3-18 s there); an embedded catalog built before this change is
 rebuilt once with the vectors (~4 min at 100,000 creators on the loaded machine; 87 -> 497 MB).
 
+The shipped code (round3 integration at ec14192: the above, plus the 300-result cap with the exact
+scan of rare filtered sides, the unmet-qualifier check and evidence by meaning), 2026-12-01 18:57,
+load 1.5-2.0 (one niced import benchmark beside it), same cached roster, 200 briefs: p50 54 ms,
+p95 140 ms, p99 215 ms, CPU p50 / p95 50 / 121 ms; first call 8.3 s (roster table 3.8 s, Chroma
+loading its index 2.3 s, the USE model 1.6 s). Mean stages: build_query 33 (MiniLM 24, USE 8),
+gather 25 (dense_search 15, lexical_search 10 beside the embedding, vectors 4, get_many 3); the
+slowest tenth spend 83 ms in dense_search (the DE + de briefs). p95 under 150 ms: yes, at this load.
+
 Measured and left out: Chroma returning the candidates' vectors with the query costs more than
 the second ``get`` (top 150: 5 -> 13 ms, top 600: 10 -> 75 ms, top 3,000: 89 -> 601 ms, against
 ``get`` of 60 / 120 / 180 ids: 7 / 21 / 35 ms). Capping a long brief's sentences by joining
