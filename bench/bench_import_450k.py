@@ -21,7 +21,23 @@ store holds; the importer's own peak RSS comes from ``wait4`` at the end.
 Rates come from the store's count: overall, and over the steady part (after the first minute).
 The figures at 450,000 are extrapolations (rate and RSS slope per creator), labelled so.
 
-Figures: see bench/SCALE.md.
+Measured 2026-12-01 (main at d087736; this 2-core machine shared with six other jobs, load
+average 7-16, everything at nice 10; more in bench/SCALE.md):
+
+| | server (`chroma run`), 27 min | embedded, 10 min |
+|---|---:|---:|
+| check pass of the 450,000 rows before the first write | ~150 s | ~300 s |
+| creators committed / steady rows/s | 17,920 / 12.3 | 5,888 / 19.7 |
+| importer CPU per creator (embedding + writes) | ~10 ms | 8.6 ms |
+| importer RSS at the first batch / peak (``wait4``) | 504 / 575 MB | 529 / 740 MB |
+| 450,000 rows at the measured rate (extrapolated) | 10.2 h | 6.3 h |
+| `recommend` during the import, median | 9.3 s (< 5k), 52 s (10-18k) | 22.6 s (new process) |
+
+Peak RSS under 500 MB at 450,000 rows does not hold in either mode: with a server the importer is
+at 504 MB from its first batch (models ~400 MB, the check pass of 450,000 rows ~60 MB) and grew in
+steps to 575 MB by 18,000 creators. During a server-mode import another process's catalog is
+rebuilt from Chroma after every batch (a full rebuild took 8-17 s for 21,248 creators), which is
+what makes its `recommend` slow.
 """
 
 from __future__ import annotations
@@ -45,7 +61,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from bench_ingest import synthetic_rows, write_csv  # noqa: E402
 from bench_recommend import timing  # noqa: E402
 from bench_roster_import import BRIEF, run_reader  # noqa: E402
-from bench_scale_server import chroma_server, niced, rss_mb  # noqa: E402
+from bench_scale_server import chroma_server, cpu_seconds, niced, rss_mb  # noqa: E402
 
 CACHE = REPO / "bench" / ".cache"
 FULL_ROWS = 450_000
@@ -86,10 +102,17 @@ class Importer:
         self.started = time.perf_counter()
         with log.open("wb") as output:
             self.process = subprocess.Popen(
-                command, env=environment, stdout=output, stderr=subprocess.STDOUT
+                command,
+                env=environment,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                # A shell's background job ignores SIGINT, and so would its children: give the
+                # import Python's Ctrl-C back, so that ``interrupt`` stops it as a user would.
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.default_int_handler),
             )
         self.seconds = 0.0
         self.peak_rss_mb = 0.0
+        self.cpu_seconds = 0.0
         self.exit_code: int | None = None
         self._waiter = threading.Thread(target=self._wait)
         self._waiter.start()
@@ -98,6 +121,7 @@ class Importer:
         _, status, usage = os.wait4(self.process.pid, 0)
         self.seconds = time.perf_counter() - self.started
         self.peak_rss_mb = usage.ru_maxrss / 1024
+        self.cpu_seconds = usage.ru_utime + usage.ru_stime
         self.exit_code = os.waitstatus_to_exitcode(status)
 
     @property
@@ -170,6 +194,13 @@ def cli_readers(importer: Importer, environment: dict[str, str], out: Path) -> N
             file.write(json.dumps(sample) + "\n")
 
 
+def _cpu_or_none(pid: int) -> float | None:
+    try:
+        return cpu_seconds(pid)
+    except OSError:  # it has just ended
+        return None
+
+
 def sample_until(
     importer: Importer,
     minutes: float,
@@ -188,6 +219,7 @@ def sample_until(
             "count": stored_count(url, data_dir),
             "importer_rss_mb": round(status_kb(pid, "VmRSS")),
             "importer_hwm_mb": round(status_kb(pid, "VmHWM")),
+            "importer_cpu_s": _cpu_or_none(pid),
             "server_rss_mb": round(rss_mb(server_pid)) if server_pid else None,
             "load": os.getloadavg()[0],
         }
@@ -219,6 +251,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             environment["STORYFIT_CHROMA_URL"] = url
             result = observe(args, path, folder, environment, url, server_pid)
             result["server_rss_mb_end"] = rss_mb(server_pid)
+            result.update(catalog_rebuild(url, args.shared_dir))
     else:
         result = observe(args, path, folder, environment, None, None)
     result["load_average_before"] = list(load_before)
@@ -261,6 +294,28 @@ def observe(
     return summarise(args, importer, timeline, reads, folder)
 
 
+def catalog_rebuild(url: str, shared_dir: Path) -> dict[str, Any]:
+    """Open the index on the server with an empty data dir: the whole catalog is rebuilt from
+    Chroma, as another process's catalog is whenever an import batch moves the revision."""
+    import tempfile
+
+    from bench_recommend import fused_embedder
+
+    from retrieval.store.index import CreatorIndex
+    from retrieval.tiers import DEFAULT_SCHEME
+
+    embedder, _, _ = fused_embedder(shared_dir)
+    with tempfile.TemporaryDirectory(prefix="storyfit-rebuild-") as scratch:
+        started, cpu = time.perf_counter(), time.process_time()
+        with CreatorIndex.open(Path(scratch), embedder, DEFAULT_SCHEME, chroma_url=url) as index:
+            count = index.count()
+        return {
+            "catalog_rebuild_creators": count,
+            "catalog_rebuild_s": time.perf_counter() - started,
+            "catalog_rebuild_cpu_s": time.process_time() - cpu,
+        }
+
+
 def summarise(
     args: argparse.Namespace, importer: Importer, timeline: Path, reads: Path, folder: Path
 ) -> dict[str, Any]:
@@ -281,6 +336,8 @@ def summarise(
         "rows_per_second_overall": last["count"] / last["t"],
         "rows_per_second_steady": rate,
         "importer_peak_rss_mb_wait4": importer.peak_rss_mb,
+        "importer_cpu_seconds": importer.cpu_seconds,
+        "importer_cpu_ms_per_creator": importer.cpu_seconds * 1000 / max(1, last["count"]),
         "importer_rss_mb_last": last["importer_rss_mb"],
         "importer_rss_mb_per_10k_creators": slope * 10_000,
         "server_rss_mb_peak_sampled": max((s["server_rss_mb"] or 0) for s in samples),

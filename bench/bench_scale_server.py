@@ -68,7 +68,7 @@ from retrieval.engine.recommender import Recommender  # noqa: E402
 from retrieval.ports import FloatMatrix, FloatVector  # noqa: E402
 from retrieval.roster.creator import Creator  # noqa: E402
 from retrieval.store.embeddings import LocalMiniLMEmbedder  # noqa: E402
-from retrieval.store.index import CreatorIndex  # noqa: E402
+from retrieval.store.index import DEFAULT_COLLECTION, REBUILD_PAGE, CreatorIndex  # noqa: E402
 from retrieval.store.multilingual import MultilingualEmbedder  # noqa: E402
 from retrieval.tiers import DEFAULT_SCHEME  # noqa: E402
 
@@ -394,6 +394,30 @@ def measure(
     }
 
 
+def rebuild_probe(url: str, count: int, repeats: int = 2) -> dict[str, Any]:
+    """What a catalog rebuild from the server costs at this size: the time of one page of
+    ``REBUILD_PAGE`` records (metadata only, as ``CreatorIndex`` pages them) at the start, the
+    middle and the end of the collection, and the whole rebuild's paging extrapolated from them
+    (pages x their mean time; the catalog's own inserts come on top)."""
+    import chromadb
+
+    port = int(url.rsplit(":", 1)[1])
+    collection = chromadb.HttpClient(host="127.0.0.1", port=port).get_collection(DEFAULT_COLLECTION)
+    page_ms: dict[str, float] = {}
+    for label, offset in (("start", 0), ("middle", count // 2), ("end", count - REBUILD_PAGE)):
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            collection.get(include=["metadatas"], limit=REBUILD_PAGE, offset=max(0, offset))
+            times.append((time.perf_counter() - started) * 1000)
+        page_ms[label] = min(times)
+    pages = -(-count // REBUILD_PAGE)
+    return {
+        "rebuild_page_ms": page_ms,
+        "rebuild_paging_estimate_s": pages * statistics.fmean(page_ms.values()) / 1000,
+    }
+
+
 def _mean_ms(per_call: list[dict[str, float]], name: str, calls: Sequence[int]) -> float:
     scale = 1.0 if name == "query texts" else 1000.0
     return statistics.fmean(per_call[i].get(name, 0.0) * scale for i in calls)
@@ -415,6 +439,12 @@ def print_report(result: dict[str, Any]) -> None:
         f"{result['server_cpu_p50_ms']:.0f} / {result['server_cpu_p95_ms']:.0f} | "
         f"{result['first_call_ms']:.0f} |"
     )
+    if "rebuild_page_ms" in result:
+        pages = ", ".join(f"{k} {v:.0f} ms" for k, v in result["rebuild_page_ms"].items())
+        print(
+            f"catalog rebuild from the server: one page of {REBUILD_PAGE:,} records at the "
+            f"{pages}; paging all ~{result['rebuild_paging_estimate_s']:.0f} s (extrapolated)"
+        )
     print("\nms per call (inclusive; stages nest) | mean | slowest 10% | first call")
     mean, slow = result["stage_ms_mean"], result["stage_ms_slowest_tenth"]
     first = result["first_call_stage_ms"]
@@ -459,6 +489,7 @@ def main() -> None:
             )
         if not args.build_only:
             result.update(measure(folder, url, pid, args.shared_dir, args.briefs))
+            result.update(rebuild_probe(url, result["creators"]))
         result["server_rss_mb"] = rss_mb(pid)
     result["server_data_mb"] = size_mb(folder / "chroma-server" / "data")
     result["catalog_mb"] = sum(p.stat().st_size for p in folder.glob("catalog*")) / 2**20
