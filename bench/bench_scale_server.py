@@ -27,7 +27,24 @@ and each stage's time (``build_query`` = brief embedding, ``dense_search`` = the
 catalog reads, ``score``/``select``/``explain_*`` = ranking). Also the server's start time, RSS
 and data size. Goal: p95 < 300 ms.
 
-Figures: see bench/SCALE.md (measured on this shared 2-core machine, load averages beside them).
+Measured 2026-12-01 (main at d087736; this 2-core machine shared with six other jobs; all under
+nice 10; "again": a second run after restarting the server). More, and where the time goes, in
+bench/SCALE.md:
+
+| creators | load | p50 | p95 | p99 ms | CPU p50 bot / server | first call s | RSS / data MB |
+|---:|---:|---:|---:|---:|---:|---:|---:|
+| 106,496 | 14.3-14.5 | 357 | 689 | 780 | 113 / 20 | 15.8 | 615 / 636 |
+| 253,952 | 10.7-8.1 | 293 | 521 | 800 | 155 / 20 | 15.1 | 1,200 / 1,514 |
+| 507,904 | 7.2-6.0 | 233 | 596 | 880 | 176 / 20 | 14.5 | 2,216 / 3,027 |
+| 1,000,000 | 1.3-1.4 | 152 | 319 | 658 | 240 / 20 | 26.3 | 4,179 / 5,954 |
+| 1,000,000 again | 0.8-1.3 | 165 | 683 | 837 | 254 / 20 | 36.0 | 4,206 / 5,954 |
+
+Goal p95 < 300 ms: missed at 1,000,000 (319 and 683 ms); the slowest tenth are filtered briefs
+whose Chroma query (up to 3,000 neighbours, or a `where` filter) takes 314-468 ms. At 1M, mean ms
+per call: lexical_search (FTS5) 65-79, dense_search 43-60, vectors 33-36, build_query 25, ranking
+~37, count 11; first call after a roster change: the filter table 22-24 s. Build: 80 min for
+1,000,000 creators (207/s; 131/s at load 9-16, 308/s at load 1-3). Catalog 727 MB. One catalog
+rebuild from the server (paging by offset) extrapolates to ~36 min at 1,000,000.
 """
 
 from __future__ import annotations
