@@ -72,6 +72,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from bench_recommend import (  # noqa: E402
     PLATFORMS,
+    _mean_ms,
     distinct_texts,
     fused_embedder,
     language_code,
@@ -433,11 +434,6 @@ def rebuild_probe(url: str, count: int, repeats: int = 2) -> dict[str, Any]:
         "rebuild_page_ms": page_ms,
         "rebuild_paging_estimate_s": pages * statistics.fmean(page_ms.values()) / 1000,
     }
-
-
-def _mean_ms(per_call: list[dict[str, float]], name: str, calls: Sequence[int]) -> float:
-    scale = 1.0 if name == "query texts" else 1000.0
-    return statistics.fmean(per_call[i].get(name, 0.0) * scale for i in calls)
 
 
 def print_report(result: dict[str, Any]) -> None:
