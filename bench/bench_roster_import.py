@@ -24,8 +24,10 @@ Measured 2026-12-01 on the 2-core dev machine while other jobs kept it busy (loa
   not measured at scale. A one-off check of embedded Chroma alone (random 896-float vectors with
   Storyfit-sized metadata, upserted 1,000 at a time into a fresh PersistentClient) peaked at
   214 MB for 10,000 and 345 MB for 40,000 vectors: about 4.4 KB a creator, so roughly 2 GB at
-  450,000 in whichever process holds the embedded store. 450,000 rows under 500 MB of importer
-  RSS therefore needs a Chroma server (STORYFIT_CHROMA_URL), which holds the index itself.
+  450,000 in whichever process holds the embedded store. A Chroma server (STORYFIT_CHROMA_URL)
+  keeps the index out of the importer, but is not enough for 500 MB either: measured on a server
+  by ``bench_import_450k.py``, the importer of the 450,000-row file is at 504 MB from its first
+  batch and 575 MB at 18,000 creators (see bench/SCALE.md).
 - During the 5,000-row import, 5 of 5 `recommend` runs answered (median 33 s, max 40 s, each a
   new process loading both models) and 5 of 5 `tier @handle` runs (median 20 s); `recommend` on
   the idle store afterwards took 25 s: waiting for the hand-over added about 8 s.
