@@ -37,7 +37,10 @@ _KEYS_PER_QUERY = 500
 _MAX_QUERY_WORDS = 64
 _QUERY_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
-_SCHEMA = """
+_VECTORS_TABLE = (
+    "CREATE TABLE vectors (id INTEGER PRIMARY KEY, embed_hash TEXT NOT NULL, vector BLOB NOT NULL)"
+)
+_SCHEMA = f"""
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE creators (
     id INTEGER PRIMARY KEY,
@@ -51,7 +54,7 @@ CREATE TABLE creators (
     record_hash TEXT NOT NULL,
     embed_hash TEXT NOT NULL
 );
-CREATE TABLE vectors (id INTEGER PRIMARY KEY, embed_hash TEXT NOT NULL, vector BLOB NOT NULL);
+{_VECTORS_TABLE};
 CREATE TABLE skipped (key TEXT PRIMARY KEY, reason TEXT NOT NULL);
 CREATE INDEX creators_handle ON creators (handle_folded);
 CREATE INDEX creators_tier ON creators (tier);
@@ -61,6 +64,9 @@ CREATE VIRTUAL TABLE creators_text USING fts5 (
 """
 #: Indexes added after a schema version: created in place, so no catalog is rebuilt for them.
 _ADDED_INDEXES = ("CREATE INDEX IF NOT EXISTS creators_by_followers ON creators (followers, key)",)
+#: Older versions a catalog can be brought to ``SCHEMA_VERSION`` from in place, keeping its rows.
+#: Version 2 lacks only the vectors table.
+_IN_PLACE_UPGRADES = {2: _VECTORS_TABLE}
 _DROP = """
 DROP TABLE IF EXISTS skipped;
 DROP TABLE IF EXISTS vectors;
@@ -138,8 +144,11 @@ def match_expression(query: str) -> str | None:
 class Catalog:
     """The SQLite file beside (or instead of) the embedded Chroma store; safe across threads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, upgrade_in_place: bool = False) -> None:
+        """``upgrade_in_place``: an older catalog keeps its rows where an upgrade allows it
+        (``_IN_PLACE_UPGRADES``) instead of being emptied to be rebuilt."""
         self.path = path
+        self._upgrade_in_place = upgrade_in_place
         self._lock = threading.RLock()
         self._db = self._connect()
 
@@ -161,8 +170,10 @@ class Catalog:
             # 100,000 creators): the write-ahead log goes back to this size once checkpointed.
             db.execute(f"PRAGMA journal_size_limit = {_WAL_SIZE_LIMIT}")
             with _transaction(db):
-                if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                    for statement in (_DROP + _SCHEMA).split(";"):
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version != SCHEMA_VERSION:
+                    upgrade = _IN_PLACE_UPGRADES.get(version) if self._upgrade_in_place else None
+                    for statement in (upgrade or _DROP + _SCHEMA).split(";"):
                         if statement.strip():
                             db.execute(statement)
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -237,7 +237,13 @@ class CreatorIndex:
             index = cls(
                 client=client,
                 collection=chroma_collection,
-                catalog=Catalog(data_dir / _catalog_name(chroma_url, collection)),
+                # A server's catalog is upgraded in place: a rebuild pages the whole collection
+                # by offset (~36 min at 1,000,000 creators, bench/SCALE.md) and brings no vectors
+                # from a server anyway. An embedded one is rebuilt, gaining every vector.
+                catalog=Catalog(
+                    data_dir / _catalog_name(chroma_url, collection),
+                    upgrade_in_place=chroma_url is not None,
+                ),
                 embedder=embedder,
                 tiers=tiers,
                 lock=lock,

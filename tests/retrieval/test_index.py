@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -635,3 +637,33 @@ def test_empty_index_answers_empty(store: Store, embedder: LocalMiniLMEmbedder) 
         assert index.lexical_search("anything", 5) == []
         assert index.tier_counts() == {"micro": 0, "mid": 0, "macro": 0}
         assert index.suggest_handles("jane") == []
+
+
+def _as_schema_2(catalog_file: Path) -> None:
+    """Turn a catalog into the version before the vectors table (what older releases wrote)."""
+    with closing(sqlite3.connect(catalog_file)) as db, db:
+        db.execute("DROP TABLE vectors")
+        db.execute("PRAGMA user_version = 2")
+
+
+def test_an_older_catalog_is_upgraded_in_place_on_a_server_and_rebuilt_when_embedded(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with store.open() as index:
+        index.upsert(ROSTER)
+    [catalog_file] = store.data_dir.glob("catalog*.sqlite3")
+    _as_schema_2(catalog_file)
+
+    def chroma_get(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the catalog was rebuilt from Chroma")
+
+    with monkeypatch.context() as patched:
+        if store.url is not None:  # a server's catalog keeps its rows: no page is read back
+            patched.setattr(Collection, "get", chroma_get)
+        with store.open() as index:
+            assert index.count() == 9
+            assert [c.key for c in index.find_handle("trailmatt")] == ["youtube:trailmatt"]
+    with closing(sqlite3.connect(catalog_file)) as db:
+        kept_vectors = db.execute("SELECT count(*) FROM vectors").fetchone()[0]
+    # Embedded: rebuilt from Chroma with every creator's vector; a server's keeps its rows only.
+    assert kept_vectors == (9 if store.url is None else 0)
