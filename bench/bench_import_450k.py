@@ -33,6 +33,10 @@ average 7-16, everything at nice 10; more in bench/SCALE.md):
 | 450,000 rows at the measured rate (extrapolated) | 10.2 h | 6.3 h |
 | `recommend` during the import, median | 9.3 s (< 5k), 52 s (10-18k) | 22.6 s (new process) |
 
+A second server run at low load (0.4-2.8, 18 min): 36,608 creators, 34 rows/s (~70/s at first,
+~27/s by the end), 9.1 ms CPU a creator, RSS 490 MB at the first batch and 565 MB at the end,
+`recommend` during it a median 3.0-5.3 s (max 17.9 s); its Ctrl-C ended in an OperationalError.
+
 Peak RSS under 500 MB at 450,000 rows does not hold in either mode: with a server the importer is
 at 504 MB from its first batch (models ~400 MB, the check pass of 450,000 rows ~60 MB) and grew in
 steps to 575 MB by 18,000 creators. During a server-mode import another process's catalog is
