@@ -459,11 +459,18 @@ def _remove_files(path: Path) -> None:
 
 @contextmanager
 def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """One write transaction, taking SQLite's write lock up front (several processes may share)."""
+    """One write transaction, taking SQLite's write lock up front (several processes may share).
+
+    A Ctrl-C that lands just after ``BEGIN`` returns (before the ``try``) or inside ``ROLLBACK``
+    leaves a transaction open on the connection; it is rolled back here rather than failing every
+    later write with "cannot start a transaction within a transaction"."""
+    if db.in_transaction:
+        db.execute("ROLLBACK")
     db.execute("BEGIN IMMEDIATE")
     try:
         yield
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")

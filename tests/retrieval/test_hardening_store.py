@@ -6,9 +6,11 @@ Real embedded Chroma, a real ``chroma run`` server and the real model.
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import chromadb
 import pytest
@@ -19,6 +21,7 @@ from retrieval.contract import RecommendRequest
 from retrieval.engine.recommender import Recommender
 from retrieval.ports import FloatMatrix
 from retrieval.roster.creator import Creator
+from retrieval.store.catalog import Catalog
 from retrieval.store.embeddings import LocalMiniLMEmbedder
 from retrieval.store.index import DEFAULT_COLLECTION, CreatorIndex
 from retrieval.tiers import DEFAULT_SCHEME
@@ -188,3 +191,33 @@ def test_a_reindex_stopped_between_its_renames_gets_the_old_index_back(
     with CreatorIndex.open(tmp_path, embedder, DEFAULT_SCHEME) as index:
         assert index.count() == len(ROSTER)
         assert "veganbakes" in _vegan_picks(index, embedder)
+
+
+class InterruptedAfterBegin:
+    """A catalog's connection on which one Ctrl-C lands just after ``BEGIN`` returns."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self.interrupted = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+    def execute(self, sql: str, *parameters: Any) -> sqlite3.Cursor:
+        cursor = self._db.execute(sql, *parameters)
+        if sql == "BEGIN IMMEDIATE" and not self.interrupted:
+            self.interrupted = True
+            raise KeyboardInterrupt
+        return cursor
+
+
+def test_a_ctrl_c_right_after_a_transaction_began_does_not_break_later_writes(
+    tmp_path: Path,
+) -> None:
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    catalog._db = InterruptedAfterBegin(catalog._db)  # type: ignore[assignment]
+    with pytest.raises(KeyboardInterrupt):
+        catalog.set_revision("first")
+    catalog.set_revision("second")  # was: "cannot start a transaction within a transaction"
+    assert catalog.revision == "second"
+    catalog.close()
