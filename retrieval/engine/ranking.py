@@ -248,8 +248,10 @@ def gather(
             fetch = WIDE_FETCH
             short_sides.append(plan.side)
     dense_hits = _dense_hits(index, query, fetch)
+    scanned_vectors: dict[str, FloatVector] = {}
     if scanned:
-        dense_hits.extend(_scanned(index, query, constraints, table, scanned))
+        scanned_vectors = _scanned_vectors(index, constraints, table, scanned)
+        dense_hits.extend(_cosine_hits(query, scanned_vectors))
     if short_sides:
         dense_hits.extend(_pushed_down(index, query, constraints, table))
     if lexical_hits is None:
@@ -257,7 +259,8 @@ def gather(
     keys = _shortlist(_ranked_keys(dense_hits), lexical_hits, sides, constraints, table)
     creators = index.get_many(keys)
     placed = _place(creators.values(), sides, constraints)
-    vectors = index.vectors(list(placed))
+    # A scanned side's candidates were read for the scan: only the others are read now.
+    vectors = scanned_vectors | index.vectors([key for key in placed if key not in scanned_vectors])
     candidates: list[Candidate] = []
     for key, side in placed.items():
         vector = vectors.get(key)
@@ -292,16 +295,17 @@ def _pushed_down(
     return index.dense_search(query.vector, PUSHDOWN_FETCH, where={name: {"$in": values}})
 
 
-def _scanned(
-    index: SearchIndex,
-    query: Query,
-    constraints: Constraints,
-    table: RosterTable,
-    plans: Sequence[SidePlan],
-) -> list[Hit]:
-    """Every creator the filters leave on ``plans``' sides, scored by cosine to the story."""
-    keys = [key for plan in plans for key in table.side_keys(constraints.filters, plan)]
-    vectors = index.vectors(keys)
+def _scanned_vectors(
+    index: SearchIndex, constraints: Constraints, table: RosterTable, plans: Sequence[SidePlan]
+) -> dict[str, FloatVector]:
+    """The vector of every creator the filters leave on ``plans``' sides."""
+    return index.vectors(
+        [key for plan in plans for key in table.side_keys(constraints.filters, plan)]
+    )
+
+
+def _cosine_hits(query: Query, vectors: Mapping[str, FloatVector]) -> list[Hit]:
+    """Each of ``vectors`` scored by cosine to the story."""
     if not vectors:
         return []
     matrix = np.stack(list(vectors.values()))
