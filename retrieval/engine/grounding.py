@@ -23,8 +23,6 @@ the same creators come back brief after brief.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +32,7 @@ from retrieval.contract import Unmet
 from retrieval.engine.explain import bio_segments, evidence
 from retrieval.engine.qualifiers import Qualifier
 from retrieval.engine.ranking import Candidate, Query
+from retrieval.engine.recent import LeastRecentlyUsed
 from retrieval.ports import Embedder, FloatMatrix, FloatVector, PartEmbedder
 from retrieval.terms import terms
 
@@ -72,9 +71,7 @@ class SegmentVectors:
     def __init__(self, embedder: Embedder, size: int = SEGMENT_CACHE) -> None:
         self._embedder = embedder
         self._part = embedder.light_part if isinstance(embedder, PartEmbedder) else None
-        self._size = size
-        self._kept: OrderedDict[str, FloatVector] = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept: LeastRecentlyUsed[str, FloatVector] = LeastRecentlyUsed(size)
 
     def project(self, vector: FloatVector) -> FloatVector:
         """``vector``'s slice for the encoder texts are embedded with, at unit length."""
@@ -94,19 +91,13 @@ class SegmentVectors:
     def of(self, texts: Sequence[str]) -> dict[str, FloatVector]:
         """Each distinct text's vector; the ones not kept are embedded in one batch."""
         wanted = list(dict.fromkeys(texts))
-        with self._lock:
-            missing = [text for text in wanted if text not in self._kept]
-        embedded = self._embed(missing) if missing else np.zeros((0, 0), np.float32)
-        with self._lock:
-            for text, vector in zip(missing, embedded, strict=True):
-                self._kept[text] = vector
-            found = {}
-            for text in wanted:
-                self._kept.move_to_end(text)
-                found[text] = self._kept[text]
-            while len(self._kept) > self._size:
-                self._kept.popitem(last=False)
-        return found
+        found = {text: vector for text in wanted if (vector := self._kept.get(text)) is not None}
+        missing = [text for text in wanted if text not in found]
+        if missing:
+            embedded = list(zip(missing, self._embed(missing), strict=True))
+            self._kept.put(embedded)
+            found.update(embedded)
+        return {text: found[text] for text in wanted}
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,41 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Generic, TypeVar
 
 from retrieval.ports import Embedder, FloatMatrix, FloatVector, Progress
 
 #: Batches of texts (one per brief) whose vectors are kept, least recently used dropped first.
 RECENT_BRIEFS = 64
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class LeastRecentlyUsed(Generic[K, V]):
+    """A map of at most ``size`` entries, safe across threads: reading or writing a key makes it
+    the newest, and past ``size`` the oldest are dropped."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._kept: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            if key not in self._kept:
+                return None
+            self._kept.move_to_end(key)
+            return self._kept[key]
+
+    def put(self, items: Iterable[tuple[K, V]]) -> None:
+        with self._lock:
+            for key, value in items:
+                self._kept[key] = value
+                self._kept.move_to_end(key)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
 
 
 class RecentEmbeddings:
@@ -22,9 +51,7 @@ class RecentEmbeddings:
 
     def __init__(self, embedder: Embedder, size: int = RECENT_BRIEFS) -> None:
         self._embedder = embedder
-        self._size = size
-        self._recent: OrderedDict[tuple[str, ...], FloatMatrix] = OrderedDict()
-        self._lock = threading.Lock()
+        self._recent: LeastRecentlyUsed[tuple[str, ...], FloatMatrix] = LeastRecentlyUsed(size)
 
     @property
     def identity(self) -> str:
@@ -40,16 +67,12 @@ class RecentEmbeddings:
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> FloatMatrix:
         key = tuple(texts)
-        with self._lock:
-            if key in self._recent:
-                self._recent.move_to_end(key)
-                return self._recent[key]
+        kept = self._recent.get(key)
+        if kept is not None:
+            return kept
         vectors = self._embedder.embed(texts, progress)
         vectors.setflags(write=False)
-        with self._lock:
-            self._recent[key] = vectors
-            while len(self._recent) > self._size:
-                self._recent.popitem(last=False)
+        self._recent.put([(key, vectors)])
         return vectors
 
     def embed_query(self, text: str) -> FloatVector:
