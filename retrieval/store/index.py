@@ -32,6 +32,7 @@ from typing import Any, Self, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 from chromadb.api.client import Client as ChromaClient
+from chromadb.api.collection_configuration import CreateCollectionConfiguration
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import GetResult
 from pydantic import BaseModel, ValidationError
@@ -73,6 +74,8 @@ DEFAULT_COLLECTION = "storyfit-creators"
 UPSERT_CHUNK = 512
 #: Records per ``get`` when the catalog is rebuilt from Chroma (Cloud returns at most 300).
 REBUILD_PAGE = MAX_SEARCH_RESULTS
+#: Every collection Storyfit creates: cosine distance, as the engine scores cosines.
+_COLLECTION_CONFIGURATION: CreateCollectionConfiguration = {"hnsw": {"space": "cosine"}}
 RECORD_KEY = "record"
 RECORD_PARTS_KEY = "record_parts"
 #: Minimum rapidfuzz ratio (0-100) for a handle to be offered as "did you mean".
@@ -207,9 +210,7 @@ class CreatorIndex:
             build = _SideBuild(client, data_dir, chroma_url, collection)
             report = build.run(cls, embedder, tiers, creators, progress)
         except BaseException:
-            client.close()
-            if lock is not None:
-                lock.release()
+            _release(client, lock)
             raise
         return cls._open_on(client, lock, data_dir, embedder, tiers, chroma_url, collection), report
 
@@ -230,7 +231,7 @@ class CreatorIndex:
                 restore_interrupted_switch(client, collection)
                 chroma_collection = client.get_or_create_collection(
                     collection,
-                    configuration={"hnsw": {"space": "cosine"}},
+                    configuration=_COLLECTION_CONFIGURATION,
                     metadata=_new_collection_metadata(embedder, tiers),
                     embedding_function=None,
                 )
@@ -250,9 +251,7 @@ class CreatorIndex:
                 server_url=chroma_url,
             )
         except BaseException:
-            client.close()
-            if lock is not None:
-                lock.release()
+            _release(client, lock)
             raise
         try:
             index._sync(force=True)
@@ -277,10 +276,8 @@ class CreatorIndex:
             self._refresher.join(timeout=REFRESHER_STOP_TIMEOUT)
         try:
             self._catalog.close()
-            self._client.close()
         finally:
-            if self._lock is not None:
-                self._lock.release()
+            _release(self._client, self._lock)
 
     def __enter__(self) -> Self:
         return self
@@ -756,6 +753,15 @@ def suggest(handle: str, handles: Sequence[str], limit: int) -> list[str]:
     return [match for match, _, _ in matches]
 
 
+def _release(client: ChromaClient, lock: StoreLock | None) -> None:
+    """Close the Chroma client, then give up the data dir's lock (embedded store)."""
+    try:
+        client.close()
+    finally:
+        if lock is not None:
+            lock.release()
+
+
 def _by_key(got: GetResult) -> dict[str, FloatVector]:
     """The vectors of a ``get`` result by key (none when it was asked for none)."""
     embeddings = got["embeddings"]
@@ -909,7 +915,7 @@ class _SideBuild:
             with reaching(self._chroma_url):
                 built = self._client.create_collection(
                     self._name,
-                    configuration={"hnsw": {"space": "cosine"}},
+                    configuration=_COLLECTION_CONFIGURATION,
                     metadata=_new_collection_metadata(embedder, tiers),
                     embedding_function=None,
                 )
