@@ -189,13 +189,26 @@ def reader_loop(every: float) -> None:
             time.sleep(max(0.0, every - (time.perf_counter() - started)))
 
 
-def cli_readers(importer: Importer, environment: dict[str, str], out: Path) -> None:
-    """Embedded mode: `storyfit recommend` processes one after another while the import runs."""
+def cli_readers(importer: Importer, environment: dict[str, str], handle: str, out: Path) -> None:
+    """New processes one after another while the import runs, as a user at a terminal would:
+    `storyfit recommend` (it loads the encoders) and `storyfit tier @handle` (a catalog lookup).
+    Embedded mode: each waits for the import to hand the store over between two batches."""
     while importer.running:
-        seconds, answered, line = run_reader(environment, "recommend", BRIEF, "--json")
-        sample = {"ok": answered, "ms": seconds * 1000, "at": time.time(), "message": line}
-        with out.open("a") as file:
-            file.write(json.dumps(sample) + "\n")
+        for args in (("recommend", BRIEF, "--json"), ("tier", f"@{handle}")):
+            seconds, answered, line = run_reader(environment, *args)
+            sample = {"command": args[0], "ok": answered, "ms": seconds * 1000, "at": time.time()}
+            if not answered:
+                sample["message"] = line
+            with out.open("a") as file:
+                file.write(json.dumps(sample) + "\n")
+
+
+def first_handle(path: Path) -> str:
+    """The handle on the file's first row: a creator committed by the first batch."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as file:
+        return str(next(csv.DictReader(file))["handle"])
 
 
 def _cpu_or_none(pid: int) -> float | None:
@@ -274,8 +287,7 @@ def observe(
     timeline, reads = folder / "timeline.jsonl", folder / "reads.jsonl"
     importer = Importer(path, environment, folder / "ingest.log")
     reader: subprocess.Popen[bytes] | None = None
-    readers: threading.Thread | None = None
-    if url is not None:
+    if url is not None:  # a long-lived process, like a running bot on the same data dir
         with reads.open("wb") as out:
             reader = subprocess.Popen(
                 [*niced(), sys.executable, __file__, "--reader", "--every", "10"],
@@ -283,9 +295,10 @@ def observe(
                 stdout=out,
                 stderr=subprocess.DEVNULL,
             )
-    else:
-        readers = threading.Thread(target=cli_readers, args=(importer, environment, reads))
-        readers.start()
+    readers = threading.Thread(
+        target=cli_readers, args=(importer, environment, first_handle(path), folder / "cli.jsonl")
+    )
+    readers.start()
     try:
         sample_until(importer, args.minutes, args.every, url, server_pid, folder / "data", timeline)
     finally:
@@ -293,9 +306,8 @@ def observe(
         if reader is not None:
             reader.terminate()
             reader.wait(timeout=30)
-        if readers is not None:
-            readers.join()
-    return summarise(args, importer, timeline, reads, folder)
+        readers.join()
+    return summarise(args, importer, url, (timeline, reads), folder)
 
 
 def catalog_rebuild(url: str, shared_dir: Path) -> dict[str, Any]:
@@ -321,45 +333,76 @@ def catalog_rebuild(url: str, shared_dir: Path) -> dict[str, Any]:
 
 
 def summarise(
-    args: argparse.Namespace, importer: Importer, timeline: Path, reads: Path, folder: Path
+    args: argparse.Namespace,
+    importer: Importer,
+    url: str | None,
+    logs: tuple[Path, Path],
+    folder: Path,
 ) -> dict[str, Any]:
+    timeline, reads = logs
     samples = [json.loads(line) for line in timeline.read_text().splitlines()]
     counted = [s for s in samples if s["count"]]
     steady = [s for s in counted if s["t"] >= 60] or counted
     first, last = steady[0], steady[-1]
     rate = (last["count"] - first["count"]) / max(1e-9, last["t"] - first["t"])
     slope = _slope([(s["count"], s["importer_rss_mb"]) for s in steady])
-    calls = [json.loads(line) for line in reads.read_text().splitlines() if line.startswith("{")]
-    answered = sorted(call["ms"] for call in calls if call["ok"])
+    finished = importer.exit_code == 0
+    stored = last["count"] if not finished else stored_count(url, folder / "data")
     result: dict[str, Any] = {
         "mode": args.mode,
         "rows_in_file": args.rows,
+        "finished": finished,
         "import_seconds": importer.seconds,
         "exit_code": importer.exit_code,
-        "creators_stored": last["count"],
-        "rows_per_second_overall": last["count"] / last["t"],
+        "creators_stored": stored,
+        "rows_per_second_overall": (stored or 0) / (importer.seconds if finished else last["t"]),
         "rows_per_second_steady": rate,
         "importer_peak_rss_mb_wait4": importer.peak_rss_mb,
         "importer_cpu_seconds": importer.cpu_seconds,
-        "importer_cpu_ms_per_creator": importer.cpu_seconds * 1000 / max(1, last["count"]),
-        "importer_rss_mb_last": last["importer_rss_mb"],
+        "importer_cpu_ms_per_creator": importer.cpu_seconds * 1000 / max(1, stored or 0),
+        "importer_rss_mb_last_sample": last["importer_rss_mb"],
         "importer_rss_mb_per_10k_creators": slope * 10_000,
         "server_rss_mb_peak_sampled": max((s["server_rss_mb"] or 0) for s in samples),
-        "extrapolated_450k_hours": FULL_ROWS / rate / 3600 if rate else None,
-        "extrapolated_450k_importer_rss_mb": last["importer_rss_mb"]
-        + slope * (FULL_ROWS - last["count"]),
-        "recommend_calls": len(calls),
-        "recommend_answered": len(answered),
-        "recommend_p50_ms": statistics.median(answered) if answered else None,
-        "recommend_max_ms": answered[-1] if answered else None,
-        "recommend_failures": [c.get("error") or c.get("message") for c in calls if not c["ok"]][
-            :3
-        ],
-        "ingest_log_tail": (folder / "ingest.log").read_text(errors="replace")[-600:],
+        "load_average_max_sampled": max(s["load"] for s in samples),
     }
-    if len(answered) >= 5:
-        result["recommend_p95_ms"] = answered[min(len(answered) - 1, round(0.95 * len(answered)))]
+    if not finished:
+        result["extrapolated_450k_hours"] = FULL_ROWS / rate / 3600 if rate else None
+        result["extrapolated_450k_importer_rss_mb"] = last["importer_rss_mb"] + slope * (
+            FULL_ROWS - last["count"]
+        )
+    # Reads from when the first batch was committed on (before it the roster is empty).
+    since = counted[0]["at"]
+    bot_calls = [call for call in _jsonl(reads) if call["at"] - call["ms"] / 1000 >= since]
+    cli_calls = [c for c in _jsonl(folder / "cli.jsonl") if c["at"] - c["ms"] / 1000 >= since]
+    result["reads_during_import"] = {
+        "bot_recommend (long-lived process)": _latencies(bot_calls),
+        "cli_recommend (new process)": _latencies(
+            [c for c in cli_calls if c["command"] == "recommend"]
+        ),
+        "cli_tier (new process)": _latencies([c for c in cli_calls if c["command"] == "tier"]),
+    }
+    result["ingest_log_tail"] = (folder / "ingest.log").read_text(errors="replace")[-600:]
     return result
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+
+
+def _latencies(calls: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many calls answered, and their latency percentiles in ms."""
+    answered = sorted(call["ms"] for call in calls if call["ok"])
+    figures: dict[str, Any] = {"calls": len(calls), "answered": len(answered)}
+    if answered:
+        figures["p50_ms"] = round(statistics.median(answered))
+        figures["p95_ms"] = round(answered[min(len(answered) - 1, round(0.95 * len(answered)))])
+        figures["max_ms"] = round(answered[-1])
+    failures = [c.get("error") or c.get("message") for c in calls if not c["ok"]]
+    if failures:
+        figures["failures"] = failures[:3]
+    return figures
 
 
 def _slope(points: list[tuple[float, float]]) -> float:
