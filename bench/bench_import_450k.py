@@ -37,11 +37,19 @@ A second server run at low load (0.4-2.8, 18 min): 36,608 creators, 34 rows/s (~
 ~27/s by the end), 9.1 ms CPU a creator, RSS 490 MB at the first batch and 565 MB at the end,
 `recommend` during it a median 3.0-5.3 s (max 17.9 s); its Ctrl-C ended in an OperationalError.
 
-Peak RSS under 500 MB at 450,000 rows does not hold in either mode: with a server the importer is
-at 504 MB from its first batch (models ~400 MB, the check pass of 450,000 rows ~60 MB) and grew in
-steps to 575 MB by 18,000 creators. During a server-mode import another process's catalog is
-rebuilt from Chroma after every batch (a full rebuild took 8-17 s for 21,248 creators), which is
-what makes its `recommend` slow.
+Peak RSS, 2026-12-01, after the memory fixes (branch ``memory``: long bios in smaller MiniLM
+batches, a 24-byte-a-key map in the check pass, import reports that count keys; load 4-6,
+``--mode server --minutes 5 --port 18821``): 447 MB at the first batch, 464-465 MB from 2,600 to
+7,424 creators, peak (``wait4``) 473 MB, against 504 MB, 549 MB and 556 MB (at 5,888) on main
+20d32bc in the same conditions. A 20,000-row import run to its end: 452-454 MB from 3,584 to
+19,712 creators (~1.2 MB per 10,000; a line through it reaches ~505-520 MB at 450,000,
+extrapolated). bench/SCALE.md section 2 has the step-by-step figures.
+
+Before those fixes: peak RSS under 500 MB at 450,000 rows did not hold in either mode: with a
+server the importer is at 504 MB from its first batch (models ~400 MB, the check pass of 450,000
+rows ~60 MB) and grew in steps to 575 MB by 18,000 creators. During a server-mode import another
+process's catalog is rebuilt from Chroma after every batch (a full rebuild took 8-17 s for 21,248
+creators), which is what makes its `recommend` slow.
 """
 
 from __future__ import annotations
@@ -345,7 +353,10 @@ def summarise(
     steady = [s for s in counted if s["t"] >= 60] or counted
     first, last = steady[0], steady[-1]
     rate = (last["count"] - first["count"]) / max(1e-9, last["t"] - first["t"])
-    slope = _slope([(s["count"], s["importer_rss_mb"]) for s in steady])
+    # The RSS slope over the later half of the import: its first batches grow the encoders' buffers
+    # to their working size once, which a line through them would extrapolate 450,000 times.
+    later = counted[len(counted) // 2 :]
+    slope = _slope([(s["count"], s["importer_rss_mb"]) for s in later])
     finished = importer.exit_code == 0
     stored = last["count"] if not finished else stored_count(url, folder / "data")
     result: dict[str, Any] = {

@@ -151,9 +151,9 @@ def _print_import_report(report: ImportReport) -> None:
     for column in ("added", "updated", "unchanged", "rejected"):
         table.add_column(column, justify="right")
     table.add_row(
-        str(len(upsert.added)),
-        str(len(upsert.updated)),
-        str(len(upsert.unchanged)),
+        str(upsert.added_count),
+        str(upsert.updated_count),
+        str(upsert.unchanged_count),
         str(load.rejected_count),
     )
     out.print(table)

@@ -78,8 +78,8 @@ def import_summary(report: ImportReport) -> SlackMessage:
     """What an import did, once it is complete."""
     upsert, load = report.upsert, report.load
     text = (
-        f"Imported: {len(upsert.added):,} added · {len(upsert.updated):,} updated · "
-        f"{len(upsert.unchanged):,} unchanged · {load.rejected_count:,} rejected"
+        f"Imported: {upsert.added_count:,} added · {upsert.updated_count:,} updated · "
+        f"{upsert.unchanged_count:,} unchanged · {load.rejected_count:,} rejected"
     )
     notes = [f"{upsert.embedded:,} bios embedded."]
     if load.thin_count:

@@ -33,6 +33,12 @@ LOCAL_MODEL_FILES = ("model.onnx", "tokenizer.json")
 # Measured on 2 cores (bench/bench_embeddings.py --sweep): 8-32 tie on short bios; on 40-word bios
 # 8 and 16 beat 32 by about 1.4x (larger batches spill the CPU caches).
 LOCAL_BATCH_SIZE = 16
+#: A batch holds at most this many rows x width^2 tokens (16 rows of 64 tokens; longer texts go in
+#: smaller batches, a 256-token text alone). Attention takes rows x heads x width^2 floats, and ONNX
+#: Runtime's memory arena keeps the largest batch's memory for the session's life: 16 texts of 256
+#: tokens grew the process by 324 MB (bench/SCALE.md section 2). Vectors do not depend on the
+#: batch's size (texts are padded and masked per batch).
+LOCAL_BATCH_ATTENTION = LOCAL_BATCH_SIZE * 64 * 64
 
 OPENAI_DIMENSIONS = {
     "text-embedding-3-small": 1536,
@@ -112,12 +118,26 @@ class LocalMiniLMEmbedder:
         encodings = model.tokenizer.encode_batch(list(texts))
         lengths = np.array([len(encoding.ids) for encoding in encodings], dtype=np.int64)
         order = np.argsort(lengths, kind="stable")
-        for start in range(0, len(order), self._batch_size):
-            rows = order[start : start + self._batch_size]
+        sorted_lengths = lengths[order]
+        start = 0
+        while start < len(order):
+            stop = self._batch_end(sorted_lengths, start)
+            rows = order[start:stop]
             vectors[rows] = self._embed_batch(model.session, [encodings[i] for i in rows])
             if progress is not None:
                 progress(len(rows))
+            start = stop
         return vectors
+
+    def _batch_end(self, sorted_lengths: npt.NDArray[np.int64], start: int) -> int:
+        """Where the batch from ``start`` ends: at most ``batch_size`` rows, and rows x width^2
+        within ``LOCAL_BATCH_ATTENTION`` (at least one row)."""
+        stop = min(start + self._batch_size, len(sorted_lengths))
+        while stop - start > 1 and (stop - start) * int(sorted_lengths[stop - 1]) ** 2 > (
+            LOCAL_BATCH_ATTENTION
+        ):
+            stop -= 1
+        return stop
 
     def embed_query(self, text: str) -> FloatVector:
         vector: FloatVector = self.embed([text])[0]

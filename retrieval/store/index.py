@@ -41,6 +41,7 @@ from rapidfuzz import fuzz, process, utils
 from retrieval.errors import StoryfitError, UpsertInterrupted
 from retrieval.ports import MAX_SEARCH_RESULTS, Embedder, FloatVector, Hit
 from retrieval.roster.creator import Creator, is_thin_bio
+from retrieval.roster.stream import MAX_LISTED_ROWS
 from retrieval.store.catalog import (
     MAX_FOLLOWERS,
     Catalog,
@@ -101,24 +102,54 @@ class EmbedderMismatchError(StoryfitError):
 
 
 class UpsertReport(BaseModel):
-    """Keys added, updated and left unchanged by an upsert; ``embedded`` vectors were computed."""
+    """Keys added, updated and left unchanged by an upsert; ``embedded`` vectors were computed.
+
+    Each list keeps its first ``MAX_LISTED_ROWS`` keys and counts the rest (``unlisted_*``): an
+    import's total over 450,000 creators holds counts, not every key.
+    """
 
     added: list[str]
     updated: list[str]
     unchanged: list[str]
     embedded: int
+    unlisted_added: int = 0
+    unlisted_updated: int = 0
+    unlisted_unchanged: int = 0
+
+    @property
+    def added_count(self) -> int:
+        return len(self.added) + self.unlisted_added
+
+    @property
+    def updated_count(self) -> int:
+        return len(self.updated) + self.unlisted_updated
+
+    @property
+    def unchanged_count(self) -> int:
+        return len(self.unchanged) + self.unlisted_unchanged
 
     @property
     def count(self) -> int:
         """Creators written or confirmed unchanged."""
-        return len(self.added) + len(self.updated) + len(self.unchanged)
+        return self.added_count + self.updated_count + self.unchanged_count
 
     def add(self, other: UpsertReport) -> None:
         """Count ``other`` (a later batch of the same import) into this report."""
-        self.added += other.added
-        self.updated += other.updated
-        self.unchanged += other.unchanged
+        self.unlisted_added += _extend_listed(self.added, other.added) + other.unlisted_added
+        self.unlisted_updated += (
+            _extend_listed(self.updated, other.updated) + other.unlisted_updated
+        )
+        self.unlisted_unchanged += (
+            _extend_listed(self.unchanged, other.unchanged) + other.unlisted_unchanged
+        )
         self.embedded += other.embedded
+
+
+def _extend_listed(listed: list[str], more: list[str]) -> int:
+    """Extend ``listed`` up to ``MAX_LISTED_ROWS`` keys from ``more``; the keys left out."""
+    room = max(0, MAX_LISTED_ROWS - len(listed))
+    listed.extend(more[:room])
+    return len(more) - min(room, len(more))
 
 
 class RemovedRecords(BaseModel):

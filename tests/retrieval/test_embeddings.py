@@ -190,6 +190,20 @@ def test_progress_is_reported_after_each_batch(local_embedder: LocalMiniLMEmbedd
     assert reported == [8, 8, 4]
 
 
+def test_long_bios_are_embedded_in_smaller_batches_with_unchanged_vectors(model_dir: Path) -> None:
+    # 16 texts of 256 tokens in one batch grew ONNX Runtime's arena by ~320 MB for good.
+    long_texts = [
+        f"Travel diary {number}: " + "street food night markets " * 120 for number in range(3)
+    ]
+    texts = [*VARIED_TEXTS[:5], *long_texts]
+    batched = LocalMiniLMEmbedder(model_dir=model_dir, batch_size=16)
+    reported: list[int] = []
+    vectors = batched.embed(texts, progress=reported.append)
+    assert reported == [5, 1, 1, 1]
+    one_by_one = LocalMiniLMEmbedder(model_dir=model_dir, batch_size=1).embed(texts)
+    assert np.array_equal(vectors, one_by_one)
+
+
 def test_no_texts_give_an_empty_matrix_without_loading_the_model(tmp_path: Path) -> None:
     embedder = LocalMiniLMEmbedder(model_dir=tmp_path)
     assert embedder.embed([]).shape == (0, 384)

@@ -13,7 +13,7 @@ from retrieval.roster import stream as roster_stream
 from retrieval.roster.creator import Creator
 from retrieval.roster.export import write_roster
 from retrieval.roster.load import load_roster
-from retrieval.roster.stream import RosterStream
+from retrieval.roster.stream import RosterStream, WinningRows
 
 MIXED = (
     "handle,platform,followers,bio\n"
@@ -125,6 +125,15 @@ def test_a_json_roster_comes_in_batches_too(tmp_path: Path) -> None:
         ["c2", "c3"],
         ["c4"],
     ]
+
+
+def test_winning_rows_keep_each_keys_last_row() -> None:
+    notes = [("tiktok:a", 2), ("tiktok:b", 3), ("tiktok:a", 7), ("x:a", 9), ("tiktok:b", 11)]
+    winners = WinningRows.of(notes)
+    assert len(winners) == 3
+    assert [winners.row_of(key) for key in ("tiktok:a", "tiktok:b", "x:a")] == [7, 11, 9]
+    assert winners.row_of("tiktok:c") is None
+    assert len(WinningRows.of([])) == 0 and WinningRows.of([]).row_of("x:a") is None
 
 
 ROWS = 20_000
