@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -28,6 +28,7 @@ from retrieval.store.index import DEFAULT_COLLECTION, CreatorIndex
 from retrieval.tiers import DEFAULT_SCHEME
 from tests.conftest import REPO
 from tests.support.chroma_server import chroma_server  # noqa: F401 (a pytest fixture)
+from tests.support.waiting import eventually
 
 pytest_plugins = ("tests.support.fixtures_recommend",)
 
@@ -116,15 +117,6 @@ def server_store(
         index.close()
 
 
-def _eventually(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 @pytest.mark.server
 def test_a_reader_trusts_the_catalog_a_live_writer_here_keeps(
     server_store: Store, monkeypatch: pytest.MonkeyPatch
@@ -142,7 +134,7 @@ def test_a_reader_trusts_the_catalog_a_live_writer_here_keeps(
     writer.upsert(ROSTER, progress=open_a_reader)
     reader = server_store.opened[-1]
     assert seen_mid_write == [CHUNK]
-    assert _eventually(lambda: reader.count() == len(ROSTER))
+    assert eventually(lambda: reader.count() == len(ROSTER))
     time.sleep(0.3)  # a few more refresher rounds, now that the write is over
     assert rebuilds.count == 0
     assert reader.revision == writer.revision is not None
@@ -275,7 +267,7 @@ def test_during_an_import_the_recommender_answers_with_its_table_while_a_newer_o
             assert engine.recommend(brief).picks == []
             assert gated.waiting.wait(timeout=10)
             gated.gate.set()
-            assert _eventually(
+            assert eventually(
                 lambda: [pick.key for pick in engine.recommend(brief).picks] == [newcomer.key]
             )
         finally:
