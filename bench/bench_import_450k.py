@@ -80,14 +80,10 @@ FULL_ROWS = 450_000
 GOAL_RSS_MB = 500.0
 DEFAULT_PORT = 18741
 COLLECTION = "storyfit-creators"
-#: Recommender stages the long-lived reader times (those the code has): the roster table and the
-#: calibration sample, rebuilt once per roster revision (an import makes one every batch); since
-#: 2026-12-01 both come from ``_current_roster``, which waits for them only on the first call.
-READER_STAGES = {
-    "_table": "roster table",
-    "_background": "calibration sample",
-    "_current_roster": "roster table and sample",
-}
+#: The recommender stage the long-lived reader times: the roster table and the calibration sample
+#: (``_current_roster``), rebuilt once per roster revision (an import makes one every batch): in the
+#: call for the first one, in the background after that while a write is under way.
+READER_STAGES = {"_current_roster": "roster table and sample"}
 
 
 def roster(shared_dir: Path, rows: int, seed: int) -> Path:
@@ -185,16 +181,11 @@ def reader_loop(every: float) -> None:
 
     request = RecommendRequest(brief=BRIEF)
     with StoryfitService(Settings()) as service:
-        timed = {
-            name: label
-            for name, label in READER_STAGES.items()
-            if hasattr(service.recommender, name)
-        }
         while True:
             started, cpu = time.perf_counter(), time.process_time()
             stages: dict[str, float] = {}
             try:
-                with timing(service.recommender, timed, stages):
+                with timing(service.recommender, READER_STAGES, stages):
                     result = service.recommend(request)
                 line: dict[str, Any] = {"ok": True, "picks": len(result.picks)}
             except Exception as error:  # a failed answer is a figure too
