@@ -50,6 +50,14 @@ server the importer is at 504 MB from its first batch (models ~400 MB, the check
 rows ~60 MB) and grew in steps to 575 MB by 18,000 creators. During a server-mode import another
 process's catalog is rebuilt from Chroma after every batch (a full rebuild took 8-17 s for 21,248
 creators), which is what makes its `recommend` slow.
+
+Measured 2026-12-01 19:45-20:11 UTC with `--mode server --minutes 4 --rows 40000` (a 40,000-row
+cut of the CSV; load 3.4-7.1, two other import benches running), before (main at 20d32bc) and
+after the writer lease and the SQL roster table (a19bd34): `recommend` from the long-lived reader
+(every ~5 s) a median 2.34 s -> 0.42 s, p95 6.8 s -> 1.5 s, max 7.6 s -> 5.9 s (the first call),
+reader CPU per call a median 720 -> 137 ms; no catalog rebuild in the reader any more. Embedded
+mode (`--minutes 3`): `storyfit recommend` processes unchanged (median 6.7 s vs 7.5 s, noise).
+Details: bench/SCALE.md section 2.
 """
 
 from __future__ import annotations
@@ -80,9 +88,10 @@ FULL_ROWS = 450_000
 GOAL_RSS_MB = 500.0
 DEFAULT_PORT = 18741
 COLLECTION = "storyfit-creators"
-#: Recommender stages the long-lived reader times: the roster table and the calibration sample
-#: are rebuilt once per roster revision, and an import makes a new revision every batch.
-READER_STAGES = {"_table": "roster table", "_background": "calibration sample"}
+#: The recommender stage the long-lived reader times: the roster table and the calibration sample
+#: (``_current_roster``), rebuilt once per roster revision (an import makes one every batch): in the
+#: call for the first one, in the background after that while a write is under way.
+READER_STAGES = {"_current_roster": "roster table and sample"}
 
 
 def roster(shared_dir: Path, rows: int, seed: int) -> Path:
@@ -181,7 +190,7 @@ def reader_loop(every: float) -> None:
     request = RecommendRequest(brief=BRIEF)
     with StoryfitService(Settings()) as service:
         while True:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             stages: dict[str, float] = {}
             try:
                 with timing(service.recommender, READER_STAGES, stages):
@@ -190,6 +199,9 @@ def reader_loop(every: float) -> None:
             except Exception as error:  # a failed answer is a figure too
                 line = {"ok": False, "error": f"{type(error).__name__}: {error}"[:200]}
             line["ms"] = (time.perf_counter() - started) * 1000
+            # The whole process's CPU during the call: background threads (catalog refresher,
+            # roster table rebuild) included.
+            line["cpu_ms"] = (time.process_time() - cpu) * 1000
             line["stage_ms"] = {name: round(s * 1000) for name, s in stages.items()}
             line["count"] = service.index.count()
             line["at"] = time.time()
@@ -298,7 +310,7 @@ def observe(
     if url is not None:  # a long-lived process, like a running bot on the same data dir
         with reads.open("wb") as out:
             reader = subprocess.Popen(
-                [*niced(), sys.executable, __file__, "--reader", "--every", "10"],
+                [*niced(), sys.executable, __file__, "--reader", "--every", "5"],
                 env=environment,
                 stdout=out,
                 stderr=subprocess.DEVNULL,

@@ -159,7 +159,7 @@ FILTER_CYCLE: tuple[dict[str, Any], ...] = (
 #: What the profile times: (label, owner attribute path, method). Owners are resolved per run.
 INDEX_STAGES = ("dense_search", "lexical_search", "get_many", "vectors", "count", "find_handle")
 ENGINE_STAGES = ("build_query", "gather", "score", "select", "explain_pick", "explain_mix")
-RECOMMENDER_STAGES = ("_table", "_background", "_way_forward")
+RECOMMENDER_STAGES = ("_current_roster", "_way_forward")
 #: Brief lengths (sentences) whose embedding cost is measured, REPEATS times each.
 SENTENCE_COUNTS = (1, 2, 4, 8, 16, 32)
 REPEATS = 7

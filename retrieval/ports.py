@@ -78,6 +78,30 @@ class Hit(NamedTuple):
     score: float
 
 
+class RosterRow(NamedTuple):
+    """What the engine's roster table keeps of one creator (``retrieval.engine.table``)."""
+
+    key: str
+    followers: int
+    platform: str
+    country: str
+    language: str
+    engagement_rate: float | None
+    has_bio: bool
+
+    @classmethod
+    def of(cls, creator: Creator) -> RosterRow:
+        return cls(
+            key=creator.key,
+            followers=creator.followers,
+            platform=creator.platform,
+            country=creator.country or "",
+            language=creator.language or "",
+            engagement_rate=creator.engagement_rate,
+            has_bio=bool(creator.bio.strip()),
+        )
+
+
 class SearchIndex(Protocol):
     """What ranking needs of ``CreatorIndex``."""
 
@@ -105,7 +129,15 @@ class RosterIndex(SearchIndex, Protocol):
     @property
     def revision(self) -> str | None: ...
 
-    def iter_creators(self) -> Iterator[Creator]: ...
+    def roster_rows(self) -> Iterator[RosterRow]:
+        """Every creator's row for the roster table, in key order, read without parsing each
+        stored record (it runs once per roster revision, i.e. after every batch of an import)."""
+        ...
+
+    def write_under_way(self) -> bool:
+        """True while the roster is being written (e.g. a batch of an import is under way), so
+        that it will change again soon."""
+        ...
 
     def get(self, key: str) -> Creator | None: ...
 

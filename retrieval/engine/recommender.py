@@ -13,6 +13,7 @@ the same side.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -59,6 +60,15 @@ class NotAPickError(StoryfitError):
 
 
 @dataclass(frozen=True)
+class _Roster:
+    """The roster table of one roster revision and the calibration sample drawn from it."""
+
+    revision: str | None
+    table: RosterTable
+    background: Background
+
+
+@dataclass(frozen=True)
 class _Ranked:
     """Everything one brief's ranking produced; ``recommend`` and ``swap`` both start here."""
 
@@ -69,6 +79,7 @@ class _Ranked:
     lexical_hits: list[Hit]
     candidates: list[Candidate]
     baselines: Baselines
+    table: RosterTable
 
     def side(self, side: Side) -> list[Candidate]:
         return [candidate for candidate in self.candidates if candidate.side == side]
@@ -90,10 +101,10 @@ class Recommender:
         self.embedder = embedder
         self._briefs_embedder = RecentEmbeddings(embedder, recent_briefs)
         self._segments = SegmentVectors(embedder)
-        self._roster_table: RosterTable | None = None
-        self._table_revision: str | None = None
-        self._background_of: RosterTable | None = None
-        self._sample = Background.of([], embedder.parts)
+        self._roster: _Roster | None = None
+        self._first_build = threading.Lock()
+        self._rebuild_start = threading.Lock()
+        self._rebuilding: threading.Thread | None = None
 
     def recommend(
         self,
@@ -174,14 +185,14 @@ class Recommender:
         )
         skipped = frozenset({creator.key.casefold(), *(normalize_exclude(h) for h in exclude)})
         constraints = Constraints(filters=Filters(), exclude=skipped)
-        table = self._table()
-        candidates = gather(self.index, query, [plan], constraints, table)
+        roster = self._current_roster()
+        candidates = gather(self.index, query, [plan], constraints, roster.table)
         score(
             candidates,
             query,
             constraints,
-            table.tier_medians,
-            self._background(table).baselines(query.vector),
+            roster.table.tier_medians,
+            roster.background.baselines(query.vector),
         )
         chosen = select(candidates, n, floor=MIN_FIT, diverse=True)
         reference = f"@{creator.handle}'s bio"
@@ -191,7 +202,8 @@ class Recommender:
 
     def _rank(self, request: RecommendRequest, brief: Brief | None) -> _Ranked:
         brief = brief or read_brief(request)
-        table = self._table()
+        roster = self._current_roster()
+        table, background = roster.table, roster.background
         filters = brief.filters
         plan = plan_slots(
             brief.objective,
@@ -208,7 +220,6 @@ class Recommender:
             preferred_languages=frozenset(brief.preferred_languages),
             include_brands=request.include_brands,
         )
-        background = self._background(table)
         # BM25 needs only the brief's words: it runs while the brief is embedded (SQLite and
         # onnxruntime let go of the GIL).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyfit-bm25") as pool:
@@ -220,7 +231,7 @@ class Recommender:
         candidates = gather(self.index, query, plan.sides, constraints, table, lexical_hits)
         baselines = background.baselines(query.vector)
         score(candidates, query, constraints, table.tier_medians, baselines)
-        return _Ranked(brief, plan, constraints, query, lexical_hits, candidates, baselines)
+        return _Ranked(brief, plan, constraints, query, lexical_hits, candidates, baselines, table)
 
     def _fill(
         self,
@@ -296,28 +307,58 @@ class Recommender:
         log.info("grades kept for %d of %d candidates", kept, len(sent))
         return replace(ranked, candidates=[graded.get(c.key, c) for c in ranked.candidates])
 
-    def _background(self, table: RosterTable) -> Background:
-        """The calibration sample's vectors, loaded once per roster revision."""
-        if self._background_of is not table:
-            vectors = self.index.vectors(table.sample)
-            keys = [key for key in table.sample if key in vectors]
-            self._sample = Background.of([vectors[key] for key in keys], self.embedder.parts)
-            self._background_of = table
-        return self._sample
-
-    def _table(self) -> RosterTable:
-        """The roster's filter table, rebuilt whenever the roster has changed. The roster is
-        counted only then (a count of 100,000 rows costs ~5 ms a call): a table is built only
-        for a roster with creators, and every write moves the revision."""
+    def _current_roster(self) -> _Roster:
+        """The roster table and calibration sample to answer with. The first are built here.
+        When the roster has changed since, one rebuild runs in the background; while a write is
+        still under way (every batch of an import moves the revision) the current ones keep
+        answering meanwhile, as the table is a cache whose picks are re-checked against stored
+        records (``table.py``); once the roster has settled, the rebuild is waited for."""
+        roster = self._roster
+        if roster is None:
+            with self._first_build:
+                if self._roster is None:
+                    self._roster = self._build_roster()
+                return self._roster
         revision = self.index.revision
-        table = self._roster_table
-        if table is not None and revision is not None and revision == self._table_revision:
-            return table
-        if self.index.count() == 0:
+        if revision is not None and revision == roster.revision:
+            return roster
+        rebuild = self._revalidate()
+        if self.index.write_under_way():
+            return roster
+        # The roster has settled (e.g. an import just ended): the next brief sees all of it.
+        rebuild.join()
+        if self._roster is None:
             raise EmptyRosterError()
-        self._roster_table = RosterTable.build(self.index.iter_creators(), self.tiers)
-        self._table_revision = revision
-        return self._roster_table
+        return self._roster
+
+    def _build_roster(self) -> _Roster:
+        """Read the revision first: a write during the build moves it, so the next call
+        rebuilds again."""
+        revision = self.index.revision
+        table = RosterTable.build(self.index.roster_rows(), self.tiers)
+        if table.size == 0:
+            raise EmptyRosterError()
+        vectors = self.index.vectors(table.sample)
+        sample = [vectors[key] for key in table.sample if key in vectors]
+        return _Roster(revision, table, Background.of(sample, self.embedder.parts))
+
+    def _revalidate(self) -> threading.Thread:
+        """The background rebuild of the roster: the one under way, or one started now."""
+        with self._rebuild_start:
+            if self._rebuilding is None or not self._rebuilding.is_alive():
+                self._rebuilding = threading.Thread(
+                    target=self._rebuild, name="storyfit-roster-table", daemon=True
+                )
+                self._rebuilding.start()
+            return self._rebuilding
+
+    def _rebuild(self) -> None:
+        try:
+            self._roster = self._build_roster()
+        except EmptyRosterError:  # every creator removed: the next call says so
+            self._roster = None
+        except Exception as error:  # keep answering with the current table; the next call retries
+            log.warning("The roster table could not be rebuilt (%s); the current one stays", error)
 
     def _answer(
         self, request: RecommendRequest, ranked: _Ranked, chosen: dict[Side, list[Candidate]]
@@ -401,11 +442,10 @@ class Recommender:
             return []
         loose = Filters(min_followers=filters.min_followers, max_followers=filters.max_followers)
         constraints = replace(ranked.constraints, filters=loose)
-        table = self._table()
         candidates = gather(
-            self.index, ranked.query, [side], constraints, table, ranked.lexical_hits
+            self.index, ranked.query, [side], constraints, ranked.table, ranked.lexical_hits
         )
-        score(candidates, ranked.query, constraints, table.tier_medians, ranked.baselines)
+        score(candidates, ranked.query, constraints, ranked.table.tier_medians, ranked.baselines)
         found = sum(c.selectable and fit_label(c.fit) != "weak" for c in candidates)
         if not found:
             return []

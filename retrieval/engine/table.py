@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from retrieval.contract import Filters, Side
 from retrieval.engine.mix import SidePlan
-from retrieval.roster.creator import Creator
+from retrieval.ports import RosterRow
 from retrieval.tiers import TierScheme
 
 #: Bios in the calibration sample (``retrieval.calibration``).
@@ -34,7 +34,7 @@ class Row:
 
 
 class RosterTable:
-    """Build with ``RosterTable.build(index.iter_creators(), scheme)``."""
+    """Build with ``RosterTable.build(index.roster_rows(), scheme)``."""
 
     def __init__(
         self, rows: Mapping[str, Row], tier_medians: Mapping[str, float], scheme: TierScheme
@@ -57,23 +57,23 @@ class RosterTable:
             self._columns[name] = np.array(values, dtype=np.int32)
 
     @classmethod
-    def build(cls, creators: Iterable[Creator], scheme: TierScheme) -> RosterTable:
+    def build(cls, roster: Iterable[RosterRow], scheme: TierScheme) -> RosterTable:
         rows: dict[str, Row] = {}
         rates: dict[str, list[float]] = {}
         told: list[str] = []
-        for creator in creators:
-            if creator.bio.strip():
-                told.append(creator.key)
-            tier = scheme.classify(creator.followers).name
-            rows[creator.key] = Row(
-                followers=creator.followers,
-                platform=creator.platform,
-                country=creator.country or "",
-                language=creator.language or "",
+        for row in roster:
+            if row.has_bio:
+                told.append(row.key)
+            tier = scheme.classify(row.followers).name
+            rows[row.key] = Row(
+                followers=row.followers,
+                platform=row.platform,
+                country=row.country,
+                language=row.language,
                 tier=tier,
             )
-            if creator.engagement_rate:
-                rates.setdefault(tier, []).append(creator.engagement_rate)
+            if row.engagement_rate:
+                rates.setdefault(tier, []).append(row.engagement_rate)
         medians = {tier: float(np.median(values)) for tier, values in rates.items()}
         table = cls(rows, medians, scheme)
         step = max(1, len(told) // BACKGROUND_SAMPLE)

@@ -12,7 +12,10 @@ vector never outlives its bio; a creator without one is read from Chroma.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import socket
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -23,6 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.ports import RosterRow
 from retrieval.roster.creator import Creator
 
 #: Bump when the tables change: an old catalog is then dropped and rebuilt from Chroma.
@@ -120,6 +124,30 @@ class CreatorFilter(NamedTuple):
         return condition or "1", [value for _, value in chosen]
 
 
+class WriterLease(NamedTuple):
+    """A process on some host that writes to the collection and keeps this catalog up to date as
+    it goes: the revisions it stamps on the collection during its write, taken before the first
+    stamp and released with the catalog's new revision."""
+
+    revisions: tuple[str, ...]
+    pid: int
+    host: str
+    started: str | None
+
+    def explains(self, revision: str) -> bool:
+        """True when ``revision`` is one this lease's writer stamps and that writer is alive on
+        this host: the catalog then holds every batch it has committed."""
+        return revision in self.revisions and self.holder_alive()
+
+    def holder_alive(self) -> bool:
+        """True when the writer runs on this host and is still alive (its pid not reused)."""
+        return (
+            self.host == socket.gethostname()
+            and _process_start(self.pid) == self.started
+            and _is_alive(self.pid)
+        )
+
+
 class StoredHashes(NamedTuple):
     record_hash: str
     embed_hash: str
@@ -208,8 +236,43 @@ class Catalog:
         return None if row is None or row[0] is None else str(row[0])
 
     def set_revision(self, revision: str | None) -> None:
+        """Mark the catalog as mirroring ``revision``, ending this process's write lease."""
         with self._writing():
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('revision', ?)", (revision,))
+            self._db.execute(
+                "DELETE FROM meta WHERE name = 'writer' AND json_extract(value, '$.pid') = ?",
+                (os.getpid(),),
+            )
+
+    def take_lease(self, revisions: Sequence[str]) -> None:
+        """Tell other processes sharing this catalog that this one is about to stamp
+        ``revisions`` on the collection and keeps the catalog up to date while it writes."""
+        pid = os.getpid()
+        lease = {
+            "revisions": list(revisions),
+            "pid": pid,
+            "host": socket.gethostname(),
+            "started": _process_start(pid),
+        }
+        with self._writing():
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('writer', ?)", (json.dumps(lease),)
+            )
+
+    def lease(self) -> WriterLease | None:
+        """The lease of the process writing through this catalog, if one holds it."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE name = 'writer'").fetchone()
+        try:
+            held = json.loads(row[0])
+            return WriterLease(
+                revisions=tuple(str(revision) for revision in held["revisions"]),
+                pid=int(held["pid"]),
+                host=str(held["host"]),
+                started=None if held["started"] is None else str(held["started"]),
+            )
+        except (TypeError, ValueError, KeyError):  # none, or not one this version wrote
+            return None
 
     def replace_all(self, pages: Iterable[StoredPage], revision: str) -> None:
         """Empty the catalog, fill it from ``pages`` and mark it as mirroring ``revision``."""
@@ -383,6 +446,29 @@ class Catalog:
                 yield Creator.model_validate_json(record)
             after = rows[-1][0]
 
+    def roster_rows(self, page_size: int = 10_000) -> Iterator[RosterRow]:
+        """Every creator's ``RosterRow`` in key order, straight from SQL (no record is parsed:
+        ~3x faster than reading creators), a page at a time."""
+        after = ""
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT key, followers, platform,"
+                    " coalesce(json_extract(record, '$.country'), ''),"
+                    " coalesce(json_extract(record, '$.language'), ''),"
+                    " json_extract(record, '$.engagement_rate'),"
+                    # A stored bio is stripped (``Creator``): it has words or is empty.
+                    " coalesce(json_extract(record, '$.bio'), '') != ''"
+                    " FROM creators WHERE key > ? ORDER BY key LIMIT ?",
+                    (after, page_size),
+                ).fetchall()
+            if not rows:
+                return
+            for key, followers, platform, country, language, rate, has_bio in rows:
+                rate = None if rate is None else float(rate)
+                yield RosterRow(key, followers, platform, country, language, rate, bool(has_bio))
+            after = rows[-1][0]
+
     def platforms(self) -> list[str]:
         """Every platform on the roster, alphabetically."""
         with self._lock:
@@ -446,6 +532,27 @@ class Catalog:
                 (expression, n),
             ).fetchall()
         return [(key, float(score)) for key, score in rows]
+
+
+def _process_start(pid: int) -> str | None:
+    """When process ``pid`` started, in clock ticks since boot (Linux), so that a lease is not
+    taken over by a new process given a dead writer's pid; ``None`` where /proc has no answer."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()
+    return fields[19] if len(fields) > 19 and fields[0] != "Z" else None
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, under another user
+        return True
+    return True
 
 
 def _float32_bytes(vector: npt.NDArray[np.float32]) -> bytes:

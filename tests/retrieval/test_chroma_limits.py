@@ -306,7 +306,7 @@ def test_a_rare_filtered_side_beyond_the_300_nearest_is_scored_exactly(
     scheme = DEFAULT_SCHEME
     with CreatorIndex.open(tmp_path, embedder, scheme) as index:
         index.upsert(roster)
-        table = RosterTable.build(index.iter_creators(), scheme)
+        table = RosterTable.build(index.roster_rows(), scheme)
         query = build_query("ultra ultra ultra ultra", embedder)
         # The 400 clones are nearer than any German creator: all 300 results are clones.
         nearest = index.dense_search(query.vector, MAX_SEARCH_RESULTS)

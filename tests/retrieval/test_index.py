@@ -29,6 +29,7 @@ from retrieval.store.index import DEFAULT_COLLECTION, CreatorIndex, EmbedderMism
 from retrieval.tiers import DEFAULT_SCHEME, INDUSTRY_SCHEME, TierScheme
 from tests.conftest import REPO, free_port
 from tests.support.chroma_server import chroma_server, running_chroma  # noqa: F401 (chroma_server is a pytest fixture)
+from tests.support.waiting import eventually
 
 ROSTER = [
     Creator(
@@ -377,20 +378,9 @@ def test_server_changes_from_another_machine_reach_this_catalog(
         here.revision_check_interval = 0
         assert here.count() == 0
         there.upsert(ROSTER)
-        assert _eventually(lambda: here.count() == 9)
+        assert eventually(lambda: here.count() == 9)
         there.upsert(changed("instagram:lenslaura", followers=99))
-        assert _eventually(lambda: here.get("instagram:lenslaura") == changed_creator)
-
-
-def _eventually(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    """Whether ``condition`` holds within ``timeout`` seconds (the catalog refreshes in the
-    background in server mode)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+        assert eventually(lambda: here.get("instagram:lenslaura") == changed_creator)
 
 
 def test_new_tier_scheme_retiers_records_without_embedding(store: Store) -> None:

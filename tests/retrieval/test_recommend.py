@@ -223,14 +223,14 @@ def test_a_filtered_brief_and_its_count_without_the_filter_search_bm25_once(
     assert counter.calls == ["lexical_search"]
 
 
-def test_the_roster_is_counted_only_when_it_has_changed(
+def test_the_roster_table_is_read_only_when_the_roster_has_changed(
     sample_index: CreatorIndex, embedder: Embedder
 ) -> None:
-    counter = CallCounter(sample_index, "count")
+    counter = CallCounter(sample_index, "roster_rows", "count")
     engine = Recommender(cast(RosterIndex, counter), DEFAULT_SCHEME, embedder)
     engine.recommend(RecommendRequest(brief=COFFEE))
     engine.recommend(RecommendRequest(brief=SOURDOUGH, country=["DE"]))
-    assert counter.calls == ["count"]
+    assert counter.calls == ["roster_rows"]
 
 
 def test_unknown_excluded_handles_are_noticed(recommender: Recommender) -> None:

@@ -1,0 +1,276 @@
+"""Readers during a long import: another process sharing the data dir's catalog keeps answering
+from what is committed, without rebuilding the catalog while a live writer on this machine keeps
+it up to date (its lease), and the recommender answers with its roster table while a newer one
+is built in the background."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+import retrieval.store.catalog
+import retrieval.store.index
+from retrieval.contract import RecommendRequest
+from retrieval.engine.recommender import Recommender
+from retrieval.engine.table import RosterTable
+from retrieval.ports import Embedder, RosterIndex, RosterRow
+from retrieval.roster.creator import Creator
+from retrieval.store.catalog import Catalog, StoredPage
+from retrieval.store.index import DEFAULT_COLLECTION, CreatorIndex
+from retrieval.tiers import DEFAULT_SCHEME
+from tests.conftest import REPO
+from tests.support.chroma_server import chroma_server  # noqa: F401 (a pytest fixture)
+from tests.support.waiting import eventually
+
+pytest_plugins = ("tests.support.fixtures_recommend",)
+
+#: Creators per chunk while these tests write: the 12-creator import commits three chunks.
+CHUNK = 4
+ROSTER = [
+    Creator(handle=f"baker{n}", followers=2_000 + n, country="FR", bio=f"Sourdough loaf {n}")
+    for n in range(12)
+]
+#: A writer that is killed (SIGKILL) mid-write: its first chunk committed, its second embedded.
+DYING_WRITER = f"""
+import os, signal, sys
+from pathlib import Path
+import retrieval.store.index
+from retrieval.roster.creator import Creator
+from retrieval.store.embeddings import build_embedder
+from retrieval.store.index import CreatorIndex
+from retrieval.tiers import DEFAULT_SCHEME
+
+retrieval.store.index.UPSERT_CHUNK = {CHUNK}
+data_dir, model_dir, collection, url = sys.argv[1:5]
+embedder = build_embedder("local", Path(model_dir), None, "unused")
+index = CreatorIndex.open(
+    Path(data_dir), embedder, DEFAULT_SCHEME, chroma_url=url or None, collection=collection
+)
+roster = [
+    Creator(handle=f"baker{{n}}", followers=2_000 + n, country="FR", bio=f"Sourdough loaf {{n}}")
+    for n in range(12)
+]
+
+def killed_mid_write(done: int, total: int) -> None:
+    if done == {2 * CHUNK}:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+index.upsert(roster, progress=killed_mid_write)
+"""
+
+
+class Rebuilds:
+    """Counts the catalog's rebuilds from Chroma (``Catalog.replace_all``, which still runs)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        original = Catalog.replace_all
+
+        def counted(catalog: Catalog, pages: Iterable[StoredPage], revision: str) -> None:
+            self.count += 1
+            original(catalog, pages, revision)
+
+        monkeypatch.setattr(Catalog, "replace_all", counted)
+
+
+class Store:
+    """One data dir and collection (on the test server, or embedded); closes what it opened."""
+
+    def __init__(self, data_dir: Path, embedder: Embedder, url: str | None) -> None:
+        self.data_dir = data_dir
+        self.embedder = embedder
+        self.url = url
+        self.collection = f"test-{uuid.uuid4().hex[:12]}" if url else DEFAULT_COLLECTION
+        self.opened: list[CreatorIndex] = []
+
+    def open(self) -> CreatorIndex:
+        index = CreatorIndex.open(
+            self.data_dir,
+            self.embedder,
+            DEFAULT_SCHEME,
+            chroma_url=self.url,
+            collection=self.collection,
+        )
+        self.opened.append(index)
+        return index
+
+
+@pytest.fixture
+def server_store(
+    tmp_path: Path,
+    embedder: Embedder,
+    chroma_server: str,  # noqa: F811 (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Store]:
+    monkeypatch.setattr(retrieval.store.index, "UPSERT_CHUNK", CHUNK)
+    store = Store(tmp_path / "data", embedder, chroma_server)
+    yield store
+    for index in store.opened:
+        index.close()
+
+
+@pytest.mark.server
+def test_a_reader_trusts_the_catalog_a_live_writer_here_keeps(
+    server_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = server_store.open()
+    rebuilds = Rebuilds(monkeypatch)
+    seen_mid_write: list[int] = []
+
+    def open_a_reader(done: int, total: int) -> None:
+        if done == 2 * CHUNK:  # the first chunk is committed, the collection mid-write
+            reader = server_store.open()
+            reader.revision_check_interval = 0
+            seen_mid_write.append(reader.count())
+
+    writer.upsert(ROSTER, progress=open_a_reader)
+    reader = server_store.opened[-1]
+    assert seen_mid_write == [CHUNK]
+    assert eventually(lambda: reader.count() == len(ROSTER))
+    time.sleep(0.3)  # a few more refresher rounds, now that the write is over
+    assert rebuilds.count == 0
+    assert reader.revision == writer.revision is not None
+
+
+@pytest.mark.server
+def test_a_writer_on_another_host_still_makes_readers_rebuild(
+    server_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = server_store.open()
+    rebuilds = Rebuilds(monkeypatch)
+    seen_mid_write: list[int] = []
+    with monkeypatch.context() as elsewhere:
+        elsewhere.setattr(retrieval.store.catalog.socket, "gethostname", lambda: "build-box")
+
+        def open_a_reader(done: int, total: int) -> None:
+            if done == 2 * CHUNK:
+                elsewhere.undo()  # the lease says "build-box"; the reader runs on this host
+                seen_mid_write.append(server_store.open().count())
+
+        writer.upsert(ROSTER, progress=open_a_reader)
+    assert seen_mid_write == [CHUNK]
+    assert rebuilds.count == 1
+
+
+@pytest.mark.parametrize("mode", ["embedded", pytest.param("server", marks=pytest.mark.server)])
+def test_a_writer_killed_mid_write_makes_the_next_reader_rebuild(
+    mode: str,
+    tmp_path: Path,
+    embedder: Embedder,
+    model_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    url = request.getfixturevalue("chroma_server") if mode == "server" else None
+    store = Store(tmp_path / "data", embedder, url)
+    command = [
+        sys.executable,
+        "-c",
+        DYING_WRITER,
+        str(store.data_dir),
+        str(model_dir),
+        store.collection,
+        url or "",
+    ]
+    died = subprocess.run(command, cwd=REPO, capture_output=True, timeout=120, check=False)
+    assert died.returncode == -9, died.stderr.decode()
+    catalog = Catalog(next(store.data_dir.glob("catalog*.sqlite3")))
+    lease = catalog.lease()
+    catalog.close()
+    assert lease is not None and lease.pid > 0  # left behind by the killed writer
+    rebuilds = Rebuilds(monkeypatch)
+    with store.open() as reader:
+        assert rebuilds.count == 1
+        assert reader.count() == CHUNK
+        assert reader.upsert(ROSTER).embedded == len(ROSTER) - CHUNK
+
+
+# -- the roster table ------------------------------------------------------------------------
+
+
+def test_the_table_read_from_sql_is_the_one_read_from_creators(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    roster = [
+        *ROSTER,
+        Creator(handle="quiet", followers=50, bio=""),
+        Creator(handle="rated", followers=900_000, bio="Travel", engagement_rate=0.031),
+        Creator(handle="zero", followers=1_200_000, bio="Travel", engagement_rate=0.0),
+        Creator(handle="lang", followers=40_000, bio="Mode", country="DE", language="de"),
+        Creator(handle="ünï", platform="tiktok", followers=7, bio="  Café  ", language="fr"),
+    ]
+    with CreatorIndex.open(tmp_path, embedder, DEFAULT_SCHEME) as index:
+        index.upsert(roster)
+        from_sql = list(index.roster_rows())
+        from_creators = [RosterRow.of(creator) for creator in index.iter_creators()]
+    assert from_sql == from_creators
+    assert len(from_sql) == len(roster)
+    by_sql = RosterTable.build(from_sql, DEFAULT_SCHEME)
+    by_creators = RosterTable.build(from_creators, DEFAULT_SCHEME)
+    assert by_sql.sample == by_creators.sample and "unknown:quiet" not in by_sql.sample
+    assert by_sql.tier_medians == by_creators.tier_medians
+
+
+class GatedRows:
+    """The real index; while ``gate`` is closed, reading the roster's rows waits for it."""
+
+    def __init__(self, index: CreatorIndex) -> None:
+        self.index = index
+        self.gate = threading.Event()
+        self.gate.set()
+        self.waiting = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.index, name)
+
+    def roster_rows(self) -> Iterator[RosterRow]:
+        if not self.gate.is_set():
+            self.waiting.set()
+            self.gate.wait(timeout=30)
+        return self.index.roster_rows()
+
+
+def test_during_an_import_the_recommender_answers_with_its_table_while_a_newer_one_is_built(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    brief = RecommendRequest(brief="Sourdough loaf baking in Reykjavik", country=["IS"])
+    newcomer = Creator(handle="reykjavikloaf", followers=3_000, country="IS", bio=brief.brief)
+    next_batch = Creator(handle="lyonloaf", followers=3_000, country="FR", bio="Lyon bakes")
+    writing, finish = threading.Event(), threading.Event()
+
+    def hold_the_batch(done: int, total: int) -> None:
+        writing.set()
+        finish.wait(timeout=30)
+
+    with CreatorIndex.open(tmp_path, embedder, DEFAULT_SCHEME) as index:
+        index.upsert(ROSTER)
+        gated = GatedRows(index)
+        engine = Recommender(cast(RosterIndex, gated), DEFAULT_SCHEME, embedder)
+        assert engine.recommend(brief).picks == []
+        index.upsert([newcomer])  # one batch of an import, committed
+        gated.gate.clear()
+        writer = threading.Thread(
+            target=index.upsert, args=([next_batch],), kwargs={"progress": hold_the_batch}
+        )
+        writer.start()  # the import's next batch, under way
+        try:
+            assert writing.wait(timeout=30)
+            # Answered from the table in hand, not held up by the rebuild it started.
+            assert engine.recommend(brief).picks == []
+            assert gated.waiting.wait(timeout=10)
+            gated.gate.set()
+            assert eventually(
+                lambda: [pick.key for pick in engine.recommend(brief).picks] == [newcomer.key]
+            )
+        finally:
+            gated.gate.set()
+            finish.set()
+            writer.join()
