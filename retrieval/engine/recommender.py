@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -50,6 +51,9 @@ from retrieval.tiers import MACRO_LIMIT, TierScheme
 
 log = logging.getLogger(__name__)
 
+#: During a write, a roster table rebuild waits this many times the last build's duration.
+REBUILD_SPACING = 10.0
+
 
 class UnknownCreatorError(StoryfitError):
     """No creator on the roster has that key or handle."""
@@ -66,6 +70,16 @@ class _Roster:
     revision: str | None
     table: RosterTable
     background: Background
+    #: When the build ended (``time.monotonic``) and how long it took, in seconds.
+    built_at: float
+    build_seconds: float
+
+    def due_for_rebuild_during_a_write(self) -> bool:
+        """Whether a rebuild may start while a write is under way: not before ``REBUILD_SPACING``
+        times the last build's duration has passed, so that a reader of a large roster spends at
+        most about a tenth of a core rebuilding during a long import (at 450,000 creators a build
+        takes seconds, and every batch of the import moves the revision)."""
+        return time.monotonic() - self.built_at >= REBUILD_SPACING * self.build_seconds
 
 
 @dataclass(frozen=True)
@@ -322,11 +336,12 @@ class Recommender:
         revision = self.index.revision
         if revision is not None and revision == roster.revision:
             return roster
-        rebuild = self._revalidate()
         if self.index.write_under_way():
+            if roster.due_for_rebuild_during_a_write():
+                self._revalidate()
             return roster
         # The roster has settled (e.g. an import just ended): the next brief sees all of it.
-        rebuild.join()
+        self._revalidate().join()
         if self._roster is None:
             raise EmptyRosterError()
         return self._roster
@@ -334,13 +349,16 @@ class Recommender:
     def _build_roster(self) -> _Roster:
         """Read the revision first: a write during the build moves it, so the next call
         rebuilds again."""
+        started = time.monotonic()
         revision = self.index.revision
         table = RosterTable.build(self.index.roster_rows(), self.tiers)
         if table.size == 0:
             raise EmptyRosterError()
         vectors = self.index.vectors(table.sample)
         sample = [vectors[key] for key in table.sample if key in vectors]
-        return _Roster(revision, table, Background.of(sample, self.embedder.parts))
+        background = Background.of(sample, self.embedder.parts)
+        ended = time.monotonic()
+        return _Roster(revision, table, background, built_at=ended, build_seconds=ended - started)
 
     def _revalidate(self) -> threading.Thread:
         """The background rebuild of the roster: the one under way, or one started now."""

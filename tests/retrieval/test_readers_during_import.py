@@ -16,6 +16,7 @@ from typing import Any, cast
 
 import pytest
 
+import retrieval.engine.recommender
 import retrieval.store.catalog
 import retrieval.store.index
 from retrieval.contract import RecommendRequest
@@ -274,3 +275,58 @@ def test_during_an_import_the_recommender_answers_with_its_table_while_a_newer_o
             gated.gate.set()
             finish.set()
             writer.join()
+
+
+def test_a_slow_roster_table_is_not_rebuilt_after_every_batch_of_an_import(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 450,000 creators a table takes seconds to build and every batch moves the revision: a
+    reader rebuilding after each would spend a core on it. Spacing as if the last build were slow,
+    calls during a write answer from the table in hand and start no rebuild; once the import is
+    over, the next call sees every creator."""
+    monkeypatch.setattr(retrieval.engine.recommender, "REBUILD_SPACING", 1e9)
+    brief = RecommendRequest(brief="Sourdough loaf baking in Reykjavik", country=["IS"])
+    newcomer = Creator(handle="reykjavikloaf", followers=3_000, country="IS", bio=brief.brief)
+    writing, finish = threading.Event(), threading.Event()
+
+    def hold_the_batch(done: int, total: int) -> None:
+        writing.set()
+        finish.wait(timeout=30)
+
+    with CreatorIndex.open(tmp_path, embedder, DEFAULT_SCHEME) as index:
+        index.upsert(ROSTER)
+        counted = CountedRows(index)
+        engine = Recommender(cast(RosterIndex, counted), DEFAULT_SCHEME, embedder)
+        assert engine.recommend(brief).picks == []
+        index.upsert([newcomer])  # one batch of an import, committed
+        writer = threading.Thread(
+            target=index.upsert,
+            args=([Creator(handle="lyonloaf", followers=3_000, bio="Lyon bakes")],),
+            kwargs={"progress": hold_the_batch},
+        )
+        writer.start()  # the import's next batch, under way
+        try:
+            assert writing.wait(timeout=30)
+            for _ in range(3):
+                assert engine.recommend(brief).picks == []
+            assert counted.reads == 1
+        finally:
+            finish.set()
+            writer.join()
+        assert [pick.key for pick in engine.recommend(brief).picks] == [newcomer.key]
+        assert counted.reads == 2
+
+
+class CountedRows:
+    """The real index, counting how often the roster's rows are read (one read per table)."""
+
+    def __init__(self, index: CreatorIndex) -> None:
+        self.index = index
+        self.reads = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.index, name)
+
+    def roster_rows(self) -> Iterator[RosterRow]:
+        self.reads += 1
+        return self.index.roster_rows()
