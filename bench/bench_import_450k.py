@@ -43,9 +43,10 @@ steps to 575 MB by 18,000 creators. During a server-mode import another process'
 rebuilt from Chroma after every batch (a full rebuild took 8-17 s for 21,248 creators), which is
 what makes its `recommend` slow.
 
-Since then (2026-12-01, load 4-7, no reader; bench/SCALE.md section 2): the next batch is embedded
-while a background thread writes the last one. 12,000 rows in server mode: 63 -> 70 rows/s, the
-importer's CPU 9.9 -> 9.6 ms a creator (with start-up), the server's 1.6 ms; the server's own write
+Since then (2026-12-01, load 1-7, no reader; bench/SCALE.md section 2): the next batch is embedded
+while a background thread writes the last one. Server mode: 6,000 rows at load ~1.3, 127 -> 161
+rows/s (importer CPU 9.2 -> 8.4 ms a creator, with start-up); 12,000 rows at load 2-7, 63 -> 70 and
+117 -> 125 rows/s (8.8-9.9 ms either way); the server used 1.0-1.6 ms a creator. The server's write
 cost grows with the collection (3 ms a creator below 15,000, 6.8 ms at 36,000, writes alone).
 """
 
