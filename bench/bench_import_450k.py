@@ -58,6 +58,18 @@ after the writer lease and the SQL roster table (a19bd34): `recommend` from the 
 reader CPU per call a median 720 -> 137 ms; no catalog rebuild in the reader any more. Embedded
 mode (`--minutes 3`): `storyfit recommend` processes unchanged (median 6.7 s vs 7.5 s, noise).
 Details: bench/SCALE.md section 2.
+
+Peak RSS under 500 MB at 450,000 rows does not hold in either mode: with a server the importer is
+at 504 MB from its first batch (models ~400 MB, the check pass of 450,000 rows ~60 MB) and grew in
+steps to 575 MB by 18,000 creators. During a server-mode import another process's catalog is
+rebuilt from Chroma after every batch (a full rebuild took 8-17 s for 21,248 creators), which is
+what makes its `recommend` slow.
+
+Since then (2026-12-01, load 1-7, no reader; bench/SCALE.md section 2): the next batch is embedded
+while a background thread writes the last one. Server mode: 6,000 rows at load ~1.3, 127 -> 161
+rows/s (importer CPU 9.2 -> 8.4 ms a creator, with start-up); 12,000 rows at load 2-7, 63 -> 70 and
+117 -> 125 rows/s (8.8-9.9 ms either way); the server used 1.0-1.6 ms a creator. The server's write
+cost grows with the collection (3 ms a creator below 15,000, 6.8 ms at 36,000, writes alone).
 """
 
 from __future__ import annotations

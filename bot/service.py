@@ -81,6 +81,9 @@ class _ImportMeter:
         self._progress = progress
         self._total = total
         self._started = time.monotonic()
+        # Bios of fully embedded batches: a batch is embedded before the previous one is
+        # committed (``CreatorIndex.upsert_batches``), so this runs ahead of ``total.embedded``.
+        self._embedded_batches = 0
 
     def tell(self, embedding_now: int = 0) -> None:
         if self._progress is None:
@@ -90,14 +93,16 @@ class _ImportMeter:
                 rows=self._stream.report.total_rows,
                 creators=self._stream.creator_count,
                 done=self._total.count,
-                embedded=self._total.embedded + embedding_now,
+                embedded=self._embedded_batches + embedding_now,
                 elapsed=time.monotonic() - self._started,
             )
         )
 
-    def embedding(self, bios: int, _batch_total: int) -> None:
-        """``CreatorIndex.upsert``'s progress: ``bios`` of the batch embedded so far."""
+    def embedding(self, bios: int, batch_total: int) -> None:
+        """``CreatorIndex.upsert_batches``'s progress: ``bios`` of a batch embedded so far."""
         self.tell(bios)
+        if bios == batch_total:
+            self._embedded_batches += batch_total
 
 
 class ImportReport(BaseModel):
@@ -324,11 +329,12 @@ class StoryfitService:
         meter = _ImportMeter(stream, progress, total)
         meter.tell()
         try:
-            for batch in stream.batches(IMPORT_BATCH):
-                total.add(index.upsert(batch, progress=meter.embedding))
+            # The next batch is embedded while the last one is written (see upsert_batches).
+            for report in index.upsert_batches(stream.batches(IMPORT_BATCH), meter.embedding):
+                total.add(report)
                 meter.tell()
                 index.let_readers_in()
-        except UpsertInterrupted as stopped:  # Ctrl-C inside a batch: its finished chunks count
+        except UpsertInterrupted as stopped:  # Ctrl-C during a batch: a write under way counts
             raise UpsertInterrupted(total.count + stopped.kept, stream.creator_count) from None
         except KeyboardInterrupt:  # between batches
             raise UpsertInterrupted(total.count, stream.creator_count) from None

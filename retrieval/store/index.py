@@ -26,8 +26,10 @@ import logging
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
@@ -51,6 +53,7 @@ from retrieval.store.catalog import (
     CatalogEntry,
     CreatorFilter,
     SkippedRecord,
+    StoredHashes,
     StoredPage,
 )
 from retrieval.store.chroma import (
@@ -357,27 +360,62 @@ class CreatorIndex:
         ``progress(done, total)`` counts vectors computed out of those needed. Ctrl-C raises
         ``UpsertInterrupted``, saying how many creators were kept.
         """
-        latest = {creator.key: creator for creator in creators}
-        too_big = [
-            f"{key}: {problem}"
-            for key, creator in latest.items()
-            if (problem := _too_big_to_store(creator)) is not None
-        ]
-        if too_big:
-            raise ValueError(f"{'; '.join(too_big)}; nothing was written")
+        latest = _latest_storable(creators)
         with self._mutex:
-            return self._upsert(latest, progress)
+            self._sync(force=True)
+            plan = self._plan(latest, pending={})
+            kept = len(plan.unchanged)
+            try:
+                if plan.to_embed or plan.to_restamp:
+                    with self._writing():
+                        for chunk in _chunks(plan.to_restamp, UPSERT_CHUNK):
+                            self._write(chunk, vectors=None)
+                            kept += len(chunk)
+                        for written in self._embed_and_write(plan.to_embed, progress):
+                            kept += written
+            except KeyboardInterrupt:
+                raise UpsertInterrupted(kept, len(latest)) from None
+        return plan.report()
 
-    def _upsert(
-        self, latest: dict[str, Creator], progress: Callable[[int, int], None] | None
-    ) -> UpsertReport:
+    def upsert_batches(
+        self,
+        batches: Iterable[Sequence[Creator]],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Iterator[UpsertReport]:
+        """``upsert`` each batch in turn, yielding its report once it is committed; meanwhile
+        the next batch is embedded while a background thread writes the previous one (on a
+        server, a write mostly waits for it: bench/SCALE.md section 2). Each batch is its own
+        change (revision stamped before and after), committed in order; nothing is in flight
+        when a report is yielded.
+
+        Ctrl-C waits for the write under way to finish, then raises ``UpsertInterrupted`` whose
+        ``kept`` counts the creators committed but not yet yielded. A failed write is raised as
+        it is, once the batch being embedded is done; later batches are not written.
+        """
         self._sync(force=True)
-        stored = self._catalog.hashes(list(latest))
-        added: list[str] = []
-        updated: list[str] = []
-        unchanged: list[str] = []
-        to_embed: list[CatalogEntry] = []
-        to_restamp: list[CatalogEntry] = []
+        asked = 0
+        with ThreadPoolExecutor(1, thread_name_prefix="storyfit-index-writer") as writer:
+            in_flight: _InFlight | None = None
+            try:
+                for creators in batches:
+                    latest = _latest_storable(creators)
+                    asked += len(latest)
+                    plan = self._plan(latest, in_flight.plan.entries() if in_flight else {})
+                    vectors = self._embed_plan(plan, progress)
+                    if in_flight is not None:
+                        yield in_flight.finished()
+                    in_flight = _InFlight(plan, writer.submit(self._commit, plan, vectors))
+                if in_flight is not None:
+                    yield in_flight.finished()
+            except KeyboardInterrupt:
+                kept = 0 if in_flight is None else in_flight.unreported_once_done()
+                raise UpsertInterrupted(kept, asked) from None
+
+    def _plan(self, latest: dict[str, Creator], pending: Mapping[str, CatalogEntry]) -> _Plan:
+        """Sort ``latest`` by what the store (plus the ``pending`` write) holds of each."""
+        stored: dict[str, StoredHashes | CatalogEntry] = dict(self._catalog.hashes(list(latest)))
+        stored.update((key, pending[key]) for key in latest if key in pending)
+        plan = _Plan()
         for key, creator in latest.items():
             entry = CatalogEntry(
                 creator=creator,
@@ -387,30 +425,42 @@ class CreatorIndex:
             )
             before = stored.get(key)
             if before is None:
-                added.append(key)
-                to_embed.append(entry)
+                plan.added.append(key)
+                plan.to_embed.append(entry)
             elif before.embed_hash != entry.embed_hash:
-                updated.append(key)
-                to_embed.append(entry)
+                plan.updated.append(key)
+                plan.to_embed.append(entry)
             elif before.record_hash != entry.record_hash:
-                updated.append(key)
-                to_restamp.append(entry)
+                plan.updated.append(key)
+                plan.to_restamp.append(entry)
             else:
-                unchanged.append(key)
-        kept = len(unchanged)
-        try:
-            if to_embed or to_restamp:
-                with self._writing():
-                    for chunk in _chunks(to_restamp, UPSERT_CHUNK):
-                        self._write(chunk, vectors=None)
-                        kept += len(chunk)
-                    for written in self._embed_and_write(to_embed, progress):
-                        kept += written
-        except KeyboardInterrupt:
-            raise UpsertInterrupted(kept, len(latest)) from None
-        return UpsertReport(
-            added=added, updated=updated, unchanged=unchanged, embedded=len(to_embed)
-        )
+                plan.unchanged.append(key)
+        return plan
+
+    def _embed_plan(
+        self, plan: _Plan, progress: Callable[[int, int], None] | None
+    ) -> npt.NDArray[np.float32] | None:
+        """The vectors of the plan's ``to_embed``; ``progress`` as ``upsert``'s."""
+        if not plan.to_embed:
+            return None
+        texts = [entry.creator.embedding_text() for entry in plan.to_embed]
+        return self._embedder.embed(texts, progress=_counting(progress, len(texts)))
+
+    def _commit(self, plan: _Plan, vectors: npt.NDArray[np.float32] | None) -> None:
+        """Write a planned (and embedded) batch as one change; on the writer thread."""
+        with self._mutex:
+            self._sync(force=True)
+            if not (plan.to_embed or plan.to_restamp):
+                return
+            with self._writing():
+                for chunk in _chunks(plan.to_restamp, UPSERT_CHUNK):
+                    self._write(chunk, vectors=None)
+                if vectors is not None:
+                    for start in range(0, len(plan.to_embed), UPSERT_CHUNK):
+                        self._write(
+                            plan.to_embed[start : start + UPSERT_CHUNK],
+                            vectors=vectors[start : start + UPSERT_CHUNK],
+                        )
 
     def remove(self, keys: Sequence[str]) -> RemovedRecords:
         """Delete the creators ``keys`` from Chroma and the catalog, stamping a new revision so
@@ -437,15 +487,7 @@ class CreatorIndex:
         self, entries: list[CatalogEntry], progress: Callable[[int, int], None] | None
     ) -> Iterator[int]:
         """Embed and write ``entries`` a chunk at a time, yielding each finished chunk's size."""
-        total = len(entries)
-        done = 0
-
-        def advance(count: int) -> None:
-            nonlocal done
-            done += count
-            if progress is not None:
-                progress(done, total)
-
+        advance = _counting(progress, len(entries))
         for chunk in _chunks(entries, UPSERT_CHUNK):
             texts = [entry.creator.embedding_text() for entry in chunk]
             self._write(chunk, vectors=self._embedder.embed(texts, progress=advance))
@@ -946,6 +988,81 @@ def _new_collection_metadata(embedder: Embedder, tiers: TierScheme) -> Any:
         REVISION_KEY: uuid.uuid4().hex,
         TIERS_KEY: _tiers_fingerprint(tiers),
     }
+
+
+@dataclass
+class _Plan:
+    """What an upsert of a batch does with each of its creators."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    to_embed: list[CatalogEntry] = field(default_factory=list)
+    to_restamp: list[CatalogEntry] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.added) + len(self.updated) + len(self.unchanged)
+
+    def entries(self) -> dict[str, CatalogEntry]:
+        """The entries this plan writes, by key."""
+        return {entry.creator.key: entry for entry in [*self.to_restamp, *self.to_embed]}
+
+    def report(self) -> UpsertReport:
+        return UpsertReport(
+            added=self.added,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            embedded=len(self.to_embed),
+        )
+
+
+@dataclass
+class _InFlight:
+    """A batch handed to the writer thread (``CreatorIndex.upsert_batches``)."""
+
+    plan: _Plan
+    write: Future[None]
+    reported: bool = False
+
+    def finished(self) -> UpsertReport:
+        """The batch's report once its write is committed (its failure is raised)."""
+        self.write.result()
+        self.reported = True
+        return self.plan.report()
+
+    def unreported_once_done(self) -> int:
+        """After Ctrl-C: wait for the write, then the creators it kept that were not reported."""
+        if self.reported or self.write.exception() is not None:
+            return 0
+        return self.plan.count
+
+
+def _counting(progress: Callable[[int, int], None] | None, total: int) -> Callable[[int], None]:
+    """An embedder's progress (vectors just computed) as ``progress(done so far, total)``."""
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total)
+
+    return advance
+
+
+def _latest_storable(creators: Sequence[Creator]) -> dict[str, Creator]:
+    """``creators`` by key, the last of a repeated key winning; ``ValueError`` naming every
+    creator the index cannot store (then nothing is written)."""
+    latest = {creator.key: creator for creator in creators}
+    too_big = [
+        f"{key}: {problem}"
+        for key, creator in latest.items()
+        if (problem := _too_big_to_store(creator)) is not None
+    ]
+    if too_big:
+        raise ValueError(f"{'; '.join(too_big)}; nothing was written")
+    return latest
 
 
 class _SideBuild:

@@ -34,9 +34,11 @@ def test_each_batch_is_searchable_as_soon_as_it_is_committed(
             assert (step.rows, step.creators) == (6, 5)
 
         report = service.import_roster(roster, progress=record)
-    assert all(count == done for done, _, count in seen), "committed means searchable"
+    # The next batch is embedded while the last one is written: searchable may run ahead of done.
+    assert all(count >= done for done, _, count in seen), "committed means searchable"
     assert sorted({done for done, _, _ in seen}) == [0, 2, 4, 5]
-    assert max(embedded for _, embedded, _ in seen) == 5
+    embedded = [embedded for _, embedded, _ in seen]
+    assert embedded == sorted(embedded) and embedded[-1] == 5, "bios embedded never go back"
     assert report.upsert.added_count == 5 and report.load.rejected_count == 1
     assert report.upsert.added == ["tiktok:c0", "tiktok:c1", "tiktok:c2"], "the first keys, listed"
 
