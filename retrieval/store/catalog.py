@@ -235,14 +235,24 @@ class Catalog:
             row = self._db.execute("SELECT value FROM meta WHERE name = 'revision'").fetchone()
         return None if row is None or row[0] is None else str(row[0])
 
-    def set_revision(self, revision: str | None) -> None:
-        """Mark the catalog as mirroring ``revision``, ending this process's write lease."""
+    def set_revision(self, revision: str | None, *, keep_lease: bool = False) -> None:
+        """Mark the catalog as mirroring ``revision``, ending this process's write lease unless
+        ``keep_lease`` (more writes of one import follow: see ``end_lease``)."""
         with self._writing():
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('revision', ?)", (revision,))
-            self._db.execute(
-                "DELETE FROM meta WHERE name = 'writer' AND json_extract(value, '$.pid') = ?",
-                (os.getpid(),),
-            )
+            if not keep_lease:
+                self._drop_own_lease()
+
+    def end_lease(self) -> None:
+        """End this process's write lease, if it holds one."""
+        with self._writing():
+            self._drop_own_lease()
+
+    def _drop_own_lease(self) -> None:
+        self._db.execute(
+            "DELETE FROM meta WHERE name = 'writer' AND json_extract(value, '$.pid') = ?",
+            (os.getpid(),),
+        )
 
     def take_lease(self, revisions: Sequence[str]) -> None:
         """Tell other processes sharing this catalog that this one is about to stamp

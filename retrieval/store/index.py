@@ -195,6 +195,8 @@ class CreatorIndex:
         )
         self._catalog_stale = True
         self._closed = False
+        #: True while ``upsert_batches`` runs: its write lease is kept from batch to batch.
+        self._importing = False
         # Held by writes and catalog rebuilds; readers never wait for it (see ``_sync``).
         self._mutex = threading.RLock()
         self._stop_refresher = threading.Event()
@@ -393,6 +395,21 @@ class CreatorIndex:
         it is, once the batch being embedded is done; later batches are not written.
         """
         self._sync(force=True)
+        # The lease outlives each batch's write until the import ends, so that readers sharing
+        # the catalog keep answering from it between two batches too (``write_under_way``).
+        self._importing = True
+        try:
+            yield from self._write_batches_behind(batches, progress)
+        finally:
+            self._importing = False
+            self._catalog.end_lease()
+
+    def _write_batches_behind(
+        self,
+        batches: Iterable[Sequence[Creator]],
+        progress: Callable[[int, int], None] | None,
+    ) -> Iterator[UpsertReport]:
+        """``upsert_batches``' loop: embed one batch while the writer thread commits the last."""
         asked = 0
         with ThreadPoolExecutor(1, thread_name_prefix="storyfit-index-writer") as writer:
             in_flight: _InFlight | None = None
@@ -550,7 +567,9 @@ class CreatorIndex:
         previous = self._stamp_revision(final, **collection_metadata)
         # Another writer in between (server mode) means our catalog may lack its changes.
         self._catalog_stale = previous != started
-        self._catalog.set_revision(None if self._catalog_stale else final)
+        self._catalog.set_revision(
+            None if self._catalog_stale else final, keep_lease=self._importing
+        )
 
     def _stamp_revision(self, revision: str, **extra: str) -> str | None:
         """Give the collection ``revision`` (and ``extra`` metadata); return the one it had."""
@@ -731,7 +750,8 @@ class CreatorIndex:
 
     def write_under_way(self) -> bool:
         """True while a live process on this machine (this one included) writes the roster
-        through this index's catalog, e.g. a batch of a long import (its lease, ``_writing``)."""
+        through this index's catalog: a write, or a long import from its first batch to its
+        last (its lease, ``_writing`` and ``upsert_batches``)."""
         lease = self._catalog.lease()
         return lease is not None and lease.holder_alive()
 

@@ -330,3 +330,19 @@ class CountedRows:
     def roster_rows(self) -> Iterator[RosterRow]:
         self.reads += 1
         return self.index.roster_rows()
+
+
+def test_an_import_is_under_way_between_its_batches_and_not_after_it(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """A bot asked between two batches of an import answers from its table instead of waiting
+    for a rebuild: the import's lease lasts from its first batch to its last, not a write."""
+    with CreatorIndex.open(tmp_path, embedder, DEFAULT_SCHEME) as index:
+        assert not index.write_under_way()
+        batches = index.upsert_batches([ROSTER[:6], ROSTER[6:]])
+        first = next(batches)  # the first batch committed; nothing in flight
+        assert first.added_count == 6 and index.count() == 6
+        assert index.write_under_way()
+        assert [report.added_count for report in batches] == [6]
+        assert not index.write_under_way()
+        assert index.count() == 12
