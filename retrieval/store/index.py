@@ -402,7 +402,8 @@ class CreatorIndex:
             yield from self._write_batches_behind(batches, progress)
         finally:
             self._importing = False
-            self._catalog.end_lease()
+            if not self._closed:  # a generator left unfinished may be closed after the index
+                self._catalog.end_lease()
 
     def _write_batches_behind(
         self,
