@@ -221,11 +221,15 @@ def reader_loop(every: float) -> None:
             time.sleep(max(0.0, every - (time.perf_counter() - started)))
 
 
-def cli_readers(importer: Importer, environment: dict[str, str], handle: str, out: Path) -> None:
-    """New processes one after another while the import runs, as a user at a terminal would:
-    `storyfit recommend` (it loads the encoders) and `storyfit tier @handle` (a catalog lookup).
-    Embedded mode: each waits for the import to hand the store over between two batches."""
+def cli_readers(
+    importer: Importer, environment: dict[str, str], handle: str, out: Path, every: float
+) -> None:
+    """New processes while the import runs, a round every ``every`` seconds, as a user at a
+    terminal would: `storyfit recommend` (it loads the encoders) and `storyfit tier @handle` (a
+    catalog lookup). Embedded mode: each waits for the import to hand the store over between two
+    batches."""
     while importer.running:
+        started = time.monotonic()
         for args in (("recommend", BRIEF, "--json"), ("tier", f"@{handle}")):
             seconds, answered, line = run_reader(environment, *args)
             sample = {"command": args[0], "ok": answered, "ms": seconds * 1000, "at": time.time()}
@@ -233,6 +237,8 @@ def cli_readers(importer: Importer, environment: dict[str, str], handle: str, ou
                 sample["message"] = line
             with out.open("a") as file:
                 file.write(json.dumps(sample) + "\n")
+        while importer.running and time.monotonic() - started < every:
+            time.sleep(1)
 
 
 def first_handle(path: Path) -> str:
@@ -300,7 +306,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             environment["STORYFIT_CHROMA_URL"] = url
             result = observe(args, path, folder, environment, url, server_pid)
             result["server_rss_mb_end"] = rss_mb(server_pid)
-            result.update(catalog_rebuild(url, args.shared_dir))
+            if args.rebuild:  # offset paging: minutes at 450,000 creators
+                result.update(catalog_rebuild(url, args.shared_dir))
     else:
         result = observe(args, path, folder, environment, None, None)
     result["load_average_before"] = list(load_before)
@@ -328,7 +335,8 @@ def observe(
                 stderr=subprocess.DEVNULL,
             )
     readers = threading.Thread(
-        target=cli_readers, args=(importer, environment, first_handle(path), folder / "cli.jsonl")
+        target=cli_readers,
+        args=(importer, environment, first_handle(path), folder / "cli.jsonl", args.cli_every),
     )
     readers.start()
     try:
@@ -457,8 +465,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=FULL_ROWS)
     parser.add_argument("--every", type=float, default=5.0, help="seconds between samples")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument(
+        "--cli-every", type=float, default=60.0, help="seconds between CLI reader rounds"
+    )
     parser.add_argument("--shared-dir", type=Path, default=REPO.parent / "shared")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--rebuild", action="store_true", help="server mode: time a full catalog rebuild after"
+    )
     parser.add_argument("--reader", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
