@@ -6,8 +6,9 @@ from pathlib import Path
 
 from retrieval.store.catalog import CreatorFilter
 from tests.retrieval import test_index
-from tests.retrieval.test_index import ROSTER, Store, _eventually
+from tests.retrieval.test_index import ROSTER, Store
 from tests.support.chroma_server import chroma_server  # noqa: F401 (a pytest fixture)
+from tests.support.waiting import eventually
 
 # test_index's fixtures: the model, and an index embedded and on a `chroma run` server.
 embedder = test_index.embedder
@@ -48,9 +49,9 @@ def test_a_removal_reaches_another_machines_catalog(server_store: Store, tmp_pat
     ):
         here.revision_check_interval = 0
         there.upsert(ROSTER)
-        assert _eventually(lambda: here.get(GONE) is not None)
+        assert eventually(lambda: here.get(GONE) is not None)
         there.remove([GONE])
-        assert _eventually(lambda: here.get(GONE) is None)
+        assert eventually(lambda: here.get(GONE) is None)
         assert here.count() == len(ROSTER) - 1
 
 
