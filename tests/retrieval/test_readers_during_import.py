@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -239,42 +240,54 @@ class GatedRows:
         return self.index.roster_rows()
 
 
-def test_during_an_import_the_recommender_answers_with_its_table_while_a_newer_one_is_built(
-    tmp_path: Path, embedder: Embedder
-) -> None:
-    brief = RecommendRequest(brief="Sourdough loaf baking in Reykjavik", country=["IS"])
-    newcomer = Creator(handle="reykjavikloaf", followers=3_000, country="IS", bio=brief.brief)
-    next_batch = Creator(handle="lyonloaf", followers=3_000, country="FR", bio="Lyon bakes")
+BRIEF = RecommendRequest(brief="Sourdough loaf baking in Reykjavik", country=["IS"])
+#: The one creator that fits ``BRIEF``: committed by an import's batch before the next one.
+NEWCOMER = Creator(handle="reykjavikloaf", followers=3_000, country="IS", bio=BRIEF.brief)
+
+
+@contextmanager
+def next_batch_under_way(index: CreatorIndex) -> Iterator[None]:
+    """An import's next batch (one creator from Lyon) held mid-write on another thread."""
     writing, finish = threading.Event(), threading.Event()
 
     def hold_the_batch(done: int, total: int) -> None:
         writing.set()
         finish.wait(timeout=30)
 
+    next_batch = [Creator(handle="lyonloaf", followers=3_000, country="FR", bio="Lyon bakes")]
+    writer = threading.Thread(
+        target=index.upsert, args=(next_batch,), kwargs={"progress": hold_the_batch}
+    )
+    writer.start()
+    try:
+        assert writing.wait(timeout=30)
+        yield
+    finally:
+        finish.set()
+        writer.join()
+
+
+def test_during_an_import_the_recommender_answers_with_its_table_while_a_newer_one_is_built(
+    tmp_path: Path, embedder: Embedder
+) -> None:
     with CreatorIndex.open(tmp_path, embedder, DEFAULT_SCHEME) as index:
         index.upsert(ROSTER)
         gated = GatedRows(index)
         engine = Recommender(cast(RosterIndex, gated), DEFAULT_SCHEME, embedder)
-        assert engine.recommend(brief).picks == []
-        index.upsert([newcomer])  # one batch of an import, committed
+        assert engine.recommend(BRIEF).picks == []
+        index.upsert([NEWCOMER])  # one batch of an import, committed
         gated.gate.clear()
-        writer = threading.Thread(
-            target=index.upsert, args=([next_batch],), kwargs={"progress": hold_the_batch}
-        )
-        writer.start()  # the import's next batch, under way
         try:
-            assert writing.wait(timeout=30)
-            # Answered from the table in hand, not held up by the rebuild it started.
-            assert engine.recommend(brief).picks == []
-            assert gated.waiting.wait(timeout=10)
-            gated.gate.set()
-            assert eventually(
-                lambda: [pick.key for pick in engine.recommend(brief).picks] == [newcomer.key]
-            )
+            with next_batch_under_way(index):
+                # Answered from the table in hand, not held up by the rebuild it started.
+                assert engine.recommend(BRIEF).picks == []
+                assert gated.waiting.wait(timeout=10)
+                gated.gate.set()
+                assert eventually(
+                    lambda: [pick.key for pick in engine.recommend(BRIEF).picks] == [NEWCOMER.key]
+                )
         finally:
             gated.gate.set()
-            finish.set()
-            writer.join()
 
 
 def test_a_slow_roster_table_is_not_rebuilt_after_every_batch_of_an_import(
@@ -285,35 +298,17 @@ def test_a_slow_roster_table_is_not_rebuilt_after_every_batch_of_an_import(
     calls during a write answer from the table in hand and start no rebuild; once the import is
     over, the next call sees every creator."""
     monkeypatch.setattr(retrieval.engine.recommender, "REBUILD_SPACING", 1e9)
-    brief = RecommendRequest(brief="Sourdough loaf baking in Reykjavik", country=["IS"])
-    newcomer = Creator(handle="reykjavikloaf", followers=3_000, country="IS", bio=brief.brief)
-    writing, finish = threading.Event(), threading.Event()
-
-    def hold_the_batch(done: int, total: int) -> None:
-        writing.set()
-        finish.wait(timeout=30)
-
     with CreatorIndex.open(tmp_path, embedder, DEFAULT_SCHEME) as index:
         index.upsert(ROSTER)
         counted = CountedRows(index)
         engine = Recommender(cast(RosterIndex, counted), DEFAULT_SCHEME, embedder)
-        assert engine.recommend(brief).picks == []
-        index.upsert([newcomer])  # one batch of an import, committed
-        writer = threading.Thread(
-            target=index.upsert,
-            args=([Creator(handle="lyonloaf", followers=3_000, bio="Lyon bakes")],),
-            kwargs={"progress": hold_the_batch},
-        )
-        writer.start()  # the import's next batch, under way
-        try:
-            assert writing.wait(timeout=30)
+        assert engine.recommend(BRIEF).picks == []
+        index.upsert([NEWCOMER])  # one batch of an import, committed
+        with next_batch_under_way(index):
             for _ in range(3):
-                assert engine.recommend(brief).picks == []
+                assert engine.recommend(BRIEF).picks == []
             assert counted.reads == 1
-        finally:
-            finish.set()
-            writer.join()
-        assert [pick.key for pick in engine.recommend(brief).picks] == [newcomer.key]
+        assert [pick.key for pick in engine.recommend(BRIEF).picks] == [NEWCOMER.key]
         assert counted.reads == 2
 
 
