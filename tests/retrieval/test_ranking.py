@@ -24,7 +24,7 @@ from retrieval.engine.ranking import (
     select,
 )
 from retrieval.engine.table import RosterTable
-from retrieval.ports import Hit
+from retrieval.ports import Hit, RosterRow
 from retrieval.roster.creator import Creator
 from retrieval.store.embeddings import LocalMiniLMEmbedder
 from retrieval.store.index import CreatorIndex
@@ -35,7 +35,7 @@ pytest_plugins = ("tests.support.fixtures_recommend",)
 
 @pytest.fixture(scope="module")
 def table(roster: dict[str, Creator]) -> RosterTable:
-    return RosterTable.build(roster.values(), DEFAULT_SCHEME)
+    return RosterTable.build(map(RosterRow.of, roster.values()), DEFAULT_SCHEME)
 
 
 def test_the_table_counts_what_a_filter_leaves_on_each_side(
