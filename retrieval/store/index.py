@@ -661,9 +661,15 @@ class CreatorIndex:
             if recorded != self._embedder.identity:
                 raise EmbedderMismatchError(self._mismatch_message(recorded))
             revision = str(metadata.get(REVISION_KEY, ""))
-            if revision != self._catalog.revision and not self._written_here(revision):
+            if revision != self._catalog.revision and not self._mirrored_here(revision):
                 self._catalog.replace_all(self._stored_pages(), revision)
         self._catalog_stale = False
+
+    def _mirrored_here(self, revision: str) -> bool:
+        """True when the catalog holds the collection at ``revision`` or later: it mirrored it
+        before a writer here moved on (the look at the collection is a round trip old), or a
+        live writer here is at it (``_written_here``)."""
+        return self._catalog.has_mirrored(revision) or self._written_here(revision)
 
     def _written_here(self, revision: str) -> bool:
         """True when a live process on this machine is writing the collection at ``revision``

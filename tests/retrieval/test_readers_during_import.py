@@ -341,3 +341,29 @@ def test_an_import_is_under_way_between_its_batches_and_not_after_it(
         assert [report.added_count for report in batches] == [6]
         assert not index.write_under_way()
         assert index.count() == 12
+
+
+@pytest.mark.server
+def test_a_reader_that_looked_just_before_the_next_batch_does_not_rebuild(
+    server_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race a 450,000-row import hit: a reader fetched the collection's revision, then the
+    importer committed another batch (catalog and lease moved on) before the reader compared.
+    It rebuilt the whole catalog, holding it for minutes, and the import's next write failed
+    with 'database is locked'. The catalog mirrored that revision: no rebuild."""
+    writer = server_store.open()
+    writer.upsert(ROSTER[:6])
+    reader = server_store.open()
+    reader.revision_check_interval = 3600  # the test drives the reader's check itself
+    rebuilds = Rebuilds(monkeypatch)
+    looked = reader._fresh_collection
+
+    def look_then_the_next_batch_lands() -> Any:
+        collection = looked()  # the revision as it was...
+        writer.upsert(ROSTER[6:])  # ...then the import's next batch is committed here
+        return collection
+
+    monkeypatch.setattr(reader, "_fresh_collection", look_then_the_next_batch_lands)
+    reader._sync(force=True)
+    assert rebuilds.count == 0
+    assert reader.count() == len(ROSTER)
