@@ -472,40 +472,39 @@ class Catalog:
 
     def iter_creators(self, page_size: int = 1000) -> Iterator[Creator]:
         """Every creator in key order, read a page at a time (safe to interleave with writes)."""
-        after = ""
-        while True:
-            with self._lock:
-                rows = self._db.execute(
-                    "SELECT key, record FROM creators WHERE key > ? ORDER BY key LIMIT ?",
-                    (after, page_size),
-                ).fetchall()
-            if not rows:
-                return
-            for _, record in rows:
-                yield Creator.model_validate_json(record)
-            after = rows[-1][0]
+        for _, record in self._in_key_order("record", page_size):
+            yield Creator.model_validate_json(record)
 
     def roster_rows(self, page_size: int = 10_000) -> Iterator[RosterRow]:
         """Every creator's ``RosterRow`` in key order, straight from SQL (no record is parsed:
         ~3x faster than reading creators), a page at a time."""
+        columns = (
+            "followers, platform,"
+            " coalesce(json_extract(record, '$.country'), ''),"
+            " coalesce(json_extract(record, '$.language'), ''),"
+            " json_extract(record, '$.engagement_rate'),"
+            # A stored bio is stripped (``Creator``): it has words or is empty.
+            " coalesce(json_extract(record, '$.bio'), '') != ''"
+        )
+        for key, followers, platform, country, language, rate, has_bio in self._in_key_order(
+            columns, page_size
+        ):
+            rate = None if rate is None else float(rate)
+            yield RosterRow(key, followers, platform, country, language, rate, bool(has_bio))
+
+    def _in_key_order(self, columns: str, page_size: int) -> Iterator[tuple[Any, ...]]:
+        """``(key, *columns)`` of every creator in key order, a page per query (each page read
+        under the lock, so writes can interleave between pages)."""
         after = ""
         while True:
             with self._lock:
                 rows = self._db.execute(
-                    "SELECT key, followers, platform,"
-                    " coalesce(json_extract(record, '$.country'), ''),"
-                    " coalesce(json_extract(record, '$.language'), ''),"
-                    " json_extract(record, '$.engagement_rate'),"
-                    # A stored bio is stripped (``Creator``): it has words or is empty.
-                    " coalesce(json_extract(record, '$.bio'), '') != ''"
-                    " FROM creators WHERE key > ? ORDER BY key LIMIT ?",
+                    f"SELECT key, {columns} FROM creators WHERE key > ? ORDER BY key LIMIT ?",
                     (after, page_size),
                 ).fetchall()
             if not rows:
                 return
-            for key, followers, platform, country, language, rate, has_bio in rows:
-                rate = None if rate is None else float(rate)
-                yield RosterRow(key, followers, platform, country, language, rate, bool(has_bio))
+            yield from rows
             after = rows[-1][0]
 
     def platforms(self) -> list[str]:

@@ -367,14 +367,14 @@ class CreatorIndex:
             self._sync(force=True)
             plan = self._plan(latest, pending={})
             kept = len(plan.unchanged)
+            advance = _counting(progress, len(plan.to_embed))
+            embedded = (  # a chunk at a time, each written before the next is embedded
+                self._embedder.embed(_embedding_texts(chunk), progress=advance)
+                for chunk in _chunks(plan.to_embed, UPSERT_CHUNK)
+            )
             try:
-                if plan.to_embed or plan.to_restamp:
-                    with self._writing():
-                        for chunk in _chunks(plan.to_restamp, UPSERT_CHUNK):
-                            self._write(chunk, vectors=None)
-                            kept += len(chunk)
-                        for written in self._embed_and_write(plan.to_embed, progress):
-                            kept += written
+                for written in self._write_plan(plan, embedded):
+                    kept += written
             except KeyboardInterrupt:
                 raise UpsertInterrupted(kept, len(latest)) from None
         return plan.report()
@@ -461,24 +461,38 @@ class CreatorIndex:
         """The vectors of the plan's ``to_embed``; ``progress`` as ``upsert``'s."""
         if not plan.to_embed:
             return None
-        texts = [entry.creator.embedding_text() for entry in plan.to_embed]
+        texts = _embedding_texts(plan.to_embed)
         return self._embedder.embed(texts, progress=_counting(progress, len(texts)))
 
     def _commit(self, plan: _Plan, vectors: npt.NDArray[np.float32] | None) -> None:
         """Write a planned (and embedded) batch as one change; on the writer thread."""
         with self._mutex:
             self._sync(force=True)
-            if not (plan.to_embed or plan.to_restamp):
-                return
-            with self._writing():
-                for chunk in _chunks(plan.to_restamp, UPSERT_CHUNK):
-                    self._write(chunk, vectors=None)
-                if vectors is not None:
-                    for start in range(0, len(plan.to_embed), UPSERT_CHUNK):
-                        self._write(
-                            plan.to_embed[start : start + UPSERT_CHUNK],
-                            vectors=vectors[start : start + UPSERT_CHUNK],
-                        )
+            chunks = (
+                ()
+                if vectors is None
+                else (
+                    vectors[at : at + UPSERT_CHUNK] for at in range(0, len(vectors), UPSERT_CHUNK)
+                )
+            )
+            for _ in self._write_plan(plan, chunks):
+                pass
+
+    def _write_plan(self, plan: _Plan, vectors: Iterable[npt.NDArray[np.float32]]) -> Iterator[int]:
+        """Write ``plan`` as one change (nothing when it changes nothing): its re-stamped
+        entries, then its entries to embed ``UPSERT_CHUNK`` at a time with ``vectors`` (one
+        array per chunk, drawn as each chunk is written); yield each written chunk's size."""
+        if not (plan.to_embed or plan.to_restamp):
+            return
+        with self._writing():
+            for chunk in _chunks(plan.to_restamp, UPSERT_CHUNK):
+                self._write(chunk, vectors=None)
+                yield len(chunk)
+            for chunk, chunk_vectors in zip(
+                _chunks(plan.to_embed, UPSERT_CHUNK), vectors, strict=True
+            ):
+                self._write(chunk, vectors=chunk_vectors)
+                yield len(chunk)
 
     def remove(self, keys: Sequence[str]) -> RemovedRecords:
         """Delete the creators ``keys`` from Chroma and the catalog, stamping a new revision so
@@ -500,16 +514,6 @@ class CreatorIndex:
                         self._collection.delete(ids=list(batch))
                 in_catalog = self._catalog.remove(unique)
         return RemovedRecords(index=list(held), catalog=in_catalog)
-
-    def _embed_and_write(
-        self, entries: list[CatalogEntry], progress: Callable[[int, int], None] | None
-    ) -> Iterator[int]:
-        """Embed and write ``entries`` a chunk at a time, yielding each finished chunk's size."""
-        advance = _counting(progress, len(entries))
-        for chunk in _chunks(entries, UPSERT_CHUNK):
-            texts = [entry.creator.embedding_text() for entry in chunk]
-            self._write(chunk, vectors=self._embedder.embed(texts, progress=advance))
-            yield len(chunk)
 
     def _write(
         self, entries: Sequence[CatalogEntry], vectors: npt.NDArray[np.float32] | None
@@ -1076,6 +1080,10 @@ def _counting(progress: Callable[[int, int], None] | None, total: int) -> Callab
             progress(done, total)
 
     return advance
+
+
+def _embedding_texts(entries: Sequence[CatalogEntry]) -> list[str]:
+    return [entry.creator.embedding_text() for entry in entries]
 
 
 def _latest_storable(creators: Sequence[Creator]) -> dict[str, Creator]:
