@@ -316,7 +316,7 @@ class StoryfitService:
         else:
             upsert = self._import_batches(stream, progress, share_store=share_store)
         if upsert.added or upsert.updated or self.history.last_snapshot_at() is None:
-            self.history.record_roster_snapshot(self.index.iter_creators(), self.settings.tiers)
+            self.history.record_roster_snapshot(self.index.roster_rows(), self.settings.tiers)
         return ImportReport(source=stream.name, load=stream.report, upsert=upsert)
 
     def _import_batches(
