@@ -18,14 +18,16 @@ import re
 import socket
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.errors import StoryfitError
 from retrieval.ports import RosterRow
 from retrieval.roster.creator import Creator
 
@@ -38,6 +40,9 @@ _WAL_SIZE_LIMIT = 64 * 1024 * 1024
 #: Revisions a catalog remembers having mirrored (``Catalog.has_mirrored``): an import commits a
 #: batch every few seconds, a reader's look at the collection is older by a round trip at most.
 RECENT_REVISIONS = 64
+#: Seconds a write waits for another process's write to end before ``CatalogBusyError``; a
+#: catalog rebuild in another process is waited for in full instead (``rebuild_under_way``).
+BUSY_SECONDS = 30.0
 #: Rows per statement when looking up many keys (SQLite caps bound parameters).
 _KEYS_PER_QUERY = 500
 #: Query words kept for a lexical search; a longer brief adds noise, not recall.
@@ -70,7 +75,10 @@ CREATE VIRTUAL TABLE creators_text USING fts5 (
 );
 """
 #: Indexes added after a schema version: created in place, so no catalog is rebuilt for them.
-_ADDED_INDEXES = ("CREATE INDEX IF NOT EXISTS creators_by_followers ON creators (followers, key)",)
+_ADDED_INDEXES = {
+    "creators_by_followers": "CREATE INDEX IF NOT EXISTS creators_by_followers"
+    " ON creators (followers, key)",
+}
 #: Older versions a catalog can be brought to ``SCHEMA_VERSION`` from in place, keeping its rows.
 #: Version 2 lacks only the vectors table.
 _IN_PLACE_UPGRADES = {2: _VECTORS_TABLE}
@@ -144,11 +152,29 @@ class WriterLease(NamedTuple):
 
     def holder_alive(self) -> bool:
         """True when the writer runs on this host and is still alive (its pid not reused)."""
-        return (
-            self.host == socket.gethostname()
-            and _process_start(self.pid) == self.started
-            and _is_alive(self.pid)
-        )
+        return _alive_here(self.pid, self.host, self.started)
+
+
+class RebuildUnderWay(NamedTuple):
+    """A process rebuilding this catalog from Chroma now (``Catalog.replace_all``): one long
+    transaction, minutes for a large collection from a server (~14 min at 400,000 creators)."""
+
+    pid: int
+    host: str
+    started: str | None
+    since: float
+
+    def holder_alive(self) -> bool:
+        """True when the rebuilder runs on this host and is still alive (its pid not reused)."""
+        return _alive_here(self.pid, self.host, self.started)
+
+    def began(self) -> str:
+        """The local time the rebuild began (``HH:MM:SS``)."""
+        return time.strftime("%H:%M:%S", time.localtime(self.since))
+
+
+class CatalogBusyError(StoryfitError):
+    """Another process held the catalog's write lock for longer than this one would wait."""
 
 
 class StoredHashes(NamedTuple):
@@ -175,50 +201,86 @@ def match_expression(query: str) -> str | None:
 class Catalog:
     """The SQLite file beside (or instead of) the embedded Chroma store; safe across threads."""
 
-    def __init__(self, path: Path, *, upgrade_in_place: bool = False) -> None:
+    def __init__(
+        self, path: Path, *, upgrade_in_place: bool = False, busy_seconds: float | None = None
+    ) -> None:
         """``upgrade_in_place``: an older catalog keeps its rows where an upgrade allows it
-        (``_IN_PLACE_UPGRADES``) instead of being emptied to be rebuilt."""
+        (``_IN_PLACE_UPGRADES``) instead of being emptied to be rebuilt. ``busy_seconds``: how
+        long a write waits for another process's write before ``CatalogBusyError``."""
         self.path = path
         self._upgrade_in_place = upgrade_in_place
+        self._busy_seconds = BUSY_SECONDS if busy_seconds is None else busy_seconds
         self._lock = threading.RLock()
         self._db = self._connect()
 
     def _connect(self) -> sqlite3.Connection:
         try:
             db = self._open_schema()
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as error:
+            if _is_busy(error):  # another process writes it (a rebuild: minutes); not damage
+                raise CatalogBusyError(
+                    f"The creator catalog {self.path} stayed locked for"
+                    f" {self._busy_seconds:g} s while this process needed to upgrade it: another"
+                    " Storyfit process is writing to it. Nothing was changed; try again when it"
+                    " has finished."
+                ) from None
             # A cache that cannot be read is rebuilt, not repaired.
             _remove_files(self.path)
             db = self._open_schema()
         return db
 
     def _open_schema(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
+        db = sqlite3.connect(
+            self.path, check_same_thread=False, timeout=self._busy_seconds, isolation_level=None
+        )
         try:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
             # A rebuild writes the whole catalog in one transaction (~500 MB of vectors at
             # 100,000 creators): the write-ahead log goes back to this size once checkpointed.
             db.execute(f"PRAGMA journal_size_limit = {_WAL_SIZE_LIMIT}")
-            with _transaction(db):
-                version = db.execute("PRAGMA user_version").fetchone()[0]
-                if version != SCHEMA_VERSION:
-                    upgrade = _IN_PLACE_UPGRADES.get(version) if self._upgrade_in_place else None
-                    for statement in (upgrade or _DROP + _SCHEMA).split(";"):
-                        if statement.strip():
-                            db.execute(statement)
-                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                for statement in _ADDED_INDEXES:
-                    db.execute(statement)
+            # Looked at first without the write lock: another process may hold it for minutes
+            # (a rebuild) while this one only needs to read a catalog that is already current.
+            if not _schema_current(db):
+                with _transaction(db):
+                    self._upgrade_schema(db)
         except sqlite3.DatabaseError:
             db.close()
             raise
         return db
 
+    def _upgrade_schema(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            upgrade = _IN_PLACE_UPGRADES.get(version) if self._upgrade_in_place else None
+            for statement in (upgrade or _DROP + _SCHEMA).split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        for statement in _ADDED_INDEXES.values():
+            db.execute(statement)
+
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        with self._lock, _transaction(self._db):
+        with self._lock, _transaction(self._db, on_busy=self._busy_error):
             yield
+
+    def _busy_error(self) -> CatalogBusyError:
+        """What to tell a user whose write waited ``busy_seconds`` for another process's."""
+        rebuild, lease = self.rebuild_under_way(), self.lease()
+        if rebuild is not None and rebuild.holder_alive():
+            holder = (
+                f"Storyfit process {rebuild.pid} has been rebuilding it from Chroma since"
+                f" {rebuild.began()}"
+            )
+        elif lease is not None and lease.holder_alive():
+            holder = f"Storyfit process {lease.pid} is writing to it (an import)"
+        else:
+            holder = "another process is writing to it"
+        return CatalogBusyError(
+            f"The creator catalog {self.path} stayed locked for {self._busy_seconds:g} s:"
+            f" {holder}. Nothing was changed; try again when it has finished."
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -278,9 +340,12 @@ class Catalog:
             self._drop_own_lease()
 
     def _drop_own_lease(self) -> None:
+        self._drop_own_mark("writer")
+
+    def _drop_own_mark(self, name: str) -> None:
         self._db.execute(
-            "DELETE FROM meta WHERE name = 'writer' AND json_extract(value, '$.pid') = ?",
-            (os.getpid(),),
+            "DELETE FROM meta WHERE name = ? AND json_extract(value, '$.pid') = ?",
+            (name, os.getpid()),
         )
 
     def take_lease(self, revisions: Sequence[str]) -> None:
@@ -314,14 +379,49 @@ class Catalog:
             return None
 
     def replace_all(self, pages: Iterable[StoredPage], revision: str) -> None:
-        """Empty the catalog, fill it from ``pages`` and mark it as mirroring ``revision``."""
+        """Empty the catalog, fill it from ``pages`` and mark it as mirroring ``revision``.
+
+        One transaction, which holds SQLite's write lock for as long as ``pages`` take (minutes
+        from a large server collection); it is announced first (``rebuild_under_way``) so that
+        another process sharing the file waits for it instead of failing on the lock."""
+        pid = os.getpid()
+        mark = {"pid": pid, "host": socket.gethostname(), "started": _process_start(pid)}
         with self._writing():
-            for table in ("creators", "creators_text", "vectors", "skipped"):
-                self._db.execute(f"DELETE FROM {table}")
-            for page in pages:
-                self._write(page.entries, page.vectors or {})
-                self._db.executemany("INSERT OR REPLACE INTO skipped VALUES (?, ?)", page.skipped)
-            self._mark_mirrored(revision, earlier=[])
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('rebuilding', ?)",
+                (json.dumps({**mark, "since": time.time()}),),
+            )
+        try:
+            with self._writing():
+                for table in ("creators", "creators_text", "vectors", "skipped"):
+                    self._db.execute(f"DELETE FROM {table}")
+                for page in pages:
+                    self._write(page.entries, page.vectors or {})
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO skipped VALUES (?, ?)", page.skipped
+                    )
+                self._mark_mirrored(revision, earlier=[])
+                self._drop_own_mark("rebuilding")
+        except BaseException:
+            with suppress(sqlite3.Error), self._writing():
+                self._drop_own_mark("rebuilding")
+            raise
+
+    def rebuild_under_way(self) -> RebuildUnderWay | None:
+        """The rebuild announced by ``replace_all`` that has not ended, if any (its process may
+        have died since: see ``RebuildUnderWay.holder_alive``)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE name = 'rebuilding'").fetchone()
+        try:
+            held = json.loads(row[0])
+            return RebuildUnderWay(
+                pid=int(held["pid"]),
+                host=str(held["host"]),
+                started=None if held["started"] is None else str(held["started"]),
+                since=float(held["since"]),
+            )
+        except (TypeError, ValueError, KeyError):  # none, or not one this version wrote
+            return None
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -583,6 +683,25 @@ def _process_start(pid: int) -> str | None:
     return fields[19] if len(fields) > 19 and fields[0] != "Z" else None
 
 
+def _schema_current(db: sqlite3.Connection) -> bool:
+    """True when the catalog has this version's schema and every index added since."""
+    if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        return False
+    indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    return indexes.issuperset(_ADDED_INDEXES)
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    """True for SQLite's "database is locked": another connection holds the lock it waited for."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def _alive_here(pid: int, host: str, started: str | None) -> bool:
+    """True when process ``pid`` runs on this host and is the one that started at ``started``."""
+    return host == socket.gethostname() and _process_start(pid) == started and _is_alive(pid)
+
+
 def _is_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -603,15 +722,23 @@ def _remove_files(path: Path) -> None:
 
 
 @contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """One write transaction, taking SQLite's write lock up front (several processes may share).
+def _transaction(
+    db: sqlite3.Connection, on_busy: Callable[[], Exception] | None = None
+) -> Iterator[None]:
+    """One write transaction, taking SQLite's write lock up front (several processes may share);
+    ``on_busy`` makes the error raised when the lock stays taken past the connection's timeout.
 
     A Ctrl-C that lands just after ``BEGIN`` returns (before the ``try``) or inside ``ROLLBACK``
     leaves a transaction open on the connection; it is rolled back here rather than failing every
     later write with "cannot start a transaction within a transaction"."""
     if db.in_transaction:
         db.execute("ROLLBACK")
-    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if on_busy is None or not _is_busy(error):
+            raise
+        raise on_busy() from None
     try:
         yield
     except BaseException:

@@ -23,8 +23,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -89,6 +91,8 @@ RECORD_PARTS_KEY = "record_parts"
 SUGGESTION_CUTOFF = 75.0
 #: Server mode: the background refresher never checks more often than this (seconds).
 MIN_REFRESH_WAIT = 0.05
+#: Seconds between looks at another process's catalog rebuild (``_await_rebuild_elsewhere``).
+REBUILD_POLL_SECONDS = 0.5
 #: Seconds ``close`` waits for the background refresher to finish a check under way.
 REFRESHER_STOP_TIMEOUT = 10.0
 
@@ -665,9 +669,34 @@ class CreatorIndex:
             if recorded != self._embedder.identity:
                 raise EmbedderMismatchError(self._mismatch_message(recorded))
             revision = str(metadata.get(REVISION_KEY, ""))
-            if revision != self._catalog.revision and not self._mirrored_here(revision):
-                self._catalog.replace_all(self._stored_pages(), revision)
+            if self._behind(revision):
+                self._await_rebuild_elsewhere()
+                if self._behind(revision):
+                    self._catalog.replace_all(self._stored_pages(), revision)
         self._catalog_stale = False
+
+    def _behind(self, revision: str) -> bool:
+        """True when the catalog does not hold the collection at ``revision``."""
+        return revision != self._catalog.revision and not self._mirrored_here(revision)
+
+    def _await_rebuild_elsewhere(self) -> None:
+        """Wait while another live process on this machine rebuilds this catalog (one write
+        transaction of minutes for a large collection from a server), saying so once, rather
+        than start a second rebuild that would fail on SQLite's lock after ``BUSY_SECONDS``. A
+        rebuilder that died leaves its transaction rolled back and is not waited for."""
+        told = False
+        while (rebuild := self._catalog.rebuild_under_way()) is not None:
+            if rebuild.pid == os.getpid() or not rebuild.holder_alive():
+                return
+            if not told:
+                log.warning(
+                    "Another Storyfit process (pid %d) has been rebuilding the creator catalog"
+                    " from Chroma since %s; waiting for it to finish.",
+                    rebuild.pid,
+                    rebuild.began(),
+                )
+                told = True
+            time.sleep(REBUILD_POLL_SECONDS)
 
     def _mirrored_here(self, revision: str) -> bool:
         """True when the catalog holds the collection at ``revision`` or later: it mirrored it

@@ -1,0 +1,181 @@
+"""Two processes sharing a catalog when one rebuilds it from Chroma (one write transaction of
+minutes at 400,000 creators from a server): the other waits for that rebuild and says so,
+instead of failing with SQLite's "database is locked" after 30 s; a rebuilder that died is not
+waited for; and a write that still waits too long is told who holds the catalog."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+import retrieval.store.catalog
+from retrieval.ports import Embedder
+from retrieval.roster.creator import Creator
+from retrieval.store.catalog import Catalog, CatalogBusyError
+from retrieval.store.index import CreatorIndex
+from retrieval.tiers import DEFAULT_SCHEME
+from tests.conftest import REPO
+
+pytest_plugins = ("tests.support.fixtures_recommend",)
+
+ROSTER = [
+    Creator(handle=f"potter{n}", followers=3_000 + n, country="DE", bio=f"Stoneware mugs {n}")
+    for n in range(6)
+]
+#: Another process rebuilding the catalog: it announces the rebuild, takes the write lock,
+#: prints "rebuilding" and holds the lock until the release file appears ("die": it is killed).
+REBUILDER = """
+import os, signal, sys, time
+from pathlib import Path
+from retrieval.store.catalog import Catalog
+
+path, release = Path(sys.argv[1]), Path(sys.argv[2])
+
+def pages():
+    print("rebuilding", flush=True)
+    while not release.exists():
+        time.sleep(0.05)
+    if release.read_text() == "die":
+        os.kill(os.getpid(), signal.SIGKILL)
+    yield from ()
+
+Catalog(path).replace_all(pages(), "a-revision-the-collection-never-had")
+"""
+#: Longer than the busy time these tests give SQLite (``BUSY_SECONDS``).
+HELD_SECONDS = 2.5
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, embedder: Embedder) -> Path:
+    """An embedded store holding ``ROSTER``, closed, with its catalog file."""
+    data = tmp_path / "data"
+    with CreatorIndex.open(data, embedder, DEFAULT_SCHEME) as index:
+        index.upsert(ROSTER)
+    return data
+
+
+def left_stale(catalog_path: Path) -> None:
+    """Empty the catalog and mark it as mirroring a revision the collection never had, as a
+    catalog another machine's writes left behind: the next process to open it rebuilds it."""
+    catalog = Catalog(catalog_path)
+    catalog.replace_all([], "stale")
+    catalog.close()
+
+
+@contextmanager
+def rebuilding_elsewhere(catalog_path: Path, tmp_path: Path) -> Iterator[Path]:
+    """A live process rebuilding ``catalog_path``; write ``"done"`` or ``"die"`` to the
+    yielded file to end it."""
+    release = tmp_path / "release"
+    command = [sys.executable, "-c", REBUILDER, str(catalog_path), str(release)]
+    rebuilder = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert rebuilder.stdout is not None and rebuilder.stdout.readline() == "rebuilding\n"
+        yield release
+    finally:
+        if not release.exists():
+            release.write_text("done")
+        rebuilder.wait(timeout=60)
+
+
+def release_after(release: Path, seconds: float, how: str) -> threading.Timer:
+    timer = threading.Timer(seconds, release.write_text, args=(how,))
+    timer.start()
+    return timer
+
+
+@pytest.fixture(autouse=True)
+def short_busy_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(retrieval.store.catalog, "BUSY_SECONDS", 0.5)
+
+
+def test_a_rebuild_in_another_process_is_waited_for_and_said(
+    data_dir: Path, tmp_path: Path, embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    catalog_path = data_dir / "catalog.sqlite3"
+    left_stale(catalog_path)
+    with rebuilding_elsewhere(catalog_path, tmp_path) as release:
+        release_after(release, HELD_SECONDS, "done")
+        started = time.monotonic()
+        with (
+            caplog.at_level(logging.WARNING, logger="retrieval.store.index"),
+            CreatorIndex.open(data_dir, embedder, DEFAULT_SCHEME) as index,
+        ):
+            waited = time.monotonic() - started
+            # The other rebuild mirrored a revision the collection never had: rebuilt again here.
+            assert index.count() == len(ROSTER)
+    assert waited >= HELD_SECONDS - 0.2  # well past SQLite's busy time, without failing
+    waiting = [record.getMessage() for record in caplog.records]
+    assert len(waiting) == 1
+    assert "Another Storyfit process (pid" in waiting[0]
+    assert "rebuilding the creator catalog from Chroma since" in waiting[0]
+
+
+def test_a_rebuilder_that_died_is_not_waited_for(
+    data_dir: Path, tmp_path: Path, embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    catalog_path = data_dir / "catalog.sqlite3"
+    left_stale(catalog_path)
+    with rebuilding_elsewhere(catalog_path, tmp_path) as release:
+        release.write_text("die")
+    catalog = Catalog(catalog_path)
+    left = catalog.rebuild_under_way()
+    catalog.close()
+    assert left is not None and not left.holder_alive()  # the killed rebuilder's mark
+    started = time.monotonic()
+    with (
+        caplog.at_level(logging.WARNING, logger="retrieval.store.index"),
+        CreatorIndex.open(data_dir, embedder, DEFAULT_SCHEME) as index,
+    ):
+        assert index.count() == len(ROSTER)
+    assert time.monotonic() - started < HELD_SECONDS
+    assert not caplog.records
+    catalog = Catalog(catalog_path)
+    assert catalog.rebuild_under_way() is None  # rebuilt here: the dead one's mark is gone
+    catalog.close()
+
+
+def test_a_catalog_opened_while_another_process_holds_it_is_read_not_thrown_away(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """Opening used to take the write lock to check the schema, and took "database is locked"
+    for a damaged file: the catalog was deleted under the rebuilding process."""
+    catalog_path = data_dir / "catalog.sqlite3"
+    with rebuilding_elsewhere(catalog_path, tmp_path) as release:
+        catalog = Catalog(catalog_path)
+        try:
+            assert catalog.count() == len(ROSTER)  # what was committed before the rebuild
+        finally:
+            catalog.close()
+        release.write_text("die")
+    catalog = Catalog(catalog_path)
+    assert catalog.count() == len(ROSTER)
+    catalog.close()
+
+
+def test_a_write_held_up_past_the_busy_time_says_who_holds_the_catalog(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    catalog_path = data_dir / "catalog.sqlite3"
+    catalog = Catalog(catalog_path)
+    try:
+        stored_before = catalog.count()
+        with rebuilding_elsewhere(catalog_path, tmp_path) as release:
+            with pytest.raises(CatalogBusyError) as busy:
+                catalog.set_revision("another")
+            release.write_text("die")
+        message = str(busy.value)
+        assert message.startswith(f"The creator catalog {catalog_path} stayed locked for 0.5 s:")
+        assert "has been rebuilding it from Chroma since" in message
+        assert message.endswith("Nothing was changed; try again when it has finished.")
+        assert catalog.count() == stored_before == len(ROSTER)  # the killed rebuild left nothing
+    finally:
+        catalog.close()
