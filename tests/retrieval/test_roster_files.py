@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
+import xlwt
 
 from retrieval.roster.creator import Creator
 from retrieval.roster.load import (
@@ -114,6 +115,23 @@ def xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
     return buffer.getvalue()
 
 
+def xls(sheets: dict[str, list[list[object]]]) -> bytes:
+    """An Excel 97-2003 workbook (the binary format Windows Excel still offers)."""
+    workbook = xlwt.Workbook(encoding="utf-8")
+    dates = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for title, rows in sheets.items():
+        sheet = workbook.add_sheet(title)
+        for row_number, row in enumerate(rows):
+            for column, value in enumerate(row):
+                if isinstance(value, datetime.date):
+                    sheet.write(row_number, column, value, dates)
+                elif value is not None:
+                    sheet.write(row_number, column, value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def ods(rows: list[list[str]]) -> bytes:
     """A minimal OpenDocument spreadsheet: the mimetype, a manifest and the content."""
     cells = "".join(
@@ -190,6 +208,27 @@ def test_rows_of_a_sheet_are_numbered_as_the_spreadsheet_shows_them() -> None:
     data = xlsx({"S": [["handle", "followers"], ["jane", 5], ["bob", "lots"]]})
     [rejected] = load(data).rejected
     assert (rejected.row, rejected.field) == (3, "followers")
+
+
+def test_an_xls_workbook_reads_its_first_sheet_with_native_names_and_numbers() -> None:
+    data = xls(
+        {
+            "Influencer": [
+                ["Benutzername", "Follower", "Land", "Sprache", "Beigetreten"],
+                ["MüllerKocht", 12300.0, "Deutschland", "Deutsch", datetime.date(2024, 1, 2)],
+                [4242, 8400, "Österreich", "English (US)", None],
+            ],
+            "Archiv": [["handle", "followers"], ["old", 1]],
+        }
+    )
+    result = load(data, "roster.xls")
+    assert (result.format, result.sheet, result.encoding) == ("spreadsheet", "Influencer", None)
+    assert [(c.handle, c.followers, c.country, c.language) for c in result.creators] == [
+        ("müllerkocht", 12300, "DE", "de"),
+        ("4242", 8400, "AT", "en"),
+    ]
+    assert result.creators[0].extra == {"Beigetreten": "2024-01-02"}
+    assert [c.handle for c in load(data, "roster.xls", sheet="Archiv").creators] == ["old"]
 
 
 def test_an_ods_workbook_is_read() -> None:
