@@ -26,7 +26,6 @@ import logging
 import os
 import re
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -671,7 +670,7 @@ class CreatorIndex:
             revision = str(metadata.get(REVISION_KEY, ""))
             if self._behind(revision):
                 self._await_rebuild_elsewhere()
-                if self._behind(revision):
+                if self._behind(revision) and not self._stop_refresher.is_set():
                     self._catalog.replace_all(self._stored_pages(), revision)
         self._catalog_stale = False
 
@@ -683,7 +682,8 @@ class CreatorIndex:
         """Wait while another live process on this machine rebuilds this catalog (one write
         transaction of minutes for a large collection from a server), saying so once, rather
         than start a second rebuild that would fail on SQLite's lock after ``BUSY_SECONDS``. A
-        rebuilder that died leaves its transaction rolled back and is not waited for."""
+        rebuilder that died leaves its transaction rolled back and is not waited for. Closing
+        this index ends the wait."""
         told = False
         while (rebuild := self._catalog.rebuild_under_way()) is not None:
             if rebuild.pid == os.getpid() or not rebuild.holder_alive():
@@ -696,7 +696,8 @@ class CreatorIndex:
                     rebuild.began(),
                 )
                 told = True
-            time.sleep(REBUILD_POLL_SECONDS)
+            if self._stop_refresher.wait(REBUILD_POLL_SECONDS):
+                return
 
     def _mirrored_here(self, revision: str) -> bool:
         """True when the catalog holds the collection at ``revision`` or later: it mirrored it
