@@ -13,6 +13,7 @@ vector never outlives its bio; a creator without one is read from Chroma.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import socket
@@ -33,6 +34,8 @@ from retrieval.roster.creator import Creator
 
 #: Bump when the tables change: an old catalog is then dropped and rebuilt from Chroma.
 SCHEMA_VERSION = 3
+log = logging.getLogger(__name__)
+
 #: The largest follower count a catalog row holds (SQLite's INTEGER is a signed 64-bit number).
 MAX_FOLLOWERS = 2**63 - 1
 #: Bytes the write-ahead log keeps on disk between writes.
@@ -262,8 +265,33 @@ class Catalog:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        with self._lock, _transaction(self._db, on_busy=self._busy_error):
+        with self._lock, _transaction(self._db, begin=self._begin_write):
             yield
+
+    def _begin_write(self) -> None:
+        """Take SQLite's write lock, waiting ``busy_seconds`` for another process's write, and
+        for as long as it takes while another live process here rebuilds the catalog (one
+        transaction of minutes): an import must not fail because a reader rebuilt."""
+        told = False
+        while True:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    raise
+                rebuild = self.rebuild_under_way()
+                if rebuild is None or rebuild.pid == os.getpid() or not rebuild.holder_alive():
+                    raise self._busy_error() from None
+                if not told:
+                    log.warning(
+                        "Storyfit process %d has been rebuilding the creator catalog %s from"
+                        " Chroma since %s; this write waits for it.",
+                        rebuild.pid,
+                        self.path,
+                        rebuild.began(),
+                    )
+                    told = True
 
     def _busy_error(self) -> CatalogBusyError:
         """What to tell a user whose write waited ``busy_seconds`` for another process's."""
@@ -722,23 +750,19 @@ def _remove_files(path: Path) -> None:
 
 
 @contextmanager
-def _transaction(
-    db: sqlite3.Connection, on_busy: Callable[[], Exception] | None = None
-) -> Iterator[None]:
+def _transaction(db: sqlite3.Connection, begin: Callable[[], None] | None = None) -> Iterator[None]:
     """One write transaction, taking SQLite's write lock up front (several processes may share);
-    ``on_busy`` makes the error raised when the lock stays taken past the connection's timeout.
+    ``begin`` takes it when given (``BEGIN IMMEDIATE`` with the connection's busy timeout if not).
 
     A Ctrl-C that lands just after ``BEGIN`` returns (before the ``try``) or inside ``ROLLBACK``
     leaves a transaction open on the connection; it is rolled back here rather than failing every
     later write with "cannot start a transaction within a transaction"."""
     if db.in_transaction:
         db.execute("ROLLBACK")
-    try:
+    if begin is None:
         db.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as error:
-        if on_busy is None or not _is_busy(error):
-            raise
-        raise on_busy() from None
+    else:
+        begin()
     try:
         yield
     except BaseException:

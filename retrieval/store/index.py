@@ -200,6 +200,8 @@ class CreatorIndex:
         self._closed = False
         #: True while ``upsert_batches`` runs: its write lease is kept from batch to batch.
         self._importing = False
+        #: The revisions this index's latest write leased (``_writing``, ``_written_here``).
+        self._leased: tuple[str, ...] = ()
         # Held by writes and catalog rebuilds; readers never wait for it (see ``_sync``).
         self._mutex = threading.RLock()
         self._stop_refresher = threading.Event()
@@ -564,7 +566,8 @@ class CreatorIndex:
         catalog, which this write keeps up to date batch by batch, instead of rebuilding it.
         """
         started, final = uuid.uuid4().hex, uuid.uuid4().hex
-        self._catalog.take_lease((started, final))
+        self._leased = (started, final)
+        self._catalog.take_lease(self._leased)
         self._stamp_revision(started)
         try:
             yield
@@ -706,13 +709,23 @@ class CreatorIndex:
         return self._catalog.has_mirrored(revision) or self._written_here(revision)
 
     def _written_here(self, revision: str) -> bool:
-        """True when a live process on this machine is writing the collection at ``revision``
-        and keeping this very catalog up to date as it goes (its lease, see ``_writing``): the
-        catalog already holds every batch it committed, so rebuilding it would only cost time
-        (8-17 s at 21,000 creators from a server) and hold up that writer on SQLite's lock. A
-        dead writer (crash, kill -9), another host or a revision no lease explains: rebuild."""
+        """True when a live process on this machine is writing the collection and keeping this
+        very catalog up to date as it goes (its lease, see ``_writing``): the catalog already
+        holds every batch it committed, so rebuilding it would only cost time (8-17 s at 21,000
+        creators from a server; minutes at 100,000+) and hold up that writer on SQLite's lock.
+
+        A reader trusts a live writer's lease whatever ``revision`` it saw: a look at the
+        collection can be a batch behind or ahead of the catalog (a 450,000-row import failed
+        twice on such races), and a change from elsewhere is the writer's to mirror (it finds
+        its own stamp overwritten and rebuilds; readers follow once its lease ends). The
+        writer's own lease explains only the revisions it stamps. A dead writer (crash,
+        kill -9) or one on another host: rebuild."""
         lease = self._catalog.lease()
-        return lease is not None and lease.explains(revision)
+        if lease is None:
+            return False
+        if lease.revisions == self._leased:
+            return lease.explains(revision)
+        return lease.holder_alive()
 
     def _stored_pages(self) -> Iterator[StoredPage]:
         """Every record, a page at a time; one the catalog cannot hold is skipped, not fatal.

@@ -30,24 +30,32 @@ ROSTER = [
     Creator(handle=f"potter{n}", followers=3_000 + n, country="DE", bio=f"Stoneware mugs {n}")
     for n in range(6)
 ]
-#: Another process rebuilding the catalog: it announces the rebuild, takes the write lock,
-#: prints "rebuilding" and holds the lock until the release file appears ("die": it is killed).
-REBUILDER = """
-import os, signal, sys, time
+#: Another process holding the catalog's write lock, as a rebuild (announced, see
+#: ``Catalog.replace_all``) or as an import's write (under its lease): it prints "holding" and
+#: holds the lock until the release file appears ("die": it is killed).
+HOLDER = """
+import os, signal, sqlite3, sys, time
 from pathlib import Path
 from retrieval.store.catalog import Catalog
 
-path, release = Path(sys.argv[1]), Path(sys.argv[2])
+path, release, by = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 
-def pages():
-    print("rebuilding", flush=True)
+def held():
+    print("holding", flush=True)
     while not release.exists():
         time.sleep(0.05)
     if release.read_text() == "die":
         os.kill(os.getpid(), signal.SIGKILL)
     yield from ()
 
-Catalog(path).replace_all(pages(), "a-revision-the-collection-never-had")
+catalog = Catalog(path)
+if by == "rebuild":
+    catalog.replace_all(held(), "a-revision-the-collection-never-had")
+else:
+    catalog.take_lease(["an-import-batch"])
+    writing = sqlite3.connect(path, isolation_level=None)
+    writing.execute("BEGIN IMMEDIATE")
+    list(held())
 """
 #: Longer than the busy time these tests give SQLite (``BUSY_SECONDS``).
 HELD_SECONDS = 2.5
@@ -74,19 +82,19 @@ def stale_catalog(data_dir: Path) -> Path:
 
 
 @contextmanager
-def rebuilding_elsewhere(catalog_path: Path, tmp_path: Path) -> Iterator[Path]:
-    """A live process rebuilding ``catalog_path``; write ``"done"`` or ``"die"`` to the
-    yielded file to end it."""
+def held_elsewhere(catalog_path: Path, tmp_path: Path, by: str = "rebuild") -> Iterator[Path]:
+    """A live process rebuilding ``catalog_path`` (or, ``by="import"``, writing to it under an
+    import's lease); write ``"done"`` or ``"die"`` to the yielded file to end it."""
     release = tmp_path / "release"
-    command = [sys.executable, "-c", REBUILDER, str(catalog_path), str(release)]
-    rebuilder = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    command = [sys.executable, "-c", HOLDER, str(catalog_path), str(release), by]
+    holder = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
-        assert rebuilder.stdout is not None and rebuilder.stdout.readline() == "rebuilding\n"
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
         yield release
     finally:
         if not release.exists():
             release.write_text("done")
-        rebuilder.wait(timeout=60)
+        holder.wait(timeout=60)
 
 
 def release_after(release: Path, seconds: float, how: str) -> None:
@@ -116,7 +124,7 @@ def reopened(
 def test_a_rebuild_in_another_process_is_waited_for_and_said(
     stale_catalog: Path, tmp_path: Path, embedder: Embedder, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with rebuilding_elsewhere(stale_catalog, tmp_path) as release:
+    with held_elsewhere(stale_catalog, tmp_path) as release:
         release_after(release, HELD_SECONDS, "done")
         # The other rebuild mirrors a revision the collection never had: rebuilt again here.
         waited, warnings = reopened(stale_catalog.parent, embedder, caplog)
@@ -129,7 +137,7 @@ def test_a_rebuild_in_another_process_is_waited_for_and_said(
 def test_a_rebuilder_that_died_is_not_waited_for(
     stale_catalog: Path, tmp_path: Path, embedder: Embedder, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with rebuilding_elsewhere(stale_catalog, tmp_path) as release:
+    with held_elsewhere(stale_catalog, tmp_path) as release:
         release.write_text("die")
     catalog = Catalog(stale_catalog)
     left = catalog.rebuild_under_way()
@@ -149,7 +157,7 @@ def test_a_catalog_opened_while_another_process_holds_it_is_read_not_thrown_away
     """Opening used to take the write lock to check the schema, and took "database is locked"
     for a damaged file: the catalog was deleted under the rebuilding process."""
     catalog_path = data_dir / "catalog.sqlite3"
-    with rebuilding_elsewhere(catalog_path, tmp_path) as release:
+    with held_elsewhere(catalog_path, tmp_path) as release:
         catalog = Catalog(catalog_path)
         try:
             assert catalog.count() == len(ROSTER)  # what was committed before the rebuild
@@ -161,21 +169,47 @@ def test_a_catalog_opened_while_another_process_holds_it_is_read_not_thrown_away
     catalog.close()
 
 
+def test_a_write_waits_for_a_rebuild_elsewhere_then_goes_through(
+    data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An import's next batch must not fail because a reader began rebuilding the shared catalog
+    (the 450,000-row import died of it: "database is locked" after 30 s)."""
+    catalog_path = data_dir / "catalog.sqlite3"
+    catalog = Catalog(catalog_path)
+    try:
+        with (
+            held_elsewhere(catalog_path, tmp_path) as release,
+            caplog.at_level(logging.WARNING, logger="retrieval.store.catalog"),
+        ):
+            release_after(release, HELD_SECONDS, "done")
+            started = time.monotonic()
+            catalog.set_revision("after-the-rebuild")
+            waited = time.monotonic() - started
+        assert waited >= HELD_SECONDS - 0.2
+        assert catalog.revision == "after-the-rebuild"
+        [warning] = [record.getMessage() for record in caplog.records]
+        assert "has been rebuilding the creator catalog" in warning
+        assert warning.endswith("this write waits for it.")
+    finally:
+        catalog.close()
+
+
 def test_a_write_held_up_past_the_busy_time_says_who_holds_the_catalog(
     data_dir: Path, tmp_path: Path
 ) -> None:
     catalog_path = data_dir / "catalog.sqlite3"
     catalog = Catalog(catalog_path)
     try:
-        stored_before = catalog.count()
-        with rebuilding_elsewhere(catalog_path, tmp_path) as release:
+        revision = catalog.revision
+        with held_elsewhere(catalog_path, tmp_path, by="import") as release:
             with pytest.raises(CatalogBusyError) as busy:
                 catalog.set_revision("another")
             release.write_text("die")
         message = str(busy.value)
         assert message.startswith(f"The creator catalog {catalog_path} stayed locked for 0.5 s:")
-        assert "has been rebuilding it from Chroma since" in message
+        assert "Storyfit process" in message and "is writing to it (an import)" in message
         assert message.endswith("Nothing was changed; try again when it has finished.")
-        assert catalog.count() == stored_before == len(ROSTER)  # the killed rebuild left nothing
+        assert catalog.revision == revision
+        assert catalog.count() == len(ROSTER)
     finally:
         catalog.close()

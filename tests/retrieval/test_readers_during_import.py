@@ -143,6 +143,27 @@ def test_a_reader_trusts_the_catalog_a_live_writer_here_keeps(
 
 
 @pytest.mark.server
+def test_a_reader_trusts_a_live_writer_here_whatever_revision_it_saw(
+    server_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A look at the collection can be out of step with the writer's lease (a 450,000-row import
+    failed when a reader rebuilt the shared catalog on one): a live writer here keeps the
+    catalog, so readers do not rebuild while it writes."""
+    writer = server_store.open()
+    rebuilds = Rebuilds(monkeypatch)
+    seen_mid_write: list[int] = []
+
+    def out_of_step(done: int, total: int) -> None:
+        if done == 2 * CHUNK:
+            writer._stamp_revision("a-revision-no-lease-names")
+            seen_mid_write.append(server_store.open().count())
+
+    writer.upsert(ROSTER, progress=out_of_step)
+    assert seen_mid_write == [CHUNK]
+    assert rebuilds.count == 0
+
+
+@pytest.mark.server
 def test_a_writer_on_another_host_still_makes_readers_rebuild(
     server_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
