@@ -232,6 +232,10 @@ def reader_loop(every: float) -> None:
             time.sleep(max(0.0, every - (time.perf_counter() - started)))
 
 
+#: A `storyfit` process slower than this has the last line it wrote kept in cli.jsonl.
+SLOW_SECONDS = 20.0
+
+
 def cli_readers(
     importer: Importer, environment: dict[str, str], handle: str, out: Path, every: float
 ) -> None:
@@ -244,7 +248,7 @@ def cli_readers(
         for args in (("recommend", BRIEF, "--json"), ("tier", f"@{handle}")):
             seconds, answered, line = run_reader(environment, *args)
             sample = {"command": args[0], "ok": answered, "ms": seconds * 1000, "at": time.time()}
-            if not answered:
+            if not answered or seconds > SLOW_SECONDS:  # what it said (a wait, an error)
                 sample["message"] = line
             with out.open("a") as file:
                 file.write(json.dumps(sample) + "\n")
@@ -338,12 +342,12 @@ def observe(
     importer = Importer(path, environment, folder / "ingest.log")
     reader: subprocess.Popen[bytes] | None = None
     if url is not None:  # a long-lived process, like a running bot on the same data dir
-        with reads.open("wb") as out:
+        with reads.open("wb") as out, (folder / "reader.log").open("wb") as said:
             reader = subprocess.Popen(
                 [*niced(), sys.executable, __file__, "--reader", "--every", "5"],
                 env=environment,
                 stdout=out,
-                stderr=subprocess.DEVNULL,
+                stderr=said,
             )
     readers = threading.Thread(
         target=cli_readers,
