@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot import service as service_module
+from bot.history.engine import utc_now
 from bot.service import ImportProgress, StoryfitService
 from bot.settings import Settings
 from retrieval.roster.stream import MAX_LISTED_ROWS
@@ -34,6 +36,7 @@ def test_each_batch_is_searchable_as_soon_as_it_is_committed(
             assert (step.rows, step.creators) == (6, 5)
 
         report = service.import_roster(roster, progress=record)
+        snapshot = service.history.roster_before(utc_now() + timedelta(seconds=1))
     # The next batch is embedded while the last one is written: searchable may run ahead of done.
     assert all(count >= done for done, _, count in seen), "committed means searchable"
     assert sorted({done for done, _, _ in seen}) == [0, 2, 4, 5]
@@ -41,6 +44,9 @@ def test_each_batch_is_searchable_as_soon_as_it_is_committed(
     assert embedded == sorted(embedded) and embedded[-1] == 5, "bios embedded never go back"
     assert report.upsert.added_count == 5 and report.load.rejected_count == 1
     assert report.upsert.added == ["tiktok:c0", "tiktok:c1", "tiktok:c2"], "the first keys, listed"
+    # The digest's roster snapshot holds every creator the import committed, with its followers.
+    assert snapshot is not None
+    assert snapshot.followers == {f"tiktok:c{number}": 1000 + number for number in range(5)}
 
 
 def test_an_import_report_counts_every_key_and_lists_a_bounded_number() -> None:
