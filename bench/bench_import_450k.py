@@ -22,65 +22,14 @@ from ``wait4`` at the end.
 Rates come from the store's count: overall, and over the steady part (after the first minute).
 A run stopped before the end extrapolates to 450,000 (rate and RSS slope), labelled so.
 
-**The whole file on the merged code (2026-12-01, bench/SCALE.md section 2.0):** 401,920 creators
-committed in 65.6 min at 102 rows/s, importer peak RSS 476 MB (flat from 20,000 creators on), the
-bot's `recommend` p50 117 ms / p95 1.28 s beside it; then a reader's catalog rebuild (a race,
-fixed in 779802d) failed the import with "database is locked". Resumed with the fix
-(``storyfit ingest`` again): catalog rebuilt from Chroma (~14 min), 401,920 unchanged, 48,080
-added, exit 0, all 450,000 stored; that process peaked at 512 MB (the final 450,000-creator
-history snapshot adds ~67 MB).
-
-Earlier figures, before this round's fixes:
-
-Measured 2026-12-01 (main at d087736; this 2-core machine shared with six other jobs, load
-average 7-16, everything at nice 10; more in bench/SCALE.md):
-
-| | server (`chroma run`), 27 min | embedded, 10 min |
-|---|---:|---:|
-| check pass of the 450,000 rows before the first write | ~150 s | ~300 s |
-| creators committed / steady rows/s | 17,920 / 12.3 | 5,888 / 19.7 |
-| importer CPU per creator (embedding + writes) | ~10 ms | 8.6 ms |
-| importer RSS at the first batch / peak (``wait4``) | 504 / 575 MB | 529 / 740 MB |
-| 450,000 rows at the measured rate (extrapolated) | 10.2 h | 6.3 h |
-| `recommend` during the import, median | 9.3 s (< 5k), 52 s (10-18k) | 22.6 s (new process) |
-
-A second server run at low load (0.4-2.8, 18 min): 36,608 creators, 34 rows/s (~70/s at first,
-~27/s by the end), 9.1 ms CPU a creator, RSS 490 MB at the first batch and 565 MB at the end,
-`recommend` during it a median 3.0-5.3 s (max 17.9 s); its Ctrl-C ended in an OperationalError.
-
-Peak RSS, 2026-12-01, after the memory fixes (branch ``memory``: long bios in smaller MiniLM
-batches, a 24-byte-a-key map in the check pass, import reports that count keys; load 4-6,
-``--mode server --minutes 5 --port 18821``): 447 MB at the first batch, 464-465 MB from 2,600 to
-7,424 creators, peak (``wait4``) 473 MB, against 504 MB, 549 MB and 556 MB (at 5,888) on main
-20d32bc in the same conditions. A 20,000-row import run to its end: 452-454 MB from 3,584 to
-19,712 creators (~1.2 MB per 10,000; a line through it reaches ~505-520 MB at 450,000,
-extrapolated). bench/SCALE.md section 2 has the step-by-step figures.
-
-Before those fixes: peak RSS under 500 MB at 450,000 rows did not hold in either mode: with a
-server the importer is at 504 MB from its first batch (models ~400 MB, the check pass of 450,000
-rows ~60 MB) and grew in steps to 575 MB by 18,000 creators. During a server-mode import another
-process's catalog is rebuilt from Chroma after every batch (a full rebuild took 8-17 s for 21,248
-creators), which is what makes its `recommend` slow.
-
-Measured 2026-12-01 19:45-20:11 UTC with `--mode server --minutes 4 --rows 40000` (a 40,000-row
-cut of the CSV; load 3.4-7.1, two other import benches running), before (main at 20d32bc) and
-after the writer lease and the SQL roster table (a19bd34): `recommend` from the long-lived reader
-(every ~5 s) a median 2.34 s -> 0.42 s, p95 6.8 s -> 1.5 s, max 7.6 s -> 5.9 s (the first call),
-reader CPU per call a median 720 -> 137 ms; no catalog rebuild in the reader any more. Embedded
-mode (`--minutes 3`): `storyfit recommend` processes unchanged (median 6.7 s vs 7.5 s, noise).
-Details: bench/SCALE.md section 2.
-
-Peak RSS under 500 MB at 450,000 rows does not hold in either mode: with a server the importer is
-at 504 MB from its first batch (models ~400 MB, the check pass of 450,000 rows ~60 MB) and grew in
-steps to 575 MB by 18,000 creators. During a server-mode import another process's catalog is
-rebuilt from Chroma after every batch (a full rebuild took 8-17 s for 21,248 creators), which is
-what makes its `recommend` slow.
-
-Since then (2026-12-01, load 1-7, no reader; bench/SCALE.md section 2): the next batch is embedded
-while a background thread writes the last one. Server mode: 6,000 rows at load ~1.3, 127 -> 161
-rows/s (importer CPU 9.2 -> 8.4 ms a creator, with start-up); 12,000 rows at load 2-7, 63 -> 70 and
-117 -> 125 rows/s (8.8-9.9 ms either way); the server used 1.0-1.6 ms a creator. The server's write
-cost grows with the collection (3 ms a creator below 15,000, 6.8 ms at 36,000, writes alone).
+**The whole file in one run (2026-12-01, 780d3f2, bench/SCALE.md section 2.0):** exit 0, all
+450,000 creators committed in 70.0 min (107 rows/s overall, 10.7 ms of importer CPU a creator),
+importer RSS 474-475 MB from 9,472 creators to the last batch, 489 MB during the final history
+snapshot: **peak RSS (``wait4``) 488.8 MB**. Beside it, the bot's ``recommend`` answered all 828
+calls (p50 127 ms, p95 1.03 s, max 6.5 s), ``storyfit recommend`` processes p50 8.3 s and
+``storyfit tier @handle`` p50 2.7 s; no process rebuilt the catalog. Chroma server RSS 2,239 MB.
+Earlier runs (the failures they found, the memory and speed fixes, the embedded store) and the
+step-by-step figures: bench/SCALE.md section 2.
 """
 
 from __future__ import annotations
