@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,8 @@ from retrieval.store.catalog import Catalog, CatalogBusyError
 from retrieval.store.index import CreatorIndex
 from retrieval.tiers import DEFAULT_SCHEME
 from tests.conftest import REPO
+from tests.support.chroma_server import chroma_server  # noqa: F401 (a pytest fixture)
+from tests.support.waiting import eventually
 
 pytest_plugins = ("tests.support.fixtures_recommend",)
 
@@ -97,6 +100,11 @@ def held_elsewhere(catalog_path: Path, tmp_path: Path, by: str = "rebuild") -> I
         holder.wait(timeout=60)
 
 
+def said(caplog: pytest.LogCaptureFixture, logger: str) -> list[str]:
+    """What ``logger`` warned while ``caplog`` listened."""
+    return [record.getMessage() for record in caplog.records if record.name == logger]
+
+
 def release_after(release: Path, seconds: float, how: str) -> None:
     threading.Timer(seconds, release.write_text, args=(how,)).start()
 
@@ -118,7 +126,7 @@ def reopened(
     ):
         seconds = time.monotonic() - started
         assert index.count() == len(ROSTER)
-    return seconds, [record.getMessage() for record in caplog.records]
+    return seconds, said(caplog, "retrieval.store.index")
 
 
 def test_a_rebuild_in_another_process_is_waited_for_and_said(
@@ -144,7 +152,7 @@ def test_a_rebuilder_that_died_is_not_waited_for(
     catalog.close()
     assert left is not None and not left.holder_alive()  # the killed rebuilder's mark
     took, warnings = reopened(stale_catalog.parent, embedder, caplog)
-    assert took < HELD_SECONDS
+    assert took < 20  # it would wait for ever on a dead rebuilder's mark
     assert warnings == []
     catalog = Catalog(stale_catalog)
     assert catalog.rebuild_under_way() is None  # rebuilt here: the dead one's mark is gone
@@ -187,7 +195,7 @@ def test_a_write_waits_for_a_rebuild_elsewhere_then_goes_through(
             waited = time.monotonic() - started
         assert waited >= HELD_SECONDS - 0.2
         assert catalog.revision == "after-the-rebuild"
-        [warning] = [record.getMessage() for record in caplog.records]
+        [warning] = said(caplog, "retrieval.store.catalog")
         assert "has been rebuilding the creator catalog" in warning
         assert warning.endswith("this write waits for it.")
     finally:
@@ -213,3 +221,44 @@ def test_a_write_held_up_past_the_busy_time_says_who_holds_the_catalog(
         assert catalog.count() == len(ROSTER)
     finally:
         catalog.close()
+
+
+@pytest.mark.server
+def test_closing_an_index_ends_its_wait_for_a_rebuild_elsewhere(
+    tmp_path: Path,
+    embedder: Embedder,
+    chroma_server: str,  # noqa: F811 (the fixture)
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    data, collection = tmp_path / "data", f"test-{uuid.uuid4().hex[:12]}"
+    writer = CreatorIndex.open(
+        data, embedder, DEFAULT_SCHEME, chroma_url=chroma_server, collection=collection
+    )
+    reader = CreatorIndex.open(
+        data, embedder, DEFAULT_SCHEME, chroma_url=chroma_server, collection=collection
+    )
+    assert reader._refresher is not None
+    refresher = reader._refresher.ident
+
+    def reader_waits() -> bool:
+        return any(
+            record.thread == refresher and "waiting for it to finish" in record.getMessage()
+            for record in caplog.records
+        )
+
+    try:
+        writer.upsert(ROSTER)
+        catalog_path = next(data.glob("catalog-*.sqlite3"))
+        with (
+            caplog.at_level(logging.WARNING, logger="retrieval.store.index"),
+            held_elsewhere(catalog_path, tmp_path) as release,
+        ):
+            writer._stamp_revision("moved-by-another-machine")  # the reader's refresher follows
+            assert eventually(reader_waits)
+            started = time.monotonic()
+            reader.close()
+            assert time.monotonic() - started < 2  # not REFRESHER_STOP_TIMEOUT, not the rebuild
+            release.write_text("die")
+    finally:
+        reader.close()
+        writer.close()
