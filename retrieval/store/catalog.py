@@ -280,8 +280,8 @@ class Catalog:
             except sqlite3.OperationalError as error:
                 if not _is_busy(error):
                     raise
-                rebuild = self.rebuild_under_way()
-                if rebuild is None or rebuild.pid == os.getpid() or not rebuild.holder_alive():
+                rebuild = self.rebuild_elsewhere()
+                if rebuild is None:
                     raise self._busy_error() from None
                 if not told:
                     log.warning(
@@ -295,8 +295,8 @@ class Catalog:
 
     def _busy_error(self) -> CatalogBusyError:
         """What to tell a user whose write waited ``busy_seconds`` for another process's."""
-        rebuild, lease = self.rebuild_under_way(), self.lease()
-        if rebuild is not None and rebuild.holder_alive():
+        rebuild, lease = self.rebuild_elsewhere(), self.lease()
+        if rebuild is not None:
             holder = (
                 f"Storyfit process {rebuild.pid} has been rebuilding it from Chroma since"
                 f" {rebuild.began()}"
@@ -379,31 +379,33 @@ class Catalog:
     def take_lease(self, revisions: Sequence[str]) -> None:
         """Tell other processes sharing this catalog that this one is about to stamp
         ``revisions`` on the collection and keeps the catalog up to date while it writes."""
-        pid = os.getpid()
-        lease = {
-            "revisions": list(revisions),
-            "pid": pid,
-            "host": socket.gethostname(),
-            "started": _process_start(pid),
-        }
-        with self._writing():
-            self._db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('writer', ?)", (json.dumps(lease),)
-            )
+        self._mark("writer", revisions=list(revisions))
 
     def lease(self) -> WriterLease | None:
         """The lease of the process writing through this catalog, if one holds it."""
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE name = 'writer'").fetchone()
+        held = self._marked("writer")
         try:
-            held = json.loads(row[0])
-            return WriterLease(
-                revisions=tuple(str(revision) for revision in held["revisions"]),
-                pid=int(held["pid"]),
-                host=str(held["host"]),
-                started=None if held["started"] is None else str(held["started"]),
-            )
+            revisions = tuple(str(revision) for revision in held["revisions"])
+            return WriterLease(revisions, *_holder(held))
         except (TypeError, ValueError, KeyError):  # none, or not one this version wrote
+            return None
+
+    def _mark(self, name: str, **fields: Any) -> None:
+        """Record in ``meta`` under ``name`` that this process (pid, host, start) is at it."""
+        pid = os.getpid()
+        mark = {"pid": pid, "host": socket.gethostname(), "started": _process_start(pid)}
+        with self._writing():
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, json.dumps(mark | fields))
+            )
+
+    def _marked(self, name: str) -> Any:
+        """The mark ``_mark`` recorded under ``name``, as JSON; None when there is none."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        try:
+            return None if row is None else json.loads(row[0])
+        except ValueError:  # not JSON this version wrote
             return None
 
     def replace_all(self, pages: Iterable[StoredPage], revision: str) -> None:
@@ -412,13 +414,7 @@ class Catalog:
         One transaction, which holds SQLite's write lock for as long as ``pages`` take (minutes
         from a large server collection); it is announced first (``rebuild_under_way``) so that
         another process sharing the file waits for it instead of failing on the lock."""
-        pid = os.getpid()
-        mark = {"pid": pid, "host": socket.gethostname(), "started": _process_start(pid)}
-        with self._writing():
-            self._db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('rebuilding', ?)",
-                (json.dumps({**mark, "since": time.time()}),),
-            )
+        self._mark("rebuilding", since=time.time())
         try:
             with self._writing():
                 for table in ("creators", "creators_text", "vectors", "skipped"):
@@ -438,18 +434,19 @@ class Catalog:
     def rebuild_under_way(self) -> RebuildUnderWay | None:
         """The rebuild announced by ``replace_all`` that has not ended, if any (its process may
         have died since: see ``RebuildUnderWay.holder_alive``)."""
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE name = 'rebuilding'").fetchone()
+        held = self._marked("rebuilding")
         try:
-            held = json.loads(row[0])
-            return RebuildUnderWay(
-                pid=int(held["pid"]),
-                host=str(held["host"]),
-                started=None if held["started"] is None else str(held["started"]),
-                since=float(held["since"]),
-            )
+            return RebuildUnderWay(*_holder(held), since=float(held["since"]))
         except (TypeError, ValueError, KeyError):  # none, or not one this version wrote
             return None
+
+    def rebuild_elsewhere(self) -> RebuildUnderWay | None:
+        """The rebuild under way in another live process on this machine, if any: worth waiting
+        for (a dead rebuilder's transaction was rolled back; this process's own is not)."""
+        rebuild = self.rebuild_under_way()
+        if rebuild is None or rebuild.pid == os.getpid() or not rebuild.holder_alive():
+            return None
+        return rebuild
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -723,6 +720,12 @@ def _is_busy(error: sqlite3.Error) -> bool:
     """True for SQLite's "database is locked": another connection holds the lock it waited for."""
     code = getattr(error, "sqlite_errorcode", None)
     return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def _holder(held: Any) -> tuple[int, str, str | None]:
+    """``(pid, host, started)`` of a mark ``Catalog._mark`` recorded."""
+    started = held["started"]
+    return int(held["pid"]), str(held["host"]), None if started is None else str(started)
 
 
 def _alive_here(pid: int, host: str, started: str | None) -> bool:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import threading
 import uuid
@@ -688,9 +687,7 @@ class CreatorIndex:
         rebuilder that died leaves its transaction rolled back and is not waited for. Closing
         this index ends the wait."""
         told = False
-        while (rebuild := self._catalog.rebuild_under_way()) is not None:
-            if rebuild.pid == os.getpid() or not rebuild.holder_alive():
-                return
+        while (rebuild := self._catalog.rebuild_elsewhere()) is not None:
             if not told:
                 log.warning(
                     "Another Storyfit process (pid %d) has been rebuilding the creator catalog"
